@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { InputError } from '../errors.ts';
+import type { HardwareProfile } from '../types.ts';
+import { BUILT_IN_PROFILES } from './builtin.ts';
+
+const pos = (max: number) => z.number().finite().positive().max(max);
+const nonneg = (max: number) => z.number().finite().min(0).max(max);
+const nsCost = nonneg(1e9).nullable();
+const pow2 = (min: number, max: number) =>
+  z.number().int().min(min).max(max).refine((v) => (v & (v - 1)) === 0 || v > 2 ** 30, { message: 'must be a power of two' });
+
+export const profileSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lowercase letters, digits, . _ - (1-64 chars)'),
+  name: z.string().min(1).max(200),
+  description: z.string().max(4000),
+  sources: z.array(z.string().max(2000)).max(50),
+  builtIn: z.boolean().optional(),
+  cpu: z.object({
+    cores: z.number().int().min(1).max(1024),
+    pageSizeBytes: pow2(4096, 64 * 1024),
+    memcpyBytesPerSec: pos(1e12),
+    dmaCoherent: z.boolean(),
+    cacheMaintenanceNsPerByte: nonneg(100),
+    submitOverheadUs: nonneg(1e6),
+    completionOverheadUs: nonneg(1e6),
+    pageAllocUs: nonneg(1e6),
+    memoryBytes: z.number().int().min(64 * 1024 * 1024).max(2 ** 50),
+  }).strict(),
+  iommu: z.object({
+    granuleBytes: pow2(4096, 64 * 1024),
+    blockSizesBytes: z.array(pow2(8192, 2 ** 40)).max(8),
+    pageTableLevels: z.number().int().min(1).max(6),
+    leafTableSpanBytes: pow2(8192, 2 ** 40),
+    mapCallNs: nonneg(1e9),
+    unmapCallNs: nonneg(1e9),
+    pteWriteNs: nonneg(1e9),
+    pteClearNs: nonneg(1e9),
+    tableAllocUs: nonneg(1e6),
+    freesEmptyTables: z.boolean(),
+    coherentWalk: z.boolean(),
+    pteCacheCleanNs: nonneg(1e9),
+    cachesInvalidPtes: z.boolean(),
+    iotlbEntries: z.number().int().min(1).max(1 << 20),
+    iotlbWays: z.number().int().min(1).max(64),
+    iotlbMissWalkNs: nonneg(1e9),
+    invalidation: z.object({
+      byAddressNs: nsCost,
+      byRangeNs: nsCost,
+      byRangePerPageNs: nonneg(1e9),
+      byRangeMaxPages: z.number().int().min(1).max(2 ** 40),
+      domainNs: nsCost,
+      streamNs: nsCost,
+      walkCacheByAddressNs: nsCost,
+      syncNs: nonneg(1e9),
+      syncEachPage: z.boolean(),
+      serialised: z.boolean(),
+    }).strict(),
+    iovaBits: z.number().int().min(20).max(64),
+  }).strict(),
+  iova: z.object({
+    rcacheMagazineSize: z.number().int().min(0).max(1 << 16),
+    rcacheMaxPages: z.number().int().min(0).max(1 << 16),
+    rcacheDepotMagazines: z.number().int().min(0).max(1 << 16),
+    rcacheHitNs: nonneg(1e9),
+    treeAllocNs: nonneg(1e9),
+    treeFreeNs: nonneg(1e9),
+    sizeAligned: z.boolean(),
+  }).strict(),
+  virt: z.object({
+    enabled: z.boolean(),
+    trapUs: nonneg(1e6),
+    requestUs: nonneg(1e6),
+    hostMapPerPageUs: nonneg(1e6),
+    hostUnmapPerPageUs: nonneg(1e6),
+    bigLock: z.boolean(),
+  }).strict(),
+  device: z.object({
+    name: z.string().min(1).max(200),
+    bandwidthBytesPerSec: pos(1e13),
+    readLatencyUs: nonneg(1e7),
+    writeLatencyUs: nonneg(1e7),
+    parallelism: z.number().int().min(1).max(1 << 16),
+    sessionSetupUs: nonneg(1e9),
+    sendOverheadUs: nonneg(1e7),
+  }).strict(),
+  iopf: z.object({
+    faultReportUs: nonneg(1e6),
+    faultHandlerUs: nonneg(1e6),
+    pinMapPerPageUs: nonneg(1e6),
+    pageResponseUs: nonneg(1e6),
+    svaFaultPerPageUs: nonneg(1e6),
+  }).strict(),
+}).strict().superRefine((p, ctx) => {
+  if (p.iommu.granuleBytes < p.cpu.pageSizeBytes && p.iommu.granuleBytes !== p.cpu.pageSizeBytes) {
+    // A granule smaller than the CPU page is legal (the kernel maps several IOMMU pages per CPU page).
+  }
+  const inv = p.iommu.invalidation;
+  if (!p.virt.enabled && inv.byAddressNs === null && inv.byRangeNs === null && inv.domainNs === null && inv.streamNs === null) {
+    ctx.addIssue({ code: 'custom', path: ['iommu', 'invalidation'], message: 'at least one invalidation kind must have a cost (byAddressNs, byRangeNs, domainNs or streamNs)' });
+  }
+  if (p.iommu.leafTableSpanBytes < p.iommu.granuleBytes) {
+    ctx.addIssue({ code: 'custom', path: ['iommu', 'leafTableSpanBytes'], message: 'must be at least granuleBytes' });
+  }
+});
+
+export interface ProfileIssue {
+  path: string;
+  message: string;
+}
+
+export type ProfileValidation = { ok: true; profile: HardwareProfile } | { ok: false; issues: ProfileIssue[] };
+
+export function validateProfile(input: unknown): ProfileValidation {
+  const r = profileSchema.safeParse(input);
+  if (r.success) return { ok: true, profile: r.data as HardwareProfile };
+  return {
+    ok: false,
+    issues: r.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
+  };
+}
+
+/** Validated profile or an InputError naming the first bad field. */
+export function parseProfile(input: unknown): HardwareProfile {
+  const v = validateProfile(input);
+  if (v.ok) return v.profile;
+  const first = v.issues[0];
+  const value = first.path.split('.').reduce<any>((o, k) => (o == null ? o : o[k]), input);
+  throw new InputError(`profile ${first.path}`, value === undefined ? '(missing)' : value, first.message);
+}
+
+export function builtInProfile(id: string): HardwareProfile {
+  const p = BUILT_IN_PROFILES.find((x) => x.id === id);
+  if (!p) throw new InputError('profile', id, BUILT_IN_PROFILES.map((x) => x.id).join(', '));
+  return JSON.parse(JSON.stringify(p)) as HardwareProfile;
+}
+
+for (const p of BUILT_IN_PROFILES) {
+  const v = validateProfile(p);
+  if (!v.ok) throw new Error(`built-in profile ${p.id} is invalid: ${JSON.stringify(v.issues)}`);
+}

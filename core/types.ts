@@ -1,0 +1,318 @@
+/**
+ * Shapes shared by the engine, the host and the renderer. Plain JSON-able data only:
+ * everything here crosses process boundaries (worker messages, IPC, HTTP, SQLite).
+ */
+
+/** Invalidation costs in nanoseconds; `null` means the hardware has no such command. */
+export interface InvalidationCosts {
+  /** One command invalidating one IOMMU page by address (SMMU TLBI VA, VT-d PSI of 1 page). */
+  byAddressNs: number | null;
+  /** One range command: fixed part plus a per-page part (SMMUv3 range TLBI, VT-d PSI with AM). */
+  byRangeNs: number | null;
+  byRangePerPageNs: number;
+  /** Largest range one command covers, in IOMMU pages; longer ranges take several. */
+  byRangeMaxPages: number;
+  /** Whole domain / ASID / VMID. */
+  domainNs: number | null;
+  /** Whole stream (Apple DART: stream bitmap + command + busy poll). */
+  streamNs: number | null;
+  /** Walk-cache (PTC) flush by address, needed on map when invalid PTEs may be cached. */
+  walkCacheByAddressNs: number | null;
+  /** Completion wait after a batch of commands (CMD_SYNC, wait descriptor, busy-bit poll). */
+  syncNs: number;
+  /** The driver waits for completion after every page (tegra-smmu's read-back), not once per call. */
+  syncEachPage: boolean;
+  /**
+   * Whether one invalidation queue or lock serialises invalidations across CPUs
+   * (SMMUv3 cmdq, DART lock). The time of commands + sync is then a shared resource.
+   */
+  serialised: boolean;
+}
+
+export interface CpuModel {
+  cores: number;
+  pageSizeBytes: number;
+  /** Bandwidth of a bounce copy (cache-cold source). */
+  memcpyBytesPerSec: number;
+  /** False for non-coherent DMA: a clean/invalidate by VA of every buffer byte on map/unmap. */
+  dmaCoherent: boolean;
+  cacheMaintenanceNsPerByte: number;
+  /** Block layer + driver work per IO outside the DMA API (submission side). */
+  submitOverheadUs: number;
+  /** Interrupt + completion work per IO outside the DMA API. */
+  completionOverheadUs: number;
+  /** Allocating and freeing one CPU page in the kernel (buddy allocator), used by dynamic pools. */
+  pageAllocUs: number;
+  /** Memory the device could reach with no translation (RAM of the host or guest). */
+  memoryBytes: number;
+}
+
+export interface IommuModel {
+  granuleBytes: number;
+  /** Block (huge page) sizes the page tables can map directly, besides the granule. */
+  blockSizesBytes: number[];
+  pageTableLevels: number;
+  /** Bytes of IOVA one last-level table covers (Tegra: 4 MiB per directory entry). */
+  leafTableSpanBytes: number;
+  /** Fixed cost of one iommu_map()/iommu_unmap() call into the driver. */
+  mapCallNs: number;
+  unmapCallNs: number;
+  /** Writing one PTE on map (walk, refcount, write). */
+  pteWriteNs: number;
+  /** Clearing one PTE on unmap. */
+  pteClearNs: number;
+  /** Allocating + zeroing a last-level table when a map first touches its span. */
+  tableAllocUs: number;
+  /** The driver frees a last-level table when its last PTE is cleared (tegra-smmu), so it is reallocated. */
+  freesEmptyTables: boolean;
+  /** If false, every PTE write is followed by a cache clean so the walker sees it. */
+  coherentWalk: boolean;
+  pteCacheCleanNs: number;
+  /** If true, the IOMMU may cache invalid PTEs, so a map also needs an invalidation. */
+  cachesInvalidPtes: boolean;
+  iotlbEntries: number;
+  iotlbWays: number;
+  /** Page-table walk on an IOTLB miss, added to the device's transfer. */
+  iotlbMissWalkNs: number;
+  invalidation: InvalidationCosts;
+  iovaBits: number;
+}
+
+export interface IovaAllocatorModel {
+  /** Linux rcache: per-CPU magazines of this many entries. */
+  rcacheMagazineSize: number;
+  /** Largest allocation the rcache serves, in IOMMU pages (IOVA_RANGE_CACHE_MAX_SIZE). */
+  rcacheMaxPages: number;
+  /** Full magazines kept in the global depot per size class. */
+  rcacheDepotMagazines: number;
+  rcacheHitNs: number;
+  /** rbtree allocation/free under the global iova_rbtree_lock. */
+  treeAllocNs: number;
+  treeFreeNs: number;
+  /** Allocations are aligned to their power-of-two size (alloc_iova(size_aligned=true)). */
+  sizeAligned: boolean;
+}
+
+/** A virtual IOMMU: every map/unmap request is a VM exit, a VMM trip and a VFIO ioctl. */
+export interface VirtModel {
+  enabled: boolean;
+  /** Round trip of one request: exit, VMM, ioctl entry/exit, return to the guest. */
+  trapUs: number;
+  /** VMM + VFIO ioctl work per request, on top of the trap (several requests can share a trap). */
+  requestUs: number;
+  /** Host VFIO work per guest page on MAP_DMA (pin_user_pages + host iommu_map). */
+  hostMapPerPageUs: number;
+  /** Host VFIO work per guest page on UNMAP_DMA (host iommu_unmap + IOTLB flush share + unpin). */
+  hostUnmapPerPageUs: number;
+  /** The VMM / vfio_iommu_type1 lock serialises requests from all vCPUs. */
+  bigLock: boolean;
+}
+
+export interface DeviceModel {
+  name: string;
+  bandwidthBytesPerSec: number;
+  readLatencyUs: number;
+  writeLatencyUs: number;
+  /** Requests the device services at once. */
+  parallelism: number;
+  /** Fixed cost of one test session on the device (queue/context setup), paid by every strategy. */
+  sessionSetupUs: number;
+  /** Per-request software cost on the submitting thread for accelerator sends (user-space driver). */
+  sendOverheadUs: number;
+}
+
+/** I/O page fault path (SMMU stall / PCIe PRI) and host pinning (VFIO type1). */
+export interface IopfModel {
+  /** Event queue, interrupt and fault report to the handler. */
+  faultReportUs: number;
+  /** Handler entry, lookup of the vfio_dma, bitmap checks. */
+  faultHandlerUs: number;
+  /** pin_user_pages + iommu_map per page pre-mapped by one fault. */
+  pinMapPerPageUs: number;
+  /** Page response (CMD_RESUME / PRG response) and the device's retry. */
+  pageResponseUs: number;
+  /** Fault handled by the host mm for SVA (handle_mm_fault), per page. */
+  svaFaultPerPageUs: number;
+}
+
+export interface HardwareProfile {
+  id: string;
+  name: string;
+  description: string;
+  /** Where the numbers come from: public sources and calibrations, one line each. */
+  sources: string[];
+  builtIn?: boolean;
+  cpu: CpuModel;
+  iommu: IommuModel;
+  iova: IovaAllocatorModel;
+  virt: VirtModel;
+  device: DeviceModel;
+  iopf: IopfModel;
+}
+
+export type StrategyId =
+  | 'passthrough'
+  | 'strict'
+  | 'lazy'
+  | 'range-flush'
+  | 'swiotlb'
+  | 'swiotlb-dynamic'
+  | 'bounce-pool'
+  | 'iopf'
+  | 'pinned';
+
+export type StrategyParamValue = number | string | boolean | number[];
+
+export interface StrategySpec {
+  id: StrategyId;
+  params: Record<string, StrategyParamValue>;
+  /** Canonical text form, `id:key=value:...`, parameters sorted, defaults omitted. */
+  text: string;
+}
+
+export type FioRw = 'read' | 'write' | 'randread' | 'randwrite' | 'rw' | 'randrw';
+
+export interface FioWorkload {
+  kind: 'fio';
+  rw: FioRw;
+  /** Block size, or a bssplit of [sizeBytes, percent] pairs. */
+  bsBytes: number;
+  bssplit: Array<[number, number]> | null;
+  iodepth: number;
+  numjobs: number;
+  /** Bytes per job; the run ends when every job has moved this much (or after `ios`). */
+  sizeBytes: number;
+  /** Number of IOs per job (overrides size when set). */
+  ios: number | null;
+  rwmixread: number;
+  direct: boolean;
+  ioengine: string;
+}
+
+export type DmaDirection = 'BIDIRECTIONAL' | 'TO_DEVICE' | 'FROM_DEVICE';
+
+export interface DmaBenchWorkload {
+  kind: 'dmabench';
+  threads: number;
+  seconds: number;
+  /** Buffer size in CPU pages (-g). */
+  granulePages: number;
+  dir: DmaDirection;
+  /** Simulated device transfer delay between map and unmap (-x), ns. */
+  delayNs: number;
+  /** Map as one scatter-gather list of pages instead of one contiguous buffer. */
+  sg: boolean;
+}
+
+export interface AccelWorkload {
+  kind: 'accel';
+  /** Bytes of one message (input and output buffers each). */
+  msgLenBytes: number;
+  /** Number of sends. */
+  times: number;
+  /** Buffer sets (input + output) the test cycles through. */
+  buffers: number;
+}
+
+export type Workload = FioWorkload | DmaBenchWorkload | AccelWorkload;
+
+export interface Percentiles {
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export interface CallStats {
+  mean: number;
+  p50: number;
+  p99: number;
+  stddev: number;
+}
+
+export interface CpuSecondsPerGiB {
+  map: number;
+  unmap: number;
+  copy: number;
+  invalidate: number;
+  fault: number;
+  other: number;
+  total: number;
+}
+
+export interface Metrics {
+  simulatedSeconds: number;
+  ios: number;
+  bytes: number;
+  throughputMiBps: number;
+  iops: number;
+  latencyUs: Percentiles;
+  mapUs: CallStats;
+  unmapUs: CallStats;
+  mapCalls: number;
+  unmapCalls: number;
+  cpuSecondsPerGiB: CpuSecondsPerGiB;
+  /** Fraction of simulated time the CPUs were busy, summed over CPUs (1 = one core saturated). */
+  cpuUtilisation: number;
+  iotlb: { lookups: number; misses: number; missesPerPage: number };
+  invalidations: { count: number; perPage: number };
+  bounceBytes: { peak: number; mean: number };
+  pinnedBytes: { peak: number };
+  iovaBytes: { peak: number };
+  exposure: {
+    bytesBeyondBuffer: number;
+    fractionBeyondBuffer: number;
+    staleWindowUs: { mean: number; max: number };
+  };
+  faults: number;
+  fallbacks: number;
+  failures: number;
+  /** For accel runs beside `pinned`: (time - pinnedTime) / pinnedTime. */
+  slowdownVsPinned: number | null;
+}
+
+/** Sampled over simulated time, at most `maxPoints` points. */
+export interface TimeSeries {
+  tUs: number[];
+  throughputMiBps: number[];
+  bounceBytes: number[];
+  pinnedBytes: number[];
+  iovaBytes: number[];
+}
+
+/** Log-bucketed latency histogram: bucket i counts latencies in (edgesUs[i-1], edgesUs[i]]. */
+export interface Histogram {
+  edgesUs: number[];
+  counts: number[];
+}
+
+export interface StrategyResult {
+  strategy: string;
+  metrics: Metrics;
+  series: TimeSeries;
+  latencyHistogram: Histogram;
+}
+
+export interface ExperimentInput {
+  profile: HardwareProfile;
+  strategies: StrategySpec[];
+  workload: Workload;
+  seed: number;
+}
+
+export interface ExperimentResult {
+  engineVersion: string;
+  profile: string;
+  workload: Workload;
+  workloadText: string;
+  seed: number;
+  results: StrategyResult[];
+}
+
+export interface Progress {
+  /** 0..1 over the whole experiment. */
+  fraction: number;
+  strategy: string;
+}
