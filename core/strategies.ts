@@ -71,6 +71,7 @@ export const STRATEGIES: StrategyDef[] = [
     summary: 'Copy through a boot-time pool of 2 KiB slots; at most 128 contiguous slots (256 KiB) per mapping; an exhausted pool fails the mapping.',
     params: [
       { key: 'pool', kind: 'size', default: 64 * MiB, min: 256 * KiB, max: 64 * 1024 * MiB, doc: 'pool size (swiotlb= / 6% of RAM under SEV)' },
+      { key: 'iommu', kind: 'bool', default: true, doc: '1: the slot is mapped through the IOMMU (dma-iommu, untrusted devices); 0: dma-direct (swiotlb=force, confidential guests)' },
     ],
   },
   {
@@ -81,6 +82,7 @@ export const STRATEGIES: StrategyDef[] = [
     summary: 'swiotlb whose buffers are allocated on demand when the small static pool is busy: memory follows load, growth costs page allocation.',
     params: [
       { key: 'pool', kind: 'size', default: 1 * MiB, min: 0, max: 64 * 1024 * MiB, doc: 'static part of the pool' },
+      { key: 'iommu', kind: 'bool', default: true, doc: '1: buffers are mapped through the IOMMU; 0: dma-direct' },
     ],
   },
   {

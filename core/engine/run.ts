@@ -1,36 +1,550 @@
-// TEMPORARY placeholder while the lead writes the engine: same signatures, zeroed metrics.
-import type { ExperimentInput, ExperimentResult, HardwareProfile, Metrics, Progress, StrategyResult, StrategySpec, Workload } from '../types.ts';
+import { SimulationCancelled, SimulationInvariantError } from '../errors.ts';
+import type {
+  AccelWorkload, DmaBenchWorkload, ExperimentInput, ExperimentResult, FioWorkload, HardwareProfile, Metrics,
+  Progress, StrategyResult, StrategySpec, TimeSeries, Workload,
+} from '../types.ts';
 import { workloadText } from '../workload.ts';
+import {
+  EV_DEV_ARRIVE, EV_DEV_DONE, EV_LOOP, Machine, newIo, PH_COPY, PH_FAULT, PH_INV, PH_MAP, PH_OTHER, PH_UNMAP,
+  type Io,
+} from './machine.ts';
+import { BouncePool, createStrategy, type MappingStrategy } from './strategies.ts';
 
-export const ENGINE_VERSION = '0.0.0-placeholder';
+/** Bump when a change alters any simulated figure for the same input. */
+export const ENGINE_VERSION = '1.0.0';
 
 export interface RunOptions {
   onProgress?: (p: Progress) => void;
   isCancelled?: () => boolean;
   /** Called after each strategy finishes, so a cancelled run keeps what finished. */
   onStrategyDone?: (r: StrategyResult, index: number) => void;
+  /** Upper bound on time-series points (default 240). */
   seriesPoints?: number;
+  /** Track every live IOVA and check pool invariants (property tests; slower). */
+  checkInvariants?: boolean;
 }
 
-const z = { mean: 0, p50: 0, p99: 0, stddev: 0 };
-export function simulateStrategy(_p: HardwareProfile, s: StrategySpec, _w: Workload, _seed: number, _o: RunOptions = {}): StrategyResult {
-  const metrics: Metrics = {
-    simulatedSeconds: 1, ios: 1000, bytes: 4096000, throughputMiBps: 3.9, iops: 1000,
-    latencyUs: { mean: 10, p50: 10, p90: 10, p99: 10, p999: 10, max: 10 }, mapUs: z, unmapUs: z, mapCalls: 0, unmapCalls: 0,
-    cpuSecondsPerGiB: { map: 0, unmap: 0, copy: 0, invalidate: 0, fault: 0, other: 0, total: 0 }, cpuUtilisation: 0,
-    iotlb: { lookups: 0, misses: 0, missesPerPage: 0 }, invalidations: { count: 0, perPage: 0 },
-    bounceBytes: { peak: 0, mean: 0 }, pinnedBytes: { peak: 0 }, iovaBytes: { peak: 0 },
-    exposure: { bytesBeyondBuffer: 0, fractionBeyondBuffer: 0, staleWindowUs: { mean: 0, max: 0 } },
-    faults: 0, fallbacks: 0, failures: 0, slowdownVsPinned: null,
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+const PROGRESS_EVERY = 1 << 15;
+
+/** Throughput and gauges sampled on a grid that doubles its step when full: bounded points, no per-IO arrays. */
+class Sampler {
+  private stepUs = 50;
+  private nextT = 50;
+  private bytesInStep = 0;
+  readonly s: TimeSeries = { tUs: [], throughputMiBps: [], bounceBytes: [], pinnedBytes: [], iovaBytes: [] };
+  constructor(private readonly m: Machine, private readonly max: number) {}
+
+  completed(t: number, bytes: number): void {
+    while (t >= this.nextT) this.emit();
+    this.bytesInStep += bytes;
+  }
+
+  private emit(): void {
+    const s = this.s;
+    s.tUs.push(this.nextT);
+    s.throughputMiBps.push(this.bytesInStep / MiB / (this.stepUs / 1e6));
+    s.bounceBytes.push(this.m.bounce.value);
+    s.pinnedBytes.push(this.m.pinned.value);
+    s.iovaBytes.push(this.m.iovaBytes.value);
+    this.bytesInStep = 0;
+    this.nextT += this.stepUs;
+    if (s.tUs.length >= this.max) this.halve();
+  }
+
+  private halve(): void {
+    const s = this.s;
+    const pick = <T>(a: T[], f: (x: T, y: T) => T): T[] => {
+      const out: T[] = [];
+      for (let i = 0; i + 1 < a.length; i += 2) out.push(f(a[i], a[i + 1]));
+      return out;
+    };
+    s.tUs = pick(s.tUs, (_a, b) => b);
+    s.throughputMiBps = pick(s.throughputMiBps, (a, b) => (a + b) / 2);
+    s.bounceBytes = pick(s.bounceBytes, (_a, b) => b);
+    s.pinnedBytes = pick(s.pinnedBytes, (_a, b) => b);
+    s.iovaBytes = pick(s.iovaBytes, (_a, b) => b);
+    this.stepUs *= 2;
+    this.nextT = (s.tUs.length ? s.tUs[s.tUs.length - 1] : 0) + this.stepUs;
+  }
+
+  finish(t: number): TimeSeries {
+    const s = this.s;
+    if (this.bytesInStep > 0 || s.tUs.length === 0) {
+      const dt = t - (s.tUs.length ? s.tUs[s.tUs.length - 1] : 0);
+      s.tUs.push(t);
+      s.throughputMiBps.push(dt > 0 ? this.bytesInStep / MiB / (dt / 1e6) : 0);
+      s.bounceBytes.push(this.m.bounce.value);
+      s.pinnedBytes.push(this.m.pinned.value);
+      s.iovaBytes.push(this.m.iovaBytes.value);
+    }
+    const r = (x: number) => Math.round(x * 1000) / 1000;
+    return {
+      tUs: s.tUs.map(r), throughputMiBps: s.throughputMiBps.map(r), bounceBytes: s.bounceBytes.map(Math.round),
+      pinnedBytes: s.pinnedBytes.map(Math.round), iovaBytes: s.iovaBytes.map(Math.round),
+    };
+  }
+}
+
+interface Totals {
+  ios: number;
+  bytes: number;
+  endT: number;
+}
+
+class Device {
+  private inService = 0;
+  private readonly waiting: Int32Array;
+  private head = 0;
+  private tail = 0;
+  private pipeFreeAt = 0;
+  busyUs = 0;
+  constructor(private readonly m: Machine, private readonly strat: MappingStrategy, capacity: number, private readonly jitter: number) {
+    this.waiting = new Int32Array(capacity + 1);
+  }
+
+  arrive(io: Io, t: number): void {
+    if (this.inService < this.m.p.device.parallelism) this.start(io, t);
+    else {
+      this.waiting[this.tail] = io.index;
+      this.tail = (this.tail + 1) % this.waiting.length;
+    }
+  }
+
+  private start(io: Io, t: number): void {
+    const m = this.m;
+    const d = m.p.device;
+    this.inService++;
+    const stall = this.strat.deviceAccess(io, t);
+    const walk = m.deviceTranslate(io.iovaPage, io.iovaPages);
+    const xfer = (io.bytes / d.bandwidthBytesPerSec) * 1e6;
+    const begin = t + stall;
+    const pipeStart = begin > this.pipeFreeAt ? begin : this.pipeFreeAt;
+    this.pipeFreeAt = pipeStart + xfer + walk;
+    const base = io.fromDevice ? d.readLatencyUs : d.writeLatencyUs;
+    const lat = this.jitter > 0 ? base * (1 - this.jitter + 2 * this.jitter * m.rng.float()) : base;
+    const done = Math.max(begin + lat, this.pipeFreeAt);
+    this.busyUs += done - t;
+    m.queue.push(done, 0, EV_DEV_DONE, io.index);
+  }
+
+  done(t: number, ios: Io[]): void {
+    this.inService--;
+    if (this.head !== this.tail) {
+      const next = this.waiting[this.head];
+      this.head = (this.head + 1) % this.waiting.length;
+      this.start(ios[next], t);
+    }
+  }
+}
+
+function checkCancel(opts: RunOptions, done: number, total: number, strategy: string, base: number, share: number): void {
+  if (opts.isCancelled?.()) throw new SimulationCancelled();
+  opts.onProgress?.({ fraction: Math.min(1, base + share * (done / Math.max(1, total))), strategy });
+}
+
+/** fio: numjobs threads, each keeping iodepth IOs in flight on its own CPU, buffers reused per slot. */
+function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunOptions, sampler: Sampler, prog: [number, number], name: string): Totals {
+  const p = m.p;
+  const jobs = w.numjobs;
+  const depth = w.iodepth;
+  const n = jobs * depth;
+  const ios: Io[] = Array.from({ length: n }, (_, i) => newIo(i));
+  const maxBs = w.bssplit ? Math.max(...w.bssplit.map(([s]) => s)) : w.bsBytes;
+  const pagesPerBuffer = Math.ceil(maxBs / m.cpuPage) + 1;
+  const avgBs = w.bssplit ? w.bssplit.reduce((a, [s, pct]) => a + (s * pct) / 100, 0) : w.bsBytes;
+  const perJob = w.ios ?? Math.max(1, Math.floor(w.sizeBytes / avgBs));
+  const issued = new Float64Array(jobs);
+  const random = w.rw.startsWith('rand');
+  const device = new Device(m, strat, n, random ? 0.25 : 0.05);
+  const multiCpu = Math.min(jobs, p.cpu.cores) > 1;
+  const granulesPerPage = Math.max(1, m.granule / m.cpuPage);
+  const totals: Totals = { ios: 0, bytes: 0, endT: 0 };
+  const total = perJob * jobs;
+  const split = w.bssplit;
+
+  for (let i = 0; i < n; i++) {
+    const io = ios[i];
+    io.job = Math.floor(i / depth);
+    io.cpu = io.job % p.cpu.cores;
+    // fio's buffers: page-aligned, at a random page inside an IOMMU granule.
+    io.offsetInGranule = (m.rng.int(granulesPerPage) * m.cpuPage) % m.granule;
+    io.bufferPage = 64 + i * pagesPerBuffer;
+  }
+
+  const submit = (io: Io, t: number): void => {
+    let bytes = w.bsBytes;
+    if (split) {
+      let r = m.rng.float() * 100;
+      for (const [s, pct] of split) {
+        bytes = s;
+        if ((r -= pct) < 0) break;
+      }
+    }
+    const read = w.rw === 'read' || w.rw === 'randread' ? true : w.rw === 'write' || w.rw === 'randwrite' ? false : m.rng.float() * 100 < w.rwmixread;
+    io.bytes = bytes;
+    io.fromDevice = read;
+    io.toDevice = !read;
+    io.failed = false;
+    io.sgEntries = 1;
+    const cpu = io.cpu;
+    let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
+    io.submitT = tc;
+    tc += p.cpu.submitOverheadUs;
+    m.phaseUs[PH_OTHER] += p.cpu.submitOverheadUs;
+    const t0 = tc;
+    tc = strat.map(io, tc);
+    m.mapHist.record(tc - t0);
+    m.cpuFreeAt[cpu] = tc;
+    issued[io.job]++;
+    if (io.failed) {
+      m.failures++;
+      // The IO completes with an error: no device transfer, no unmap (an event, not recursion).
+      q.push(tc, 0, EV_DEV_DONE, io.index);
+      return;
+    }
+    if (multiCpu && tc > t) m.queue.push(tc, 1, EV_DEV_ARRIVE, io.index);
+    else device.arrive(io, tc);
   };
-  return { strategy: s.text, metrics, series: { tUs: [0], throughputMiBps: [0], bounceBytes: [0], pinnedBytes: [0], iovaBytes: [0] }, latencyHistogram: { edgesUs: [10], counts: [1000] } };
+
+  const complete = (io: Io, t: number, ok: boolean): void => {
+    const cpu = io.cpu;
+    let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
+    tc += p.cpu.completionOverheadUs;
+    m.phaseUs[PH_OTHER] += p.cpu.completionOverheadUs;
+    if (ok) {
+      const t0 = tc;
+      tc = strat.unmap(io, tc);
+      m.unmapHist.record(tc - t0);
+      m.latency.record(tc - io.submitT);
+      totals.ios++;
+      totals.bytes += io.bytes;
+      sampler.completed(tc, io.bytes);
+      if ((totals.ios & (PROGRESS_EVERY - 1)) === 0) checkCancel(opts, totals.ios, total, name, prog[0], prog[1]);
+    }
+    m.cpuFreeAt[cpu] = tc;
+    if (tc > totals.endT) totals.endT = tc;
+    if (issued[io.job] < perJob) submit(io, tc);
+  };
+
+  const q = m.queue;
+  for (let d = 0; d < depth; d++) for (let j = 0; j < jobs; j++) if (issued[j] < perJob) submit(ios[j * depth + d], 0);
+
+  const ev = { time: 0, kind: 0, arg: 0 };
+  while (q.size > 0) {
+    q.pop(ev);
+    const t = ev.time;
+    switch (ev.kind) {
+      case EV_DEV_DONE: {
+        const io = ios[ev.arg];
+        if (io.failed) complete(io, t, false);
+        else {
+          device.done(t, ios);
+          complete(io, t, true);
+        }
+        break;
+      }
+      case EV_DEV_ARRIVE:
+        device.arrive(ios[ev.arg], t);
+        break;
+      default:
+        strat.onEvent(ev.kind, ev.arg, t);
+    }
+  }
+  return totals;
 }
 
+/**
+ * tools/testing/selftests/dma/dma_map_benchmark: each thread maps a buffer of `granule` pages,
+ * busy-waits `delay_ns` (the simulated transfer) and unmaps it, for `seconds`.
+ */
+function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, opts: RunOptions, sampler: Sampler, prog: [number, number], name: string): Totals {
+  const p = m.p;
+  const threads = w.threads;
+  const bytes = w.granulePages * m.cpuPage;
+  const endUs = w.seconds * 1e6;
+  const ios: Io[] = Array.from({ length: threads }, (_, i) => newIo(i));
+  const granulesPerPage = Math.max(1, m.granule / m.cpuPage);
+  const totals: Totals = { ios: 0, bytes: 0, endT: 0 };
+  for (const io of ios) {
+    io.cpu = io.index % p.cpu.cores;
+    io.job = io.index;
+    io.bytes = bytes;
+    io.toDevice = w.dir !== 'FROM_DEVICE';
+    io.fromDevice = w.dir !== 'TO_DEVICE';
+    io.sgEntries = w.sg ? w.granulePages : 1;
+    io.offsetInGranule = (m.rng.int(granulesPerPage) * m.cpuPage) % m.granule;
+    io.bufferPage = 64 + io.index * (w.granulePages + granulesPerPage);
+  }
+  const delayUs = w.delayNs / 1000;
+  const estimate = Math.max(1, endUs);
+  let nextProgress = PROGRESS_EVERY;
+
+  const iteration = (io: Io, t: number): number => {
+    io.failed = false;
+    let tc = t;
+    const t0 = tc;
+    tc = strat.map(io, tc);
+    m.mapHist.record(tc - t0);
+    if (io.failed) {
+      m.failures++;
+      return tc + 1;
+    }
+    tc += delayUs;
+    m.phaseUs[PH_OTHER] += delayUs;
+    const t1 = tc;
+    tc = strat.unmap(io, tc);
+    m.unmapHist.record(tc - t1);
+    totals.ios++;
+    totals.bytes += bytes;
+    sampler.completed(tc, bytes);
+    if (totals.ios >= nextProgress) {
+      nextProgress += PROGRESS_EVERY;
+      checkCancel(opts, Math.min(tc, endUs), estimate, name, prog[0], prog[1]);
+    }
+    return tc;
+  };
+
+  if (threads === 1 || p.cpu.cores === 1) {
+    // No contention between CPUs: run each thread's loop inline, in time order.
+    const t = new Float64Array(threads);
+    for (;;) {
+      let k = -1;
+      for (let i = 0; i < threads; i++) if (t[i] < endUs && (k < 0 || t[i] < t[k])) k = i;
+      if (k < 0) break;
+      const io = ios[k];
+      const start = Math.max(t[k], m.cpuFreeAt[io.cpu]);
+      t[k] = iteration(io, start);
+      m.cpuFreeAt[io.cpu] = t[k];
+      drainUntil(m, strat, t[k]);
+    }
+  } else {
+    for (const io of ios) m.queue.push(0, 1, EV_LOOP, io.index);
+    const ev = { time: 0, kind: 0, arg: 0 };
+    while (m.queue.size > 0) {
+      m.queue.pop(ev);
+      if (ev.kind === EV_LOOP) {
+        const io = ios[ev.arg];
+        const start = Math.max(ev.time, m.cpuFreeAt[io.cpu]);
+        const end = iteration(io, start);
+        m.cpuFreeAt[io.cpu] = end;
+        if (end < endUs) m.queue.push(end, 1, EV_LOOP, io.index);
+      } else strat.onEvent(ev.kind, ev.arg, ev.time);
+    }
+  }
+  for (let c = 0; c < m.cpus; c++) if (m.cpuFreeAt[c] > totals.endT) totals.endT = m.cpuFreeAt[c];
+  return totals;
+}
+
+function drainUntil(m: Machine, strat: MappingStrategy, t: number): void {
+  const ev = { time: 0, kind: 0, arg: 0 };
+  while (m.queue.size > 0 && m.queue.peekTime() <= t) {
+    m.queue.pop(ev);
+    strat.onEvent(ev.kind, ev.arg, ev.time);
+  }
+}
+
+/** hisi_qm queue geometry (drivers/crypto/hisilicon/qm.c): 1024-entry rings, 128-byte SQEs, 16-byte CQEs. */
+const QM_Q_DEPTH = 1024;
+const QM_SQE_BYTES = 128;
+const QM_CQE_BYTES = 16;
+/** Queue context and doorbell/EQ pages the device touches on the first send. */
+const QM_CTX_PAGES = 2;
+
+/**
+ * The hisi_sec_test loop of the IOPF series: one thread sends `times` messages of `msg_len`
+ * bytes, cycling through `buffers` input/output buffer pairs; the accelerator reads the input
+ * and writes the output, the thread waits for the completion. The session setup is paid once.
+ */
+function driveAccel(m: Machine, strat: MappingStrategy, w: AccelWorkload, opts: RunOptions, sampler: Sampler, prog: [number, number], name: string): Totals {
+  const p = m.p;
+  const d = p.device;
+  const msgPages = Math.ceil(w.msgLenBytes / m.cpuPage);
+  const inIo = newIo(0);
+  const outIo = newIo(1);
+  inIo.toDevice = true;
+  inIo.fromDevice = false;
+  outIo.toDevice = false;
+  outIo.fromDevice = true;
+  inIo.bytes = outIo.bytes = w.msgLenBytes;
+  const totals: Totals = { ios: 0, bytes: 0, endT: 0 };
+  let t = d.sessionSetupUs;
+  m.phaseUs[PH_OTHER] += d.sessionSetupUs;
+  const queueBase = 0;
+  const sqPages = Math.ceil((QM_Q_DEPTH * QM_SQE_BYTES) / m.cpuPage);
+  const cqBase = queueBase + QM_CTX_PAGES + sqPages;
+  const bufBase = 64 + cqBase;
+  for (let i = 0; i < w.times; i++) {
+    const b = i % w.buffers;
+    inIo.bufferPage = bufBase + b * 2 * (msgPages + 1);
+    outIo.bufferPage = inIo.bufferPage + msgPages + 1;
+    inIo.failed = outIo.failed = false;
+    const submitT = t;
+    let t0 = t;
+    t = strat.map(inIo, t);
+    t = strat.map(outIo, t);
+    m.mapHist.record(t - t0);
+    if (inIo.failed || outIo.failed) {
+      m.failures++;
+      if (!inIo.failed) t = strat.unmap(inIo, t);
+      if (!outIo.failed) t = strat.unmap(outIo, t);
+      continue;
+    }
+    t += d.sendOverheadUs;
+    m.phaseUs[PH_OTHER] += d.sendOverheadUs;
+    // Device: queue memory (SQE, CQE, context on first use), then input and output streams.
+    const slot = i % QM_Q_DEPTH;
+    let stall = 0;
+    if (i === 0) stall += strat.touchQueuePages(queueBase, QM_CTX_PAGES, t);
+    stall += strat.touchQueuePages(queueBase + QM_CTX_PAGES + Math.floor((slot * QM_SQE_BYTES) / m.cpuPage), 1, t + stall);
+    stall += strat.touchQueuePages(cqBase + Math.floor((slot * QM_CQE_BYTES) / m.cpuPage), 1, t + stall);
+    stall += strat.deviceAccess(inIo, t + stall);
+    stall += strat.deviceAccess(outIo, t + stall);
+    const walk = m.deviceTranslate(inIo.iovaPage, inIo.iovaPages) + m.deviceTranslate(outIo.iovaPage, outIo.iovaPages);
+    const xfer = (w.msgLenBytes / d.bandwidthBytesPerSec) * 1e6;
+    t += stall + d.readLatencyUs + xfer + walk;
+    t0 = t;
+    t = strat.unmap(inIo, t);
+    t = strat.unmap(outIo, t);
+    m.unmapHist.record(t - t0);
+    m.latency.record(t - submitT);
+    totals.ios++;
+    totals.bytes += w.msgLenBytes;
+    sampler.completed(t, w.msgLenBytes);
+    m.cpuFreeAt[0] = t;
+    drainUntil(m, strat, t);
+    t = Math.max(t, m.cpuFreeAt[0]);
+    if ((i & 1023) === 1023) checkCancel(opts, i, w.times, name, prog[0], prog[1]);
+  }
+  totals.endT = t;
+  return totals;
+}
+
+function cpusFor(p: HardwareProfile, w: Workload): number {
+  if (w.kind === 'fio') return Math.max(1, Math.min(w.numjobs, p.cpu.cores));
+  if (w.kind === 'dmabench') return Math.max(1, Math.min(w.threads, p.cpu.cores));
+  return 1;
+}
+
+function maxIosFor(w: Workload): number {
+  if (w.kind === 'fio') return w.numjobs * w.iodepth;
+  if (w.kind === 'dmabench') return w.threads;
+  return 2;
+}
+
+const r3 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : 0);
+const r6 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : 0);
+
+/** One strategy through one workload on one profile. Deterministic for a given seed. */
+export function simulateStrategy(profile: HardwareProfile, spec: StrategySpec, workload: Workload, seed: number, opts: RunOptions = {}, prog: [number, number] = [0, 1]): StrategyResult {
+  const cpus = cpusFor(profile, workload);
+  const m = new Machine(profile, seed, cpus, Boolean(opts.checkInvariants));
+  const strat = createStrategy(m, spec, maxIosFor(workload));
+  const sampler = new Sampler(m, opts.seriesPoints ?? 240);
+  let totals: Totals;
+  if (workload.kind === 'fio') totals = driveFio(m, strat, workload, opts, sampler, prog, spec.text);
+  else if (workload.kind === 'dmabench') totals = driveDmaBench(m, strat, workload, opts, sampler, prog, spec.text);
+  else totals = driveAccel(m, strat, workload, opts, sampler, prog, spec.text);
+
+  // Drain deferred work (flush queues, cached pool slots) after the last IO: it costs CPU but
+  // not the workload's time, and leaves every mapping unmapped.
+  const endT = totals.endT;
+  const drained = strat.finish(endT);
+  void drained;
+  if (opts.checkInvariants) {
+    if (strat instanceof BouncePool) strat.checkInvariants();
+    const live = m.iova.live;
+    if (live && live.size > 0 && !(strat instanceof BouncePool)) {
+      throw new SimulationInvariantError(`${live.size} IOVA ranges still allocated after the run`);
+    }
+  }
+  const series = sampler.finish(endT);
+  return { strategy: spec.text, metrics: buildMetrics(m, totals, endT), series, latencyHistogram: m.latency.export() };
+}
+
+function callStats(h: { mean(): number; quantile(q: number): number; stddev(): number }) {
+  return { mean: r3(h.mean()), p50: r3(h.quantile(0.5)), p99: r3(h.quantile(0.99)), stddev: r3(h.stddev()) };
+}
+
+function buildMetrics(m: Machine, totals: Totals, endT: number): Metrics {
+  const seconds = endT / 1e6;
+  const gib = totals.bytes / GiB;
+  const perGiB = (us: number) => (gib > 0 ? us / 1e6 / gib : 0);
+  const ph = m.phaseUs;
+  const cpu = {
+    map: r6(perGiB(ph[PH_MAP])), unmap: r6(perGiB(ph[PH_UNMAP])), copy: r6(perGiB(ph[PH_COPY])),
+    invalidate: r6(perGiB(ph[PH_INV])), fault: r6(perGiB(ph[PH_FAULT])), other: r6(perGiB(ph[PH_OTHER])), total: 0,
+  };
+  cpu.total = r6(cpu.map + cpu.unmap + cpu.copy + cpu.invalidate + cpu.fault + cpu.other);
+  const cpuUs = ph.reduce((a, b) => a + b, 0);
+  const pagesMoved = totals.bytes / m.granule;
+  const L = m.latency;
+  return {
+    simulatedSeconds: r6(seconds),
+    ios: totals.ios,
+    bytes: totals.bytes,
+    throughputMiBps: r3(seconds > 0 ? totals.bytes / MiB / seconds : 0),
+    iops: r3(seconds > 0 ? totals.ios / seconds : 0),
+    latencyUs: {
+      mean: r3(L.mean()), p50: r3(L.quantile(0.5)), p90: r3(L.quantile(0.9)), p99: r3(L.quantile(0.99)),
+      p999: r3(L.quantile(0.999)), max: r3(L.n ? L.max : 0),
+    },
+    mapUs: callStats(m.mapHist),
+    unmapUs: callStats(m.unmapHist),
+    mapCalls: m.mapHist.n,
+    unmapCalls: m.unmapHist.n,
+    cpuSecondsPerGiB: cpu,
+    cpuUtilisation: r3(endT > 0 ? cpuUs / endT : 0),
+    iotlb: {
+      lookups: m.iotlb.lookups,
+      misses: m.iotlb.misses,
+      missesPerPage: r6(pagesMoved > 0 ? m.iotlb.misses / pagesMoved : 0),
+    },
+    invalidations: { count: m.invalidations, perPage: r6(pagesMoved > 0 ? m.invalidations / pagesMoved : 0) },
+    bounceBytes: { peak: Math.round(m.bounce.peak), mean: Math.round(m.bounce.mean(endT)) },
+    pinnedBytes: { peak: Math.round(m.pinned.peak) },
+    iovaBytes: { peak: Math.round(Math.max(m.iovaBytes.peak, m.iova.peakLivePages * m.granule)) },
+    exposure: {
+      bytesBeyondBuffer: Math.round(m.mappings > 0 ? m.exposedBeyondBytes / m.mappings : 0),
+      fractionBeyondBuffer: r6(m.mappedSpanBytes > 0 ? m.exposedBeyondBytes / m.mappedSpanBytes : 0),
+      staleWindowUs: { mean: r3(m.staleN ? m.staleSumUs / m.staleN : 0), max: r3(m.staleMaxUs) },
+    },
+    faults: m.faults,
+    fallbacks: m.fallbacks,
+    failures: m.failures,
+    slowdownVsPinned: null,
+  };
+}
+
+/** Every strategy of the experiment on the same profile, workload and seed. */
 export function runExperiment(input: ExperimentInput, opts: RunOptions = {}): ExperimentResult {
-  const results = input.strategies.map((s, i) => {
-    const r = simulateStrategy(input.profile, s, input.workload, input.seed, opts);
+  const results: StrategyResult[] = [];
+  const n = input.strategies.length;
+  input.strategies.forEach((s, i) => {
+    const r = simulateStrategy(input.profile, s, input.workload, input.seed, opts, [i / n, 1 / n]);
+    results.push(r);
     opts.onStrategyDone?.(r, i);
-    return r;
   });
-  return { engineVersion: ENGINE_VERSION, profile: input.profile.id, workload: input.workload, workloadText: workloadText(input.workload), seed: input.seed, results };
+  applySlowdown(input.workload, results);
+  opts.onProgress?.({ fraction: 1, strategy: '' });
+  return {
+    engineVersion: ENGINE_VERSION,
+    profile: input.profile.id,
+    workload: input.workload,
+    workloadText: workloadText(input.workload),
+    seed: input.seed,
+    results,
+  };
+}
+
+/** For accel runs, each strategy's slowdown against `pinned` in the same list (time, not rate). */
+export function applySlowdown(w: Workload, results: StrategyResult[]): void {
+  if (w.kind !== 'accel') return;
+  const base = results.find((r) => r.strategy === 'pinned');
+  for (const r of results) {
+    r.metrics.slowdownVsPinned = base
+      ? r6((r.metrics.simulatedSeconds - base.metrics.simulatedSeconds) / base.metrics.simulatedSeconds)
+      : null;
+  }
 }

@@ -1,0 +1,92 @@
+/**
+ * Streaming log-linear histogram (HdrHistogram-like): 64 sub-buckets per power of two from
+ * 1/64 us up, so any quantile is within 1.6% of the exact value, memory is fixed whatever the
+ * number of samples, and merging is adding counts. Mean, stddev and max are kept exactly.
+ */
+const SUB = 64;
+const MIN_EXP = -6; // 2^-6 us = 15.6 ns
+const MAX_EXP = 34; // 2^34 us ~ 4.8 hours
+const NBUCKETS = (MAX_EXP - MIN_EXP) * SUB + 1;
+
+export class Histogram {
+  readonly counts = new Float64Array(NBUCKETS);
+  n = 0;
+  sum = 0;
+  sumSq = 0;
+  max = 0;
+  min = Infinity;
+
+  record(v: number): void {
+    this.n++;
+    this.sum += v;
+    this.sumSq += v * v;
+    if (v > this.max) this.max = v;
+    if (v < this.min) this.min = v;
+    this.counts[bucketOf(v)]++;
+  }
+
+  mean(): number {
+    return this.n ? this.sum / this.n : 0;
+  }
+
+  stddev(): number {
+    if (this.n < 2) return 0;
+    const m = this.sum / this.n;
+    return Math.sqrt(Math.max(0, this.sumSq / this.n - m * m));
+  }
+
+  /** Value at quantile q (0..1): the upper edge of the bucket holding it, clamped to [min, max]. */
+  quantile(q: number): number {
+    if (this.n === 0) return 0;
+    const target = Math.max(1, Math.ceil(q * this.n));
+    let acc = 0;
+    for (let i = 0; i < NBUCKETS; i++) {
+      acc += this.counts[i];
+      if (acc >= target) return Math.min(this.max, Math.max(this.min, upperEdge(i)));
+    }
+    return this.max;
+  }
+
+  /** Non-empty buckets merged to at most `maxBuckets` log-spaced bins, for charts and storage. */
+  export(maxBuckets = 120): { edgesUs: number[]; counts: number[] } {
+    if (this.n === 0) return { edgesUs: [], counts: [] };
+    let first = 0;
+    while (this.counts[first] === 0) first++;
+    let last = NBUCKETS - 1;
+    while (this.counts[last] === 0) last--;
+    const span = last - first + 1;
+    const group = Math.max(1, Math.ceil(span / maxBuckets));
+    const edgesUs: number[] = [];
+    const counts: number[] = [];
+    for (let i = first; i <= last; i += group) {
+      let c = 0;
+      const end = Math.min(last, i + group - 1);
+      for (let j = i; j <= end; j++) c += this.counts[j];
+      edgesUs.push(round4(upperEdge(end)));
+      counts.push(c);
+    }
+    return { edgesUs, counts };
+  }
+}
+
+function bucketOf(v: number): number {
+  if (!(v > 0)) return 0;
+  const e = Math.floor(Math.log2(v));
+  if (e < MIN_EXP) return 0;
+  if (e >= MAX_EXP) return NBUCKETS - 1;
+  const base = 2 ** e;
+  const sub = Math.min(SUB - 1, Math.floor(((v - base) / base) * SUB));
+  return (e - MIN_EXP) * SUB + sub + 1;
+}
+
+function upperEdge(i: number): number {
+  if (i === 0) return 2 ** MIN_EXP;
+  const k = i - 1;
+  const e = Math.floor(k / SUB) + MIN_EXP;
+  const sub = k % SUB;
+  return 2 ** e * (1 + (sub + 1) / SUB);
+}
+
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}

@@ -1,0 +1,77 @@
+/**
+ * A set-associative IOTLB with LRU replacement inside each set. Entries are tagged with the
+ * IOVA page number; a generation counter makes domain- or stream-wide invalidation O(1).
+ */
+export class Iotlb {
+  private readonly sets: number;
+  private readonly ways: number;
+  private readonly tag: Float64Array; // page + 1, 0 = empty
+  private readonly gen: Uint32Array;
+  private readonly stamp: Float64Array;
+  private generation = 1;
+  private clock = 0;
+  lookups = 0;
+  misses = 0;
+
+  constructor(entries: number, ways: number) {
+    this.ways = Math.max(1, Math.min(ways, entries));
+    this.sets = Math.max(1, Math.floor(entries / this.ways));
+    const n = this.sets * this.ways;
+    this.tag = new Float64Array(n);
+    this.gen = new Uint32Array(n);
+    this.stamp = new Float64Array(n);
+  }
+
+  private setOf(page: number): number {
+    // Spread sequential pages and aligned allocations over the sets.
+    const h = (page ^ (page / 4096)) >>> 0;
+    return (Math.imul(h, 0x9e3779b1) >>> 0) % this.sets;
+  }
+
+  /** A device access to one IOVA page; returns true on a miss (a table walk follows). */
+  access(page: number): boolean {
+    this.lookups++;
+    const base = this.setOf(page) * this.ways;
+    const want = page + 1;
+    let victim = base;
+    let oldest = Infinity;
+    for (let i = base; i < base + this.ways; i++) {
+      if (this.tag[i] === want && this.gen[i] === this.generation) {
+        this.stamp[i] = ++this.clock;
+        return false;
+      }
+      const s = this.gen[i] === this.generation ? this.stamp[i] : -1;
+      if (s < oldest) {
+        oldest = s;
+        victim = i;
+      }
+    }
+    this.misses++;
+    this.tag[victim] = want;
+    this.gen[victim] = this.generation;
+    this.stamp[victim] = ++this.clock;
+    return true;
+  }
+
+  invalidatePage(page: number): void {
+    const base = this.setOf(page) * this.ways;
+    const want = page + 1;
+    for (let i = base; i < base + this.ways; i++) if (this.tag[i] === want) this.tag[i] = 0;
+  }
+
+  invalidateRange(firstPage: number, pages: number): void {
+    if (pages > this.tag.length) {
+      const last = firstPage + pages;
+      for (let i = 0; i < this.tag.length; i++) {
+        const p = this.tag[i] - 1;
+        if (p >= firstPage && p < last) this.tag[i] = 0;
+      }
+      return;
+    }
+    for (let p = 0; p < pages; p++) this.invalidatePage(firstPage + p);
+  }
+
+  invalidateAll(): void {
+    this.generation++;
+  }
+}

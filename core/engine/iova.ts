@@ -1,0 +1,159 @@
+import type { IovaAllocatorModel } from '../types.ts';
+
+/**
+ * IOVA allocator after drivers/iommu/iova.c: per-CPU rcaches (a loaded and a previous magazine
+ * of `rcacheMagazineSize` entries per power-of-two size class up to `rcacheMaxPages` pages, plus
+ * a global depot) in front of a slower allocator that hands out size-aligned ranges top-down.
+ * Addresses are in IOMMU pages. The slow path is a bump allocator with exact-size free lists:
+ * it never overlaps live ranges, which the property tests check.
+ */
+export class IovaAllocator {
+  private readonly model: IovaAllocatorModel;
+  private readonly classes: number;
+  /** [cpu][class] loaded / prev magazines as stacks. */
+  private readonly loaded: number[][][];
+  private readonly prev: number[][][];
+  private readonly depot: number[][][];
+  private readonly treeFree = new Map<number, number[]>();
+  private next: number;
+  private readonly limitPages: number;
+  livePages = 0;
+  peakLivePages = 0;
+  treeAllocs = 0;
+  treeFrees = 0;
+  failures = 0;
+  /** Debug: live ranges by start page (only when tracking is on, for property tests). */
+  readonly live: Map<number, number> | null;
+
+  constructor(model: IovaAllocatorModel, cpus: number, iovaBits: number, granuleShift: number, track: boolean) {
+    this.model = model;
+    this.classes = model.rcacheMaxPages > 0 ? Math.floor(Math.log2(model.rcacheMaxPages)) + 1 : 0;
+    const mk = () => Array.from({ length: cpus }, () => Array.from({ length: this.classes }, () => [] as number[]));
+    this.loaded = mk();
+    this.prev = mk();
+    this.depot = Array.from({ length: this.classes }, () => [] as number[][]) as unknown as number[][][];
+    this.limitPages = 2 ** (iovaBits - granuleShift);
+    this.next = this.limitPages;
+    this.live = track ? new Map() : null;
+  }
+
+  /** Rounded size the allocator really reserves (iommu_dma_alloc_iova rounds small sizes up). */
+  allocPages(pages: number): number {
+    return pages < this.model.rcacheMaxPages ? pow2(pages) : pages;
+  }
+
+  private classOf(size: number): number {
+    if (size > this.model.rcacheMaxPages || this.classes === 0 || (size & (size - 1)) !== 0) return -1;
+    return Math.log2(size) | 0;
+  }
+
+  /**
+   * Returns [startPage, costNs, treePath] or start = -1 when the IOVA space is exhausted.
+   * treePath tells the caller the global rbtree lock is taken.
+   */
+  alloc(cpu: number, pages: number, out: { start: number; costNs: number; tree: boolean }): void {
+    const size = this.allocPages(pages);
+    const cls = this.classOf(size);
+    if (cls >= 0) {
+      const ld = this.loaded[cpu][cls];
+      if (ld.length > 0) return this.hit(ld.pop()!, size, out);
+      const pv = this.prev[cpu][cls];
+      if (pv.length > 0) {
+        this.loaded[cpu][cls] = pv;
+        this.prev[cpu][cls] = ld;
+        return this.hit(pv.pop()!, size, out);
+      }
+      const dep = (this.depot as unknown as number[][][])[cls];
+      if (dep.length > 0) {
+        const mag = dep.pop()!;
+        this.loaded[cpu][cls] = mag;
+        return this.hit(mag.pop()!, size, out);
+      }
+    }
+    this.treeAllocs++;
+    const start = this.treeAlloc(size);
+    out.start = start;
+    out.costNs = this.model.treeAllocNs;
+    out.tree = true;
+    if (start >= 0) this.track(start, size);
+    else this.failures++;
+  }
+
+  private hit(start: number, size: number, out: { start: number; costNs: number; tree: boolean }): void {
+    out.start = start;
+    out.costNs = this.model.rcacheHitNs;
+    out.tree = false;
+    this.track(start, size);
+  }
+
+  private track(start: number, size: number): void {
+    this.livePages += size;
+    if (this.livePages > this.peakLivePages) this.peakLivePages = this.livePages;
+    if (this.live) {
+      if (this.live.has(start)) throw new Error(`IOVA page ${start} handed out twice`);
+      this.live.set(start, size);
+    }
+  }
+
+  /** Frees a range; returns the CPU cost in ns (a magazine spill costs one tree free per entry). */
+  free(cpu: number, start: number, pages: number): number {
+    const size = this.allocPages(pages);
+    this.livePages -= size;
+    if (this.live) {
+      if (this.live.get(start) !== size) throw new Error(`IOVA page ${start} freed but not live with size ${size}`);
+      this.live.delete(start);
+    }
+    const cls = this.classOf(size);
+    const mag = this.model.rcacheMagazineSize;
+    if (cls >= 0 && mag > 0) {
+      const ld = this.loaded[cpu][cls];
+      if (ld.length < mag) {
+        ld.push(start);
+        return this.model.rcacheHitNs;
+      }
+      const pv = this.prev[cpu][cls];
+      if (pv.length < mag) {
+        this.loaded[cpu][cls] = pv;
+        this.prev[cpu][cls] = ld;
+        pv.push(start);
+        return this.model.rcacheHitNs;
+      }
+      // Both full: the loaded magazine goes to the depot, or back to the tree when the depot is full.
+      const dep = (this.depot as unknown as number[][][])[cls];
+      let cost = this.model.rcacheHitNs;
+      if (dep.length < this.model.rcacheDepotMagazines) dep.push(ld);
+      else {
+        for (const s of ld) this.treeRelease(s, size);
+        cost += ld.length * this.model.treeFreeNs;
+      }
+      this.loaded[cpu][cls] = [start];
+      return cost;
+    }
+    this.treeRelease(start, size);
+    return this.model.treeFreeNs;
+  }
+
+  private treeAlloc(size: number): number {
+    const list = this.treeFree.get(size);
+    if (list && list.length > 0) return list.pop()!;
+    const align = this.model.sizeAligned ? pow2(size) : 1;
+    const start = Math.floor((this.next - size) / align) * align;
+    if (start < 1) return -1;
+    this.next = start;
+    return start;
+  }
+
+  private treeRelease(start: number, size: number): void {
+    this.treeFrees++;
+    let list = this.treeFree.get(size);
+    if (!list) {
+      list = [];
+      this.treeFree.set(size, list);
+    }
+    list.push(start);
+  }
+}
+
+export function pow2(n: number): number {
+  return n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n));
+}

@@ -1,0 +1,292 @@
+/**
+ * benchstat-style statistics over replications: medians with their spread, a 95% confidence
+ * interval for the change between two sets of samples (seeded bootstrap, reproducible), the
+ * two-sided Mann-Whitney U test, geometric means, and the reading rules (`~` when not
+ * significant or when there are too few samples). Pure, deterministic, no wall clock.
+ */
+
+/** Below this many samples per side a comparison is reported but flagged (benchstat warns too). */
+export const MIN_SAMPLES_WARN = 5;
+/** Below this many samples per side no p-value or CI is computed and the delta reads `~`. */
+export const MIN_SAMPLES_TEST = 3;
+export const DEFAULT_ALPHA = 0.05;
+const BOOTSTRAP_ITERATIONS = 2000;
+const BOOTSTRAP_SEED = 0x1b873593;
+
+/** mulberry32: small, fast, seeded PRNG; returns floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function finite(xs: readonly number[]): number[] {
+  return xs.filter((x) => Number.isFinite(x));
+}
+
+function sorted(xs: readonly number[]): number[] {
+  return finite(xs).sort((a, b) => a - b);
+}
+
+/** Median of the finite values; NaN for none. */
+export function median(xs: readonly number[]): number {
+  const s = sorted(xs);
+  return medianSorted(s);
+}
+
+function medianSorted(s: readonly number[]): number {
+  const n = s.length;
+  if (n === 0) return NaN;
+  const h = n >> 1;
+  return n % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+export function mean(xs: readonly number[]): number {
+  const f = finite(xs);
+  if (f.length === 0) return NaN;
+  let sum = 0;
+  for (const x of f) sum += x;
+  return sum / f.length;
+}
+
+/** Linear-interpolated quantile (type 7) of the finite values, q in [0, 1]. */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = sorted(xs);
+  if (s.length === 0) return NaN;
+  const pos = Math.min(1, Math.max(0, q)) * (s.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+/** Geometric mean of positive finite values; null when there are none. */
+export function geomean(xs: readonly number[]): number | null {
+  const f = xs.filter((x) => Number.isFinite(x) && x > 0);
+  if (f.length === 0) return null;
+  let s = 0;
+  for (const x of f) s += Math.log(x);
+  return Math.exp(s / f.length);
+}
+
+function binomCdfHalf(k: number, n: number): number {
+  // P(X <= k), X ~ Binomial(n, 1/2), computed in log space for stability.
+  if (k < 0) return 0;
+  if (k >= n) return 1;
+  let logC = 0; // log C(n, 0)
+  let total = 0;
+  const logHalfN = n * Math.log(0.5);
+  for (let i = 0; i <= k; i++) {
+    if (i > 0) logC += Math.log((n - i + 1) / i);
+    total += Math.exp(logC + logHalfN);
+  }
+  return Math.min(1, total);
+}
+
+/**
+ * Distribution-free 95% confidence interval of the median from order statistics:
+ * [x_(k), x_(n-k+1)] with the largest k such that the coverage is at least 95%. Null below 6 samples.
+ */
+export function medianCI(xs: readonly number[], confidence = 0.95): [number, number] | null {
+  const s = sorted(xs);
+  const n = s.length;
+  const tail = (1 - confidence) / 2;
+  let k = 0;
+  while (k + 1 <= n && binomCdfHalf(k, n) <= tail) k++;
+  // k is now the count of order statistics we may drop on each side + 1 (1-based index of the lower bound).
+  if (k < 1) return null;
+  return [s[k - 1], s[n - k]];
+}
+
+export interface SampleSummary {
+  n: number;
+  median: number;
+  mean: number;
+  min: number;
+  max: number;
+  /** Largest deviation from the median relative to the median, in percent (benchstat's ±). */
+  spreadPct: number | null;
+  ci95: [number, number] | null;
+}
+
+export function summarize(xs: readonly number[]): SampleSummary {
+  const s = sorted(xs);
+  const n = s.length;
+  if (n === 0) return { n: 0, median: NaN, mean: NaN, min: NaN, max: NaN, spreadPct: null, ci95: null };
+  const med = medianSorted(s);
+  const spread = n >= 2 && med !== 0 ? (Math.max(med - s[0], s[n - 1] - med) / Math.abs(med)) * 100 : null;
+  return { n, median: med, mean: mean(s), min: s[0], max: s[n - 1], spreadPct: spread, ci95: medianCI(s) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mann-Whitney U
+
+function normalSf(z: number): number {
+  // Upper tail of the standard normal, via erfc (Abramowitz-Stegun 7.1.26 is too coarse for small p,
+  // so use a continued-fraction-free rational approximation with ~1e-7 relative accuracy).
+  return 0.5 * erfc(z / Math.SQRT2);
+}
+
+function erfc(x: number): number {
+  // W. J. Cody-style approximation via the complementary error function of Numerical Recipes (erfcc).
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+    + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
+    + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? r : 2 - r;
+}
+
+/** Number of arrangements giving each U value for sizes (n1, n2), no ties: exact null distribution. */
+function exactUCounts(n1: number, n2: number): Float64Array {
+  // f(i, j, u): counts for sizes i, j. Recurrence f(i,j,u) = f(i-1,j,u-j) + f(i,j-1,u).
+  const max = n1 * n2;
+  let prev: Float64Array[] = [];
+  for (let j = 0; j <= n2; j++) {
+    const a = new Float64Array(max + 1);
+    a[0] = 1;
+    prev.push(a);
+  }
+  for (let i = 1; i <= n1; i++) {
+    const cur: Float64Array[] = [];
+    const a0 = new Float64Array(max + 1);
+    a0[0] = 1;
+    cur.push(a0);
+    for (let j = 1; j <= n2; j++) {
+      const a = new Float64Array(max + 1);
+      const left = prev[j];
+      const down = cur[j - 1];
+      for (let u = 0; u <= i * j; u++) a[u] = (u >= j ? left[u - j] : 0) + down[u];
+      cur.push(a);
+    }
+    prev = cur;
+  }
+  return prev[n2];
+}
+
+export interface MannWhitney {
+  u: number;
+  p: number;
+  exact: boolean;
+}
+
+/**
+ * Two-sided Mann-Whitney U test. Exact when there are no ties and both samples are small (as
+ * benchstat does), otherwise the normal approximation with tie and continuity corrections.
+ * Null when either sample is empty.
+ */
+export function mannWhitneyU(aIn: readonly number[], bIn: readonly number[]): MannWhitney | null {
+  const a = finite(aIn);
+  const b = finite(bIn);
+  const n1 = a.length;
+  const n2 = b.length;
+  if (n1 === 0 || n2 === 0) return null;
+  const all = [...a.map((v) => ({ v, g: 0 })), ...b.map((v) => ({ v, g: 1 }))].sort((x, y) => x.v - y.v);
+  const N = n1 + n2;
+  let rankSumA = 0;
+  let tieTerm = 0;
+  let ties = false;
+  for (let i = 0; i < N;) {
+    let j = i;
+    while (j + 1 < N && all[j + 1].v === all[i].v) j++;
+    const t = j - i + 1;
+    const avg = (i + j + 2) / 2;
+    for (let k = i; k <= j; k++) if (all[k].g === 0) rankSumA += avg;
+    if (t > 1) {
+      ties = true;
+      tieTerm += t * t * t - t;
+    }
+    i = j + 1;
+  }
+  const uA = rankSumA - (n1 * (n1 + 1)) / 2;
+  const uMin = Math.min(uA, n1 * n2 - uA);
+  if (!ties && n1 <= 50 && n2 <= 50) {
+    const counts = exactUCounts(n1, n2);
+    let total = 0;
+    for (const c of counts) total += c;
+    let tail = 0;
+    for (let u = 0; u <= Math.floor(uMin + 1e-9); u++) tail += counts[u];
+    return { u: uA, p: Math.min(1, (2 * tail) / total), exact: true };
+  }
+  const mu = (n1 * n2) / 2;
+  const sigma2 = ((n1 * n2) / 12) * (N + 1 - tieTerm / (N * (N - 1)));
+  if (!(sigma2 > 0)) return { u: uA, p: 1, exact: false };
+  const z = (Math.abs(uA - mu) - 0.5) / Math.sqrt(sigma2);
+  return { u: uA, p: Math.min(1, Math.max(0, 2 * normalSf(Math.max(0, z)))), exact: false };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparison of two sample sets
+
+/**
+ * Percentile bootstrap 95% CI of the relative change of the median, (median(b)/median(a) - 1) * 100.
+ * Deterministic (fixed seed). Null with fewer than MIN_SAMPLES_TEST samples on a side or a zero median.
+ */
+export function bootstrapDeltaCI(aIn: readonly number[], bIn: readonly number[], iterations = BOOTSTRAP_ITERATIONS, seed = BOOTSTRAP_SEED): [number, number] | null {
+  const a = finite(aIn);
+  const b = finite(bIn);
+  if (a.length < MIN_SAMPLES_TEST || b.length < MIN_SAMPLES_TEST) return null;
+  const rnd = mulberry32(seed);
+  const ra = new Array<number>(a.length);
+  const rb = new Array<number>(b.length);
+  const deltas: number[] = [];
+  for (let it = 0; it < iterations; it++) {
+    for (let i = 0; i < a.length; i++) ra[i] = a[Math.floor(rnd() * a.length)];
+    for (let i = 0; i < b.length; i++) rb[i] = b[Math.floor(rnd() * b.length)];
+    const ma = median(ra);
+    const mb = median(rb);
+    if (ma === 0) continue;
+    deltas.push((mb / ma - 1) * 100 * Math.sign(ma));
+  }
+  if (deltas.length < iterations / 2) return null;
+  return [quantile(deltas, 0.025), quantile(deltas, 0.975)];
+}
+
+export interface Comparison {
+  nA: number;
+  nB: number;
+  medianA: number;
+  medianB: number;
+  deltaPct: number | null;
+  ci95Pct: [number, number] | null;
+  p: number | null;
+  significant: boolean;
+  /** benchstat's delta column: `+1.23%`, `-4.00%`, or `~`. */
+  text: string;
+  /** True when either side has fewer than MIN_SAMPLES_WARN samples. */
+  fewSamples: boolean;
+}
+
+export function formatPct(x: number): string {
+  const s = Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
+  return `${x > 0 ? '+' : ''}${s}%`;
+}
+
+/** Compare b against a, benchstat's way. */
+export function compareSamples(a: readonly number[], b: readonly number[], alpha = DEFAULT_ALPHA): Comparison {
+  const fa = finite(a);
+  const fb = finite(b);
+  const ma = median(fa);
+  const mb = median(fb);
+  const deltaPct = fa.length && fb.length && ma !== 0 ? ((mb - ma) / Math.abs(ma)) * 100 : (fa.length && fb.length && ma === 0 && mb === 0 ? 0 : null);
+  const enough = fa.length >= MIN_SAMPLES_TEST && fb.length >= MIN_SAMPLES_TEST;
+  const mw = enough ? mannWhitneyU(fa, fb) : null;
+  const p = mw ? mw.p : null;
+  const significant = p !== null && p < alpha && deltaPct !== null && deltaPct !== 0;
+  return {
+    nA: fa.length,
+    nB: fb.length,
+    medianA: ma,
+    medianB: mb,
+    deltaPct,
+    ci95Pct: enough ? bootstrapDeltaCI(fa, fb) : null,
+    p,
+    significant,
+    text: significant ? formatPct(deltaPct!) : '~',
+    fewSamples: fa.length < MIN_SAMPLES_WARN || fb.length < MIN_SAMPLES_WARN,
+  };
+}

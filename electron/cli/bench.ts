@@ -1,0 +1,54 @@
+import { builtInProfile, parseStrategy, parseWorkload, simulateStrategy } from '../../core/index.ts';
+import type { CliIo } from './command.ts';
+import { table } from './commands/core.ts';
+
+interface EngineFigure {
+  strategy: string;
+  ios: number;
+  wallSeconds: number;
+  iosPerSecond: number;
+  rssPeakMiB: number;
+}
+
+/**
+ * Engine speed on one core: fio 4k randread iodepth 64 on the vtd profile under strict and
+ * bounce-pool, at 1M and 4M IOs. RSS is sampled after each run; flat RSS across the two sizes
+ * shows memory does not grow with the number of IOs.
+ */
+export function benchEngine(sizes: number[]): EngineFigure[] {
+  const out: EngineFigure[] = [];
+  const profile = builtInProfile('vtd');
+  for (const strategy of ['strict', 'bounce-pool']) {
+    for (const ios of sizes) {
+      const workload = parseWorkload(`fio:rw=randread,bs=4k,iodepth=64,number_ios=${ios}`);
+      const t0 = performance.now();
+      const r = simulateStrategy(profile, parseStrategy(strategy), workload, 1);
+      const wall = (performance.now() - t0) / 1000;
+      if (r.metrics.ios !== ios) throw new Error(`bench: expected ${ios} IOs, simulated ${r.metrics.ios}`);
+      out.push({
+        strategy, ios, wallSeconds: Math.round(wall * 1000) / 1000, iosPerSecond: Math.round(ios / wall),
+        rssPeakMiB: Math.round(process.memoryUsage().rss / 1024 / 1024),
+      });
+    }
+  }
+  return out;
+}
+
+export async function runBench(io: CliIo, json: boolean, quick: boolean): Promise<number> {
+  const engine = benchEngine(quick ? [100_000, 400_000] : [1_000_000, 4_000_000]);
+  let store: unknown = null;
+  try {
+    const mod = await import('../host/bench.ts');
+    store = await mod.benchStore({ quick });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException)?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+  }
+  if (json) {
+    io.out(JSON.stringify({ engine, store }, null, 2) + '\n');
+    return 0;
+  }
+  io.out('Engine: fio rw=randread bs=4k iodepth=64 on vtd, one core\n');
+  io.out(table(['strategy', 'IOs', 'wall s', 'IOs/s', 'RSS MiB'], engine.map((e) => [e.strategy, String(e.ios), e.wallSeconds.toFixed(3), e.iosPerSecond.toLocaleString('en-US'), String(e.rssPeakMiB)])));
+  if (store) io.out(`\nRun store:\n${JSON.stringify(store, null, 2)}\n`);
+  return 0;
+}

@@ -1,0 +1,267 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import {
+  BUILT_IN_PROFILES, builtInProfile, ENGINE_VERSION, InputError, parseFioJobFile, parseProfile, parseStrategyList,
+  parseWorkload, runExperiment, STRATEGIES, workloadText,
+  type ExperimentResult, type HardwareProfile, type Metrics, type Workload,
+} from '../../../core/index.ts';
+import { runValidation } from '../../../core/validation.ts';
+import { checkFlags, flag, hasFlag, requireFlag, type Args } from '../args.ts';
+import type { CliCommand, CliIo } from '../command.ts';
+import { runBench } from '../bench.ts';
+
+const MAX_INPUT_FILE_BYTES = 4 * 1024 * 1024;
+
+function readInputFile(field: string, path: string): string {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    throw new InputError(field, path, 'a readable file');
+  }
+  if (size > MAX_INPUT_FILE_BYTES) throw new InputError(field, path, `a file of at most ${MAX_INPUT_FILE_BYTES} bytes`);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new InputError(field, path, 'a readable file');
+  }
+}
+
+/** A built-in id, or a path to a profile JSON file. */
+export function loadProfile(ref: string): HardwareProfile {
+  if (BUILT_IN_PROFILES.some((p) => p.id === ref)) return builtInProfile(ref);
+  if (ref.endsWith('.json') || ref.includes('/') || existsSync(ref)) {
+    const text = readInputFile('--profile', ref);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new InputError('--profile', ref, 'a JSON file holding one profile (see `profile show vtd`)');
+    }
+    return parseProfile(json);
+  }
+  throw new InputError('--profile', ref, `${BUILT_IN_PROFILES.map((p) => p.id).join(', ')} or a profile .json file`);
+}
+
+/** `fio:...`, `dmabench:...`, `accel:...`, or a path to a `.fio` job file. */
+export function loadWorkload(ref: string): Workload {
+  if (ref.endsWith('.fio') || (!/^(fio|dmabench|dma_map_benchmark|accel)(:|$)/.test(ref) && existsSync(ref))) {
+    return parseFioJobFile(readInputFile('--workload', ref));
+  }
+  return parseWorkload(ref);
+}
+
+export function parseSeed(text: string | undefined): number {
+  if (text === undefined) return 1;
+  if (!/^\d+$/.test(text) || Number(text) > 0xffffffff) throw new InputError('--seed', text, 'an integer from 0 to 4294967295');
+  return Number(text);
+}
+
+function fmt(n: number, digits = 1): string {
+  if (!Number.isFinite(n)) return '-';
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function bytesShort(n: number): string {
+  if (n >= 1024 ** 3) return `${fmt(n / 1024 ** 3, 2)}G`;
+  if (n >= 1024 ** 2) return `${fmt(n / 1024 ** 2, 1)}M`;
+  if (n >= 1024) return `${fmt(n / 1024, 1)}K`;
+  return String(Math.round(n));
+}
+
+/** A plain-text table, columns padded, first column left-aligned. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function summaryTable(result: ExperimentResult): string {
+  const header = ['strategy', 'MiB/s', 'IOPS', 'lat p50 us', 'lat p99 us', 'map us', 'unmap us', 'CPU s/GiB', 'inval/page', 'bounce peak', 'pinned peak', 'exposed B', 'stale us', 'faults', 'fallbk', 'fail'];
+  const rows = result.results.map(({ strategy, metrics: m }) => [
+    strategy, fmt(m.throughputMiBps), fmt(m.iops, 0), fmt(m.latencyUs.p50), fmt(m.latencyUs.p99), fmt(m.mapUs.mean, 2), fmt(m.unmapUs.mean, 2),
+    fmt(m.cpuSecondsPerGiB.total, 3), fmt(m.invalidations.perPage, 2), bytesShort(m.bounceBytes.peak), bytesShort(m.pinnedBytes.peak),
+    bytesShort(m.exposure.bytesBeyondBuffer), fmt(m.exposure.staleWindowUs.mean), String(m.faults), String(m.fallbacks), String(m.failures),
+  ]);
+  return table(header, rows);
+}
+
+/** dma_map_benchmark's own output lines. */
+export function dmaBenchLines(m: Metrics): string {
+  return (
+    `average map latency(us):${m.mapUs.mean.toFixed(1)} standard deviation:${m.mapUs.stddev.toFixed(1)}\n` +
+    `average unmap latency(us):${m.unmapUs.mean.toFixed(1)} standard deviation:${m.unmapUs.stddev.toFixed(1)}\n`
+  );
+}
+
+/** The JSON of `run --json`: engine version, profile id, workload, seed and per-strategy metrics. */
+export function runJson(result: ExperimentResult): string {
+  return JSON.stringify(
+    {
+      engineVersion: result.engineVersion,
+      profile: result.profile,
+      workload: result.workloadText,
+      seed: result.seed,
+      results: result.results.map((r) => ({ strategy: r.strategy, metrics: r.metrics })),
+    },
+    null,
+    2,
+  ) + '\n';
+}
+
+export const RUN_FLAGS = ['profile', 'strategy', 'workload', 'seed', 'json', 'save', 'name', 'tag', 'notes', 'replications', 'db'];
+
+/** `--save` and friends are served by the run store (issue 3); a hook keeps this module free of the database. */
+export type SaveHook = (args: Args, io: CliIo, input: { profile: HardwareProfile; strategies: string[]; workload: Workload; seed: number }) => Promise<number>;
+let saveHook: SaveHook | null = null;
+export function setRunSaveHook(hook: SaveHook): void {
+  saveHook = hook;
+}
+
+const run: CliCommand = {
+  name: 'run',
+  summary: 'Simulate a workload through one or more strategies on a profile (a table, or --json).',
+  usage: 'run --profile P --strategy S[,S...] --workload W [--seed N] [--json] [--save [--name N] [--tag T] [--replications K] [--db PATH]]',
+  booleanFlags: ['save'],
+  async run(args, io) {
+    checkFlags(args, RUN_FLAGS, 'run');
+    const profile = loadProfile(requireFlag(args, 'profile', `${BUILT_IN_PROFILES.map((p) => p.id).join(', ')} or a profile .json file`));
+    const strategyText = requireFlag(args, 'strategy', `a comma-separated list of ${STRATEGIES.map((s) => s.id).join(', ')}`);
+    const strategies = parseStrategyList(strategyText);
+    const workload = loadWorkload(requireFlag(args, 'workload', 'fio:key=value,..., dmabench:key=value,..., accel:key=value,... or a .fio file'));
+    const seed = parseSeed(flag(args, 'seed'));
+    if (hasFlag(args, 'save')) {
+      if (!saveHook) {
+        const mod = await import('./store-hook.ts').catch(() => null);
+        mod?.install?.();
+      }
+      if (!saveHook) throw new InputError('--save', 'true', 'the run store, which is not available in this build');
+      return saveHook(args, io, { profile, strategies: strategies.map((s) => s.text), workload, seed });
+    }
+    const progress = io.isTTY && !hasFlag(args, 'json');
+    const result = runExperiment(
+      { profile, strategies, workload, seed },
+      progress ? { onProgress: throttled((p) => io.err(`\r${Math.round(p.fraction * 100)}% ${p.strategy}`.padEnd(60))) } : {},
+    );
+    if (progress) io.err('\r'.padEnd(61) + '\r');
+    if (hasFlag(args, 'json')) {
+      io.out(runJson(result));
+      return 0;
+    }
+    io.out(`profile ${profile.id}, workload ${workloadText(workload)}, seed ${seed}, engine ${ENGINE_VERSION}\n\n`);
+    io.out(summaryTable(result));
+    if (workload.kind === 'dmabench') {
+      for (const r of result.results) io.out(`\n${r.strategy}:\n${dmaBenchLines(r.metrics)}`);
+    }
+    if (workload.kind === 'accel') {
+      io.out('\n');
+      for (const r of result.results) {
+        const s = r.metrics.slowdownVsPinned;
+        io.out(`${r.strategy}: slowdown vs pinned ${s === null ? 'n/a (add pinned)' : `${(s * 100).toFixed(1)}%`} (${r.metrics.faults} faults)\n`);
+      }
+    }
+    return 0;
+  },
+};
+
+function throttled<T>(fn: (x: T) => void): (x: T) => void {
+  let last = -1;
+  return (x: T) => {
+    const now = Date.now();
+    if (now - last >= 100) {
+      last = now;
+      fn(x);
+    }
+  };
+}
+
+const validate: CliCommand = {
+  name: 'validate',
+  summary: 'Run every reference experiment and print published vs simulated figures with relative errors.',
+  usage: 'validate [--seed N] [--json]',
+  run(args, io) {
+    checkFlags(args, ['json', 'seed'], 'validate');
+    const rows = runValidation(parseSeed(flag(args, 'seed')), io.isTTY && !hasFlag(args, 'json') ? (id) => io.err(`\rrunning ${id}`.padEnd(40)) : undefined);
+    if (io.isTTY && !hasFlag(args, 'json')) io.err('\r'.padEnd(41) + '\r');
+    if (hasFlag(args, 'json')) {
+      io.out(JSON.stringify({ engineVersion: ENGINE_VERSION, experiments: rows }, null, 2) + '\n');
+    } else {
+      const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+      io.out(
+        table(
+          ['experiment', 'metric', 'published', 'simulated', 'error', 'ok'],
+          rows.map((r) => [r.id, r.metric, String(r.published), String(r.simulated), r.kind === 'approx' ? pct(r.relError) : r.kind, r.pass ? 'yes' : 'NO']),
+        ),
+      );
+      const failed = rows.filter((r) => !r.pass).length;
+      io.out(`\n${rows.length - failed} passed, ${failed} failed (tolerance ±15% on approximate figures)\n`);
+    }
+    return rows.every((r) => r.pass) ? 0 : 1;
+  },
+};
+
+const bench: CliCommand = {
+  name: 'bench',
+  summary: 'Engine speed (simulated IOs per wall second, peak RSS) and run-store speed.',
+  usage: 'bench [--json] [--quick]',
+  booleanFlags: ['quick'],
+  async run(args, io) {
+    checkFlags(args, ['json', 'quick'], 'bench');
+    return runBench(io, hasFlag(args, 'json'), hasFlag(args, 'quick'));
+  },
+};
+
+const profiles: CliCommand = {
+  name: 'profiles',
+  summary: 'List the built-in hardware profiles.',
+  usage: 'profiles [--json]',
+  run(args, io) {
+    checkFlags(args, ['json'], 'profiles');
+    if (hasFlag(args, 'json')) {
+      io.out(JSON.stringify(BUILT_IN_PROFILES.map((p) => ({ id: p.id, name: p.name, description: p.description })), null, 2) + '\n');
+      return 0;
+    }
+    io.out(table(['id', 'name', 'granule', 'invalidation', 'virtual'], BUILT_IN_PROFILES.map((p) => {
+      const inv = p.iommu.invalidation;
+      const kinds = [inv.byAddressNs !== null && 'address', inv.byRangeNs !== null && 'range', inv.domainNs !== null && 'domain', inv.streamNs !== null && 'stream'].filter(Boolean).join('+');
+      return [p.id, p.name, bytesShort(p.iommu.granuleBytes), kinds || 'request', p.virt.enabled ? 'yes' : 'no'];
+    })));
+    return 0;
+  },
+};
+
+const profile: CliCommand = {
+  name: 'profile',
+  summary: 'Print a profile as JSON, ready to edit and pass back with --profile FILE.json.',
+  usage: 'profile show ID',
+  run(args, io) {
+    checkFlags(args, ['json'], 'profile');
+    const [verb, id] = args.positionals;
+    if (verb !== 'show') throw new InputError('profile subcommand', verb ?? '(missing)', 'show');
+    if (!id) throw new InputError('profile id', '(missing)', BUILT_IN_PROFILES.map((p) => p.id).join(', '));
+    const p = loadProfile(id);
+    const { builtIn: _b, ...plain } = p;
+    io.out(JSON.stringify(plain, null, 2) + '\n');
+    return 0;
+  },
+};
+
+const strategies: CliCommand = {
+  name: 'strategies',
+  summary: 'List the DMA-mapping strategies, the kernel path each models and their parameters.',
+  usage: 'strategies [--json]',
+  run(args, io) {
+    checkFlags(args, ['json'], 'strategies');
+    if (hasFlag(args, 'json')) {
+      io.out(JSON.stringify(STRATEGIES, null, 2) + '\n');
+      return 0;
+    }
+    for (const s of STRATEGIES) {
+      io.out(`${s.id}  (${s.title})\n  ${s.summary}\n  models: ${s.models}\n`);
+      for (const p of s.params) io.out(`  :${p.key}=${Array.isArray(p.default) ? p.default.join('+') : String(p.default)}  ${p.doc}\n`);
+      io.out('\n');
+    }
+    return 0;
+  },
+};
+
+export const coreCommands: CliCommand[] = [run, validate, bench, profiles, profile, strategies];
