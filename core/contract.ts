@@ -146,7 +146,7 @@ export const CONTRACT = {
   'runs:status': { doc: 'Status, fraction done (0..1) and ETA of a run.', args: z.strictObject({ runId: refSchema }) },
   'runs:cancel': { doc: 'Cooperative cancel; finished strategy results are kept.', args: z.strictObject({ runId: refSchema }) },
   'runs:list': {
-    doc: 'Stored runs, newest first. Saved runs only unless savedOnly is false.',
+    doc: 'Stored runs, newest first. Saved runs only unless savedOnly is false (ignored with sweepId).',
     args: z.strictObject({
       search: z.string().max(200).optional(),
       profileId: z.string().max(64).optional(),
@@ -154,6 +154,8 @@ export const CONTRACT = {
       tag: tagSchema.optional(),
       status: z.enum(RUN_STATUSES).optional(),
       sweepId: refSchema.optional(),
+      /** Runs that belong to a sweep are left out unless this is true or sweepId is given. */
+      includeSweepRuns: z.boolean().default(false),
       from: epochMs.optional(),
       to: epochMs.optional(),
       savedOnly: z.boolean().default(true),

@@ -503,3 +503,26 @@ export function sweepMarkdown(s: SweepDetail): string {
   }
   return parts.join('\n');
 }
+
+/** The same table as plain text (terminal output): columns padded, two spaces apart. */
+export function textTable(t: Table): string {
+  const cols = t.header.length;
+  const w = Array.from({ length: cols }, (_, c) => Math.max(width(t.header[c]), ...t.rows.map((r) => width(r[c] ?? ''))));
+  const pad = (s: string, c: number) => (t.align[c] === 'r' ? ' '.repeat(w[c] - width(s)) + s : s + ' '.repeat(w[c] - width(s)));
+  return [t.header, ...t.rows].map((r) => r.map((s, c) => pad(s ?? '', c)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** The diff as plain text, benchstat's layout: one table per metric. */
+export function diffText(diff: RunDiff, metrics: string[] = HEADLINE_METRICS): string {
+  const parts: string[] = [];
+  const label = (s: RunSummary) => (s.name ? `${s.name} (${s.id})` : s.id);
+  parts.push(`A: ${label(diff.a)}  ${diff.a.profileName}  ${diff.a.workloadText}  n=${diff.a.replications}`);
+  parts.push(`B: ${label(diff.b)}  ${diff.b.profileName}  ${diff.b.workloadText}  n=${diff.b.replications}`, '');
+  if (diff.configChanges.length) {
+    parts.push(textTable({ header: ['changed', 'A', 'B'], rows: diff.configChanges.map((c) => [c.path, showValue(c.a), showValue(c.b)]), align: ['l', 'l', 'l'] }));
+  }
+  for (const w of diff.warnings) parts.push(`warning: ${w}`);
+  if (diff.warnings.length) parts.push('');
+  for (const t of diffTables(diff, metrics)) parts.push(textTable(t));
+  return parts.join('\n');
+}

@@ -18,6 +18,8 @@ export interface InvalidationCosts {
   streamNs: number | null;
   /** Walk-cache (PTC) flush by address, needed on map when invalid PTEs may be cached. */
   walkCacheByAddressNs: number | null;
+  /** Whole walk-cache flush, the gathered alternative on map. */
+  walkCacheAllNs: number | null;
   /** Completion wait after a batch of commands (CMD_SYNC, wait descriptor, busy-bit poll). */
   syncNs: number;
   /** The driver waits for completion after every page (tegra-smmu's read-back), not once per call. */
@@ -119,6 +121,8 @@ export interface DeviceModel {
   sessionSetupUs: number;
   /** Per-request software cost on the submitting thread for accelerator sends (user-space driver). */
   sendOverheadUs: number;
+  /** Extra per-send cost when the accelerator test runs in the (1-vCPU) guest rather than on the host. */
+  guestSendOverheadUs: number;
 }
 
 /** I/O page fault path (SMMU stall / PCIe PRI) and host pinning (VFIO type1). */
@@ -202,6 +206,8 @@ export interface DmaBenchWorkload {
   delayNs: number;
   /** Map as one scatter-gather list of pages instead of one contiguous buffer. */
   sg: boolean;
+  /** DMA_ATTR_SKIP_CPU_SYNC: no cache maintenance in map/unmap (times the IOMMU work alone). */
+  skipCpuSync: boolean;
 }
 
 export interface AccelWorkload {
@@ -212,6 +218,8 @@ export interface AccelWorkload {
   times: number;
   /** Buffer sets (input + output) the test cycles through. */
   buffers: number;
+  /** Where the test process runs: a guest with the device passed through VFIO, or the host. */
+  env: 'guest' | 'host';
 }
 
 export type Workload = FioWorkload | DmaBenchWorkload | AccelWorkload;

@@ -17,11 +17,11 @@ export function defaultFio(): FioWorkload {
 }
 
 export function defaultDmaBench(): DmaBenchWorkload {
-  return { kind: 'dmabench', threads: 1, seconds: 1, granulePages: 1, dir: 'BIDIRECTIONAL', delayNs: 0, sg: false };
+  return { kind: 'dmabench', threads: 1, seconds: 1, granulePages: 1, dir: 'BIDIRECTIONAL', delayNs: 0, sg: false, skipCpuSync: false };
 }
 
 export function defaultAccel(): AccelWorkload {
-  return { kind: 'accel', msgLenBytes: 1024 * 1024, times: 100, buffers: 2 };
+  return { kind: 'accel', msgLenBytes: 1024 * 1024, times: 100, buffers: 2, env: 'guest' };
 }
 
 function splitKv(text: string, sep: RegExp): Array<[string, string]> {
@@ -166,11 +166,14 @@ function applyDmaBench(w: DmaBenchWorkload, key: string, value: string): void {
     case 'sg':
       w.sg = parseBool('dmabench sg', value);
       return;
+    case 'skip_cpu_sync':
+      w.skipCpuSync = parseBool('dmabench skip_cpu_sync', value);
+      return;
     case 'n':
     case 'node':
       return;
     default:
-      throw new InputError('dmabench option', key, 'threads (-t), seconds (-s), granule (-g), dir (-d), delay_ns (-x), sg');
+      throw new InputError('dmabench option', key, 'threads (-t), seconds (-s), granule (-g), dir (-d), delay_ns (-x), sg, skip_cpu_sync');
   }
 }
 
@@ -208,8 +211,12 @@ export function parseAccel(text: string): AccelWorkload {
       case 'buffers':
         w.buffers = parseIntIn('accel buffers', v, 1, 4096);
         break;
+      case 'env':
+        if (v !== 'guest' && v !== 'host') throw new InputError('accel env', v, 'guest, host');
+        w.env = v;
+        break;
       default:
-        throw new InputError('accel option', k, 'msg_len, times, buffers');
+        throw new InputError('accel option', k, 'msg_len, times, buffers, env');
     }
   }
   return w;
@@ -241,7 +248,7 @@ export function workloadText(w: Workload): string {
     return `fio:${parts.join(',')}`;
   }
   if (w.kind === 'dmabench') {
-    return `dmabench:threads=${w.threads},seconds=${w.seconds},granule=${w.granulePages},dir=${w.dir},delay_ns=${w.delayNs},sg=${w.sg ? 1 : 0}`;
+    return `dmabench:threads=${w.threads},seconds=${w.seconds},granule=${w.granulePages},dir=${w.dir},delay_ns=${w.delayNs},sg=${w.sg ? 1 : 0}${w.skipCpuSync ? ',skip_cpu_sync=1' : ''}`;
   }
-  return `accel:msg_len=${formatBytes(w.msgLenBytes)},times=${w.times},buffers=${w.buffers}`;
+  return `accel:msg_len=${formatBytes(w.msgLenBytes)},times=${w.times},buffers=${w.buffers}${w.env === 'host' ? ',env=host' : ''}`;
 }

@@ -147,6 +147,8 @@ export class Machine {
   staleSumUs = 0;
   staleMaxUs = 0;
   deviceWalkUs = 0;
+  /** DMA_ATTR_SKIP_CPU_SYNC for every call. */
+  skipCpuSync = false;
   /** Set when strategies must not touch the IOTLB (no translation). */
   readonly allocOut = { start: 0, costNs: 0, tree: false };
 
@@ -179,7 +181,7 @@ export class Machine {
 
   /** Cache maintenance by VA for non-coherent DMA (arch_sync_dma_for_device/cpu). */
   cacheMaintUs(bytes: number): number {
-    return this.p.cpu.dmaCoherent ? 0 : (bytes * this.p.cpu.cacheMaintenanceNsPerByte) / 1000;
+    return this.p.cpu.dmaCoherent || this.skipCpuSync ? 0 : (bytes * this.p.cpu.cacheMaintenanceNsPerByte) / 1000;
   }
 
   recordMapping(bufferBytes: number, exposedSpanBytes: number): void {
@@ -342,8 +344,9 @@ export class Machine {
       const syncs = inv.syncEachPage ? pages : 1;
       return this.invalidate(t, (pages * wc + syncs * inv.syncNs) / 1000, pages, pages, PH_INV);
     }
-    // Gathered: one walk-cache flush covering the range, one sync.
-    return this.invalidate(t, (wc + inv.syncNs) / 1000, 1, pages, PH_INV);
+    // Gathered: one walk-cache flush covering the range (the whole cache if cheaper), one sync.
+    const once = inv.walkCacheAllNs !== null ? Math.min(wc, inv.walkCacheAllNs) : wc;
+    return this.invalidate(t, (once + inv.syncNs) / 1000, 1, pages, PH_INV);
   }
 
   /** One virtual-IOMMU request round trip: exit, VMM, VFIO ioctl with per-page host work, under the big lock. */

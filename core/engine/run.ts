@@ -120,11 +120,12 @@ class Device {
     const walk = m.deviceTranslate(io.iovaPage, io.iovaPages);
     const xfer = (io.bytes / d.bandwidthBytesPerSec) * 1e6;
     const begin = t + stall;
+    // Table walks delay this request only: the IOMMU walks for several requests at once.
     const pipeStart = begin > this.pipeFreeAt ? begin : this.pipeFreeAt;
-    this.pipeFreeAt = pipeStart + xfer + walk;
+    this.pipeFreeAt = pipeStart + xfer;
     const base = io.fromDevice ? d.readLatencyUs : d.writeLatencyUs;
     const lat = this.jitter > 0 ? base * (1 - this.jitter + 2 * this.jitter * m.rng.float()) : base;
-    const done = Math.max(begin + lat, this.pipeFreeAt);
+    const done = Math.max(begin + lat + walk, this.pipeFreeAt + walk);
     this.busyUs += done - t;
     m.queue.push(done, 0, EV_DEV_DONE, io.index);
   }
@@ -391,8 +392,9 @@ function driveAccel(m: Machine, strat: MappingStrategy, w: AccelWorkload, opts: 
       if (!outIo.failed) t = strat.unmap(outIo, t);
       continue;
     }
-    t += d.sendOverheadUs;
-    m.phaseUs[PH_OTHER] += d.sendOverheadUs;
+    const sendUs = d.sendOverheadUs + (w.env === 'guest' ? d.guestSendOverheadUs : 0);
+    t += sendUs;
+    m.phaseUs[PH_OTHER] += sendUs;
     // Device: queue memory (SQE, CQE, context on first use), then input and output streams.
     const slot = i % QM_Q_DEPTH;
     let stall = 0;
@@ -440,6 +442,7 @@ const r6 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : 0);
 export function simulateStrategy(profile: HardwareProfile, spec: StrategySpec, workload: Workload, seed: number, opts: RunOptions = {}, prog: [number, number] = [0, 1]): StrategyResult {
   const cpus = cpusFor(profile, workload);
   const m = new Machine(profile, seed, cpus, Boolean(opts.checkInvariants));
+  if (workload.kind === 'dmabench' && workload.skipCpuSync) m.skipCpuSync = true;
   const strat = createStrategy(m, spec, maxIosFor(workload));
   const sampler = new Sampler(m, opts.seriesPoints ?? 240);
   let totals: Totals;

@@ -25,9 +25,9 @@ export interface MappingStrategy {
 }
 
 /** DMA API call overhead outside the IOMMU driver (dma_map_page_attrs dispatch, checks). */
-const DMA_API_NS = 60;
+const DMA_API_NS = 40;
 /** Slot lookup in a bounce pool or swiotlb area, under its spinlock. */
-const SLOT_FIND_NS = 150;
+const SLOT_FIND_NS = 60;
 const SLOT_FREE_NS = 80;
 
 abstract class Base implements MappingStrategy {

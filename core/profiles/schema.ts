@@ -51,6 +51,7 @@ export const profileSchema = z.object({
       domainNs: nsCost,
       streamNs: nsCost,
       walkCacheByAddressNs: nsCost,
+      walkCacheAllNs: nsCost,
       syncNs: nonneg(1e9),
       syncEachPage: z.boolean(),
       serialised: z.boolean(),
@@ -82,6 +83,7 @@ export const profileSchema = z.object({
     parallelism: z.number().int().min(1).max(1 << 16),
     sessionSetupUs: nonneg(1e9),
     sendOverheadUs: nonneg(1e7),
+    guestSendOverheadUs: nonneg(1e7),
   }).strict(),
   iopf: z.object({
     faultReportUs: nonneg(1e6),

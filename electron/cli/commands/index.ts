@@ -1,8 +1,10 @@
 import type { CliCommand } from '../command.ts';
 import { coreCommands } from './core.ts';
+import { serveCommands } from './serve.ts';
 
 /**
  * Every command of the CLI. Each module exports its commands; add new modules here.
  * core.ts: run, validate, bench, profiles, profile, strategies (the simulation core).
+ * serve.ts: serve (the web mode).
  */
-export const COMMANDS: CliCommand[] = [...coreCommands];
+export const COMMANDS: CliCommand[] = [...coreCommands, ...serveCommands];

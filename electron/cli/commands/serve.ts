@@ -13,7 +13,7 @@ import { checkFlags, flag, hasFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 import { createHostService } from '../../host/service.ts';
 import { ensureRendererBuilt } from '../../server/build-renderer.ts';
-import { startWebServer, type Envelope } from '../../server/server.ts';
+import { startWebServer } from '../../server/server.ts';
 
 export const DEFAULT_PORT = 5178;
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -46,7 +46,7 @@ export const serveCommand: CliCommand = {
     let server;
     try {
       server = await startWebServer({
-        host: { ops: OP_NAMES, dispatch: (op, raw) => host.dispatch(op, raw) as Promise<Envelope> },
+        host: { ops: OP_NAMES, dispatch: (op, raw) => host.dispatch(op, raw) },
         rendererDir,
         port,
         log: verbose ? (line) => io.err(`${line}\n`) : undefined,
