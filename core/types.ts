@@ -117,6 +117,8 @@ export interface DeviceModel {
   writeLatencyUs: number;
   /** Requests the device services at once. */
   parallelism: number;
+  /** Spread of the per-request latency: uniform in latency x (1 +/- this) (0 = fixed). */
+  latencyJitterFraction: number;
   /** Fixed cost of one test session on the device (queue/context setup), paid by every strategy. */
   sessionSetupUs: number;
   /** Per-request software cost on the submitting thread for accelerator sends (user-space driver). */

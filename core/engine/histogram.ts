@@ -69,14 +69,20 @@ export class Histogram {
   }
 }
 
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+/** Index of the 32-bit word holding the sign, exponent and top of the mantissa. */
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+/** Bucket from the IEEE-754 bits: exponent and the top 6 mantissa bits, no logarithm. */
 function bucketOf(v: number): number {
   if (!(v > 0)) return 0;
-  const e = Math.floor(Math.log2(v));
+  F64[0] = v;
+  const hi = U32[HI];
+  const e = ((hi >>> 20) & 0x7ff) - 1023;
   if (e < MIN_EXP) return 0;
   if (e >= MAX_EXP) return NBUCKETS - 1;
-  const base = 2 ** e;
-  const sub = Math.min(SUB - 1, Math.floor(((v - base) / base) * SUB));
-  return (e - MIN_EXP) * SUB + sub + 1;
+  return (e - MIN_EXP) * SUB + ((hi >>> 14) & (SUB - 1)) + 1;
 }
 
 function upperEdge(i: number): number {

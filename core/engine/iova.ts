@@ -44,7 +44,7 @@ export class IovaAllocator {
 
   private classOf(size: number): number {
     if (size > this.model.rcacheMaxPages || this.classes === 0 || (size & (size - 1)) !== 0) return -1;
-    return Math.log2(size) | 0;
+    return 31 - Math.clz32(size);
   }
 
   /**
@@ -155,5 +155,7 @@ export class IovaAllocator {
 }
 
 export function pow2(n: number): number {
-  return n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n));
+  if (n <= 1) return 1;
+  if (n <= 0x40000000) return 2 ** (32 - Math.clz32(n - 1));
+  return 2 ** Math.ceil(Math.log2(n));
 }

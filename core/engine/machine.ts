@@ -126,6 +126,8 @@ export class Machine {
   readonly iotlb: Iotlb;
   private readonly tables = new Map<number, number>();
   private readonly tableShift: number;
+  private readonly topTable: number;
+  private readonly tablePresent = new Uint8Array(1 << 16);
 
   readonly latency = new Histogram();
   readonly mapHist = new Histogram();
@@ -163,6 +165,7 @@ export class Machine {
     this.iova = new IovaAllocator(profile.iova, cpus, profile.iommu.iovaBits, this.granuleShift, trackIova);
     this.iotlb = new Iotlb(profile.iommu.iotlbEntries, profile.iommu.iotlbWays);
     this.tableShift = Math.log2(profile.iommu.leafTableSpanBytes) - this.granuleShift;
+    this.topTable = Math.floor((2 ** (profile.iommu.iovaBits - this.granuleShift) - 1) / 2 ** this.tableShift);
   }
 
   /** IOMMU pages covered by a buffer at its physical offset: the granule rounding of the DART series. */
@@ -222,12 +225,29 @@ export class Machine {
   tablesMap(firstPage: number, pages: number): number {
     const tableAllocUs = this.p.iommu.tableAllocUs;
     if (tableAllocUs <= 0) return 0;
-    const first = Math.floor(firstPage / 2 ** this.tableShift);
-    const last = Math.floor((firstPage + pages - 1) / 2 ** this.tableShift);
+    const span = 2 ** this.tableShift;
+    const first = Math.floor(firstPage / span);
+    const last = Math.floor((firstPage + pages - 1) / span);
+    const counting = this.p.iommu.freesEmptyTables;
     let us = 0;
     for (let tb = first; tb <= last; tb++) {
-      const lo = Math.max(firstPage, tb * 2 ** this.tableShift);
-      const hi = Math.min(firstPage + pages, (tb + 1) * 2 ** this.tableShift);
+      if (!counting) {
+        // Tables are never freed: only presence matters. IOVAs are allocated top-down, so a
+        // bitmap indexed from the top of the space covers the tables in use.
+        const rel = this.topTable - tb;
+        if (rel >= 0 && rel < this.tablePresent.length) {
+          if (this.tablePresent[rel] === 0) {
+            this.tablePresent[rel] = 1;
+            us += tableAllocUs;
+          }
+        } else if (!this.tables.has(tb)) {
+          this.tables.set(tb, 1);
+          us += tableAllocUs;
+        }
+        continue;
+      }
+      const lo = Math.max(firstPage, tb * span);
+      const hi = Math.min(firstPage + pages, (tb + 1) * span);
       const prev = this.tables.get(tb) ?? 0;
       if (prev === 0) us += tableAllocUs;
       this.tables.set(tb, prev + (hi - lo));
@@ -236,15 +256,16 @@ export class Machine {
   }
 
   tablesUnmap(firstPage: number, pages: number): void {
-    if (this.p.iommu.tableAllocUs <= 0) return;
-    const first = Math.floor(firstPage / 2 ** this.tableShift);
-    const last = Math.floor((firstPage + pages - 1) / 2 ** this.tableShift);
+    if (this.p.iommu.tableAllocUs <= 0 || !this.p.iommu.freesEmptyTables) return;
+    const span = 2 ** this.tableShift;
+    const first = Math.floor(firstPage / span);
+    const last = Math.floor((firstPage + pages - 1) / span);
     for (let tb = first; tb <= last; tb++) {
-      const lo = Math.max(firstPage, tb * 2 ** this.tableShift);
-      const hi = Math.min(firstPage + pages, (tb + 1) * 2 ** this.tableShift);
+      const lo = Math.max(firstPage, tb * span);
+      const hi = Math.min(firstPage + pages, (tb + 1) * span);
       const left = (this.tables.get(tb) ?? 0) - (hi - lo);
-      if (left <= 0 && this.p.iommu.freesEmptyTables) this.tables.delete(tb);
-      else this.tables.set(tb, Math.max(0, left));
+      if (left <= 0) this.tables.delete(tb);
+      else this.tables.set(tb, left);
     }
   }
 

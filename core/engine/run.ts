@@ -157,8 +157,7 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
   const avgBs = w.bssplit ? w.bssplit.reduce((a, [s, pct]) => a + (s * pct) / 100, 0) : w.bsBytes;
   const perJob = w.ios ?? Math.max(1, Math.floor(w.sizeBytes / avgBs));
   const issued = new Float64Array(jobs);
-  const random = w.rw.startsWith('rand');
-  const device = new Device(m, strat, n, random ? 0.25 : 0.05);
+  const device = new Device(m, strat, n, p.device.latencyJitterFraction);
   const multiCpu = Math.min(jobs, p.cpu.cores) > 1;
   const granulesPerPage = Math.max(1, m.granule / m.cpuPage);
   const totals: Totals = { ios: 0, bytes: 0, endT: 0 };

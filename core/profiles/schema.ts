@@ -81,6 +81,7 @@ export const profileSchema = z.object({
     readLatencyUs: nonneg(1e7),
     writeLatencyUs: nonneg(1e7),
     parallelism: z.number().int().min(1).max(1 << 16),
+    latencyJitterFraction: nonneg(1),
     sessionSetupUs: nonneg(1e9),
     sendOverheadUs: nonneg(1e7),
     guestSendOverheadUs: nonneg(1e7),
