@@ -1,0 +1,155 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  builtInProfile, BUILT_IN_PROFILES, parseStrategy, parseStrategyList, parseWorkload, runExperiment, simulateStrategy,
+  STRATEGIES, type HardwareProfile,
+} from '../../core/index.ts';
+import { runValidation } from '../../core/validation.ts';
+
+const json = (x: unknown) => JSON.stringify(x);
+
+describe('determinism', () => {
+  it('gives byte-identical results for the same inputs and seed', () => {
+    const input = { profile: builtInProfile('vtd'), strategies: parseStrategyList('all'), workload: parseWorkload('fio:rw=randrw,bssplit=4k/50:64k/50,iodepth=16,number_ios=3000'), seed: 9 };
+    expect(json(runExperiment(input))).toBe(json(runExperiment(structuredClone(input))));
+  });
+  it('differs between seeds where randomness is involved', () => {
+    const w = parseWorkload('fio:rw=randread,bssplit=4k/50:64k/50,iodepth=16,number_ios=3000');
+    const a = simulateStrategy(builtInProfile('vtd'), parseStrategy('strict'), w, 1);
+    const b = simulateStrategy(builtInProfile('vtd'), parseStrategy('strict'), w, 2);
+    expect(a.metrics.bytes).not.toBe(b.metrics.bytes);
+    expect(a.metrics.latencyUs.p99).not.toBe(b.metrics.latencyUs.p99);
+  });
+});
+
+const workloads = fc.oneof(
+  fc.record({
+    rw: fc.constantFrom('read', 'write', 'randread', 'randwrite', 'randrw'),
+    bs: fc.constantFrom('512', '4k', '16k', '64k', '128k', '512k'),
+    iodepth: fc.integer({ min: 1, max: 64 }),
+    numjobs: fc.integer({ min: 1, max: 4 }),
+  }).map((o) => `fio:rw=${o.rw},bs=${o.bs},iodepth=${o.iodepth},numjobs=${o.numjobs},number_ios=400`),
+  fc.record({ threads: fc.integer({ min: 1, max: 3 }), g: fc.integer({ min: 1, max: 64 }), sg: fc.boolean() })
+    .map((o) => `dmabench:threads=${o.threads},granule=${o.g},sg=${o.sg ? 1 : 0},seconds=1,delay_ns=20000`),
+);
+
+describe('invariants over random configurations', () => {
+  it('frees every IOVA, keeps pools consistent, never beats the device or passthrough, and bounce strategies expose nothing', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...BUILT_IN_PROFILES.map((p) => p.id)),
+        fc.constantFrom(...STRATEGIES.map((s) => s.id)),
+        workloads,
+        fc.integer({ min: 0, max: 1000 }),
+        (profileId, strategyId, workloadText, seed) => {
+          const profile = builtInProfile(profileId);
+          const w = parseWorkload(workloadText);
+          if (w.kind === 'dmabench') {
+            // Keep dmabench runs short: one simulated second of a slow path is many iterations.
+            w.seconds = 1;
+          }
+          const opts = { checkInvariants: true };
+          const r = simulateStrategy(profile, parseStrategy(strategyId), w, seed, opts);
+          const m = r.metrics;
+          if (w.kind === 'fio') {
+            const deviceMiBps = profile.device.bandwidthBytesPerSec / 1024 ** 2;
+            expect(m.throughputMiBps).toBeLessThanOrEqual(deviceMiBps * 1.0001);
+            const pt = simulateStrategy(profile, parseStrategy('passthrough'), w, seed).metrics;
+            // Same device and CPUs with no mapping work: nothing is faster than passthrough.
+            if (m.ios === pt.ios && m.bytes === pt.bytes) expect(m.throughputMiBps).toBeLessThanOrEqual(pt.throughputMiBps * 1.02);
+          }
+          if (strategyId === 'swiotlb' || strategyId === 'swiotlb-dynamic' || (strategyId === 'bounce-pool' && m.fallbacks === 0)) {
+            expect(m.exposure.bytesBeyondBuffer).toBe(0);
+          }
+          if (strategyId !== 'lazy') expect(m.exposure.staleWindowUs.max).toBe(0);
+          expect(m.bounceBytes.peak).toBeGreaterThanOrEqual(0);
+          expect(m.latencyUs.p50).toBeLessThanOrEqual(m.latencyUs.p99 + 1e-9);
+          expect(m.latencyUs.p99).toBeLessThanOrEqual(m.latencyUs.max + 1e-9);
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('keeps the bounce pool within its slot count and falls back when it is full', () => {
+    const r = simulateStrategy(builtInProfile('vtd'), parseStrategy('bounce-pool:slots=8'), parseWorkload('fio:rw=randread,bs=4k,iodepth=32,number_ios=2000'), 1, { checkInvariants: true });
+    expect(r.metrics.bounceBytes.peak).toBeLessThanOrEqual(8 * 4096 + 8 * 16384 + 8 * 131072);
+    expect(r.metrics.fallbacks).toBeGreaterThan(0);
+  });
+
+  it('fails swiotlb mappings above 256 KiB and when the pool is exhausted', () => {
+    const big = simulateStrategy(builtInProfile('vtd'), parseStrategy('swiotlb'), parseWorkload('fio:rw=read,bs=512k,iodepth=2,number_ios=50'), 1);
+    expect(big.metrics.failures).toBe(50);
+    const full = simulateStrategy(builtInProfile('vtd'), parseStrategy('swiotlb:pool=256k'), parseWorkload('fio:rw=read,bs=128k,iodepth=8,number_ios=200'), 1);
+    expect(full.metrics.failures).toBeGreaterThan(0);
+    const dyn = simulateStrategy(builtInProfile('vtd'), parseStrategy('swiotlb-dynamic:pool=256k'), parseWorkload('fio:rw=read,bs=128k,iodepth=8,number_ios=200'), 1);
+    expect(dyn.metrics.failures).toBe(0);
+    expect(dyn.metrics.bounceBytes.peak).toBeGreaterThan(256 * 1024);
+  });
+
+  it('opens a stale window under lazy flushing and none under strict', () => {
+    const w = parseWorkload('fio:rw=randread,bs=4k,iodepth=64,number_ios=5000');
+    const lazy = simulateStrategy(builtInProfile('vtd'), parseStrategy('lazy'), w, 1);
+    const strict = simulateStrategy(builtInProfile('vtd'), parseStrategy('strict'), w, 1);
+    expect(lazy.metrics.exposure.staleWindowUs.mean).toBeGreaterThan(0);
+    expect(strict.metrics.exposure.staleWindowUs.max).toBe(0);
+    expect(lazy.metrics.invalidations.perPage).toBeLessThan(strict.metrics.invalidations.perPage / 50);
+  });
+
+  it('rounds DART mappings out to 16 KiB', () => {
+    const w = parseWorkload('fio:rw=randread,bs=4k,iodepth=8,number_ios=500');
+    const r = simulateStrategy(builtInProfile('dart-16k'), parseStrategy('strict'), w, 1);
+    expect(r.metrics.exposure.bytesBeyondBuffer).toBe(12288);
+    expect(r.metrics.exposure.fractionBeyondBuffer).toBeCloseTo(0.75, 6);
+  });
+});
+
+function fixedProfile(): HardwareProfile {
+  const p = builtInProfile('vtd');
+  p.cpu.cores = 1;
+  p.device.latencyJitterFraction = 0;
+  p.iommu.tableAllocUs = 0;
+  return p;
+}
+
+describe('closed forms on degenerate configurations', () => {
+  it('passthrough at iodepth 1 moves one buffer per (CPU work + device latency + transfer)', () => {
+    const p = fixedProfile();
+    const r = simulateStrategy(p, parseStrategy('passthrough'), parseWorkload('fio:rw=read,bs=4k,iodepth=1,number_ios=1000'), 1);
+    const perIoUs = p.cpu.submitOverheadUs + 0.04 + p.device.readLatencyUs + p.cpu.completionOverheadUs + 0.04;
+    const expected = 4096 / (perIoUs / 1e6) / 1024 ** 2;
+    expect(r.metrics.throughputMiBps).toBeCloseTo(expected, 1);
+  });
+  it('a CPU-bound passthrough run does one IO per CPU cost', () => {
+    const p = fixedProfile();
+    p.device.readLatencyUs = 0;
+    p.device.bandwidthBytesPerSec = 1e13;
+    const r = simulateStrategy(p, parseStrategy('passthrough'), parseWorkload('fio:rw=read,bs=4k,iodepth=8,number_ios=20000'), 1);
+    const cpuUs = p.cpu.submitOverheadUs + p.cpu.completionOverheadUs + 0.08;
+    expect(r.metrics.iops).toBeCloseTo(1e6 / cpuUs, -1);
+  });
+  it('a device-bound run moves exactly the device bandwidth', () => {
+    const p = fixedProfile();
+    const r = simulateStrategy(p, parseStrategy('passthrough'), parseWorkload('fio:rw=read,bs=1m,iodepth=32,number_ios=2000'), 1);
+    expect(r.metrics.throughputMiBps).toBeCloseTo(p.device.bandwidthBytesPerSec / 1024 ** 2, -1);
+  });
+  it('strict map and unmap cost exactly their parts in dma_map_benchmark', () => {
+    const p = fixedProfile();
+    const r = simulateStrategy(p, parseStrategy('strict'), parseWorkload('dmabench:threads=1,granule=4,seconds=1'), 1);
+    const i = p.iommu;
+    const mapUs = (40 + p.iova.rcacheHitNs + i.mapCallNs + 4 * i.pteWriteNs) / 1000;
+    const unmapUs = (40 + i.unmapCallNs + 4 * i.pteClearNs + 4 * i.invalidation.byAddressNs! + i.invalidation.syncNs + p.iova.rcacheHitNs) / 1000;
+    expect(r.metrics.mapUs.p50).toBeCloseTo(mapUs, 1);
+    expect(r.metrics.unmapUs.p50).toBeCloseTo(unmapUs, 1);
+    expect(Math.abs(r.metrics.ios - 1e6 / (mapUs + unmapUs))).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('reference experiments', () => {
+  it('reproduces every visible published figure within 15% and the qualitative facts', () => {
+    const rows = runValidation(1);
+    const failed = rows.filter((r) => !r.pass);
+    expect(failed, JSON.stringify(failed, null, 1)).toEqual([]);
+    expect(rows.length).toBeGreaterThanOrEqual(30);
+  }, 120_000);
+});

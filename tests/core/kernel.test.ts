@@ -1,0 +1,148 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Histogram } from '../../core/engine/histogram.ts';
+import { Iotlb } from '../../core/engine/iotlb.ts';
+import { IovaAllocator } from '../../core/engine/iova.ts';
+import { EventQueue } from '../../core/engine/queue.ts';
+import { Rng } from '../../core/engine/rng.ts';
+import { builtInProfile } from '../../core/index.ts';
+
+describe('seeded PRNG', () => {
+  it('repeats the same sequence for the same seed', () => {
+    const a = new Rng(42);
+    const b = new Rng(42);
+    for (let i = 0; i < 1000; i++) expect(a.u32()).toBe(b.u32());
+  });
+  it('gives different sequences for different seeds', () => {
+    const a = new Rng(1);
+    const b = new Rng(2);
+    const same = Array.from({ length: 100 }, () => a.u32() === b.u32()).filter(Boolean).length;
+    expect(same).toBeLessThan(3);
+  });
+  it('stays in [0, 1) with a mean near one half', () => {
+    const r = new Rng(7);
+    let sum = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const x = r.float();
+      expect(x >= 0 && x < 1).toBe(true);
+      sum += x;
+    }
+    expect(Math.abs(sum / 100_000 - 0.5)).toBeLessThan(0.01);
+  });
+});
+
+describe('event heap', () => {
+  it('pops in (time, priority, insertion) order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 3 })), { maxLength: 300 }), (events) => {
+        const q = new EventQueue(4);
+        events.forEach(([t, p], i) => q.push(t, p, 1, i));
+        const expected = events.map(([t, p], i) => ({ t, p, i })).sort((x, y) => x.t - y.t || x.p - y.p || x.i - y.i);
+        const out = { time: 0, kind: 0, arg: 0 };
+        for (const e of expected) {
+          q.pop(out);
+          expect(out.time).toBe(e.t);
+          expect(out.arg).toBe(e.i);
+        }
+        expect(q.size).toBe(0);
+      }),
+    );
+  });
+  it('refuses a non-finite or negative time', () => {
+    const q = new EventQueue();
+    expect(() => q.push(Number.NaN, 0, 1, 0)).toThrow();
+    expect(() => q.push(-1, 0, 1, 0)).toThrow();
+  });
+});
+
+describe('streaming histogram', () => {
+  it('answers quantiles within 1.6% of the exact sample quantile', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0.05, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 400 }), fc.double({ min: 0, max: 1, noNaN: true }), (xs, q) => {
+        const h = new Histogram();
+        xs.forEach((x) => h.record(x));
+        const sorted = [...xs].sort((a, b) => a - b);
+        const exact = sorted[Math.max(0, Math.ceil(q * xs.length) - 1)];
+        const got = h.quantile(q);
+        expect(got).toBeGreaterThanOrEqual(exact * (1 - 1e-9));
+        expect(got).toBeLessThanOrEqual(exact * 1.0157 + 1e-9);
+      }),
+    );
+  });
+  it('keeps mean, max and count exactly', () => {
+    const h = new Histogram();
+    [1, 2, 3, 10].forEach((x) => h.record(x));
+    expect(h.mean()).toBe(4);
+    expect(h.max).toBe(10);
+    expect(h.n).toBe(4);
+    expect(h.export().counts.reduce((a, b) => a + b, 0)).toBe(4);
+  });
+});
+
+describe('IOVA allocator with rcaches', () => {
+  const model = builtInProfile('vtd').iova;
+  it('never hands out a range twice while it is live, and aligns to the size', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 3 })), { maxLength: 400 }),
+        (ops) => {
+          const a = new IovaAllocator(model, 4, 32, 12, true);
+          const live: Array<[number, number, number]> = [];
+          const out = { start: 0, costNs: 0, tree: false };
+          for (const [alloc, pages, cpu] of ops) {
+            if (alloc || live.length === 0) {
+              a.alloc(cpu, pages, out);
+              expect(out.start).toBeGreaterThan(0);
+              const size = a.allocPages(pages);
+              const align = 2 ** Math.ceil(Math.log2(size));
+              expect(out.start % align).toBe(0);
+              for (const [s, n] of live) expect(out.start + size <= s || s + a.allocPages(n) <= out.start).toBe(true);
+              live.push([out.start, pages, cpu]);
+            } else {
+              const [s, n, c] = live.splice(pages % live.length, 1)[0];
+              a.free(c, s, n);
+            }
+          }
+          expect(a.live!.size).toBe(live.length);
+        },
+      ),
+    );
+  });
+  it('serves a freed small size from the CPU cache at the rcache cost', () => {
+    const a = new IovaAllocator(model, 1, 48, 12, false);
+    const out = { start: 0, costNs: 0, tree: false };
+    a.alloc(0, 4, out);
+    expect(out.tree).toBe(true);
+    const first = out.start;
+    a.free(0, first, 4);
+    a.alloc(0, 4, out);
+    expect(out.tree).toBe(false);
+    expect(out.start).toBe(first);
+    expect(out.costNs).toBe(model.rcacheHitNs);
+  });
+  it('never caches sizes above the rcache limit', () => {
+    const a = new IovaAllocator(model, 1, 48, 12, false);
+    const out = { start: 0, costNs: 0, tree: false };
+    a.alloc(0, 64, out);
+    a.free(0, out.start, 64);
+    a.alloc(0, 64, out);
+    expect(out.tree).toBe(true);
+  });
+});
+
+describe('IOTLB', () => {
+  it('misses once, then hits, until the page is invalidated', () => {
+    const t = new Iotlb(64, 4);
+    expect(t.access(100)).toBe(true);
+    expect(t.access(100)).toBe(false);
+    t.invalidatePage(100);
+    expect(t.access(100)).toBe(true);
+    t.invalidateAll();
+    expect(t.access(100)).toBe(true);
+  });
+  it('misses on every access when a cyclic working set exceeds its capacity', () => {
+    const t = new Iotlb(16, 16);
+    for (let round = 0; round < 3; round++) for (let p = 0; p < 32; p++) t.access(p);
+    expect(t.misses).toBe(96);
+  });
+});
