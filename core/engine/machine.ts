@@ -128,6 +128,9 @@ export class Machine {
   private readonly tableShift: number;
   private readonly topTable: number;
   private readonly tablePresent = new Uint8Array(1 << 16);
+  private readonly tableSpan: number;
+  private readonly tableAllocUs: number;
+  private readonly countTables: boolean;
 
   readonly latency = new Histogram();
   readonly mapHist = new Histogram();
@@ -151,7 +154,8 @@ export class Machine {
   deviceWalkUs = 0;
   /** DMA_ATTR_SKIP_CPU_SYNC for every call. */
   skipCpuSync = false;
-  /** Set when strategies must not touch the IOTLB (no translation). */
+  /** The running CPU time of the call being simulated (see spend()). */
+  cur = 0;
   readonly allocOut = { start: 0, costNs: 0, tree: false };
 
   constructor(profile: HardwareProfile, seed: number, cpus: number, trackIova: boolean) {
@@ -165,6 +169,9 @@ export class Machine {
     this.iova = new IovaAllocator(profile.iova, cpus, profile.iommu.iovaBits, this.granuleShift, trackIova);
     this.iotlb = new Iotlb(profile.iommu.iotlbEntries, profile.iommu.iotlbWays);
     this.tableShift = Math.log2(profile.iommu.leafTableSpanBytes) - this.granuleShift;
+    this.tableSpan = 2 ** this.tableShift;
+    this.tableAllocUs = profile.iommu.tableAllocUs;
+    this.countTables = profile.iommu.freesEmptyTables;
     this.topTable = Math.floor((2 ** (profile.iommu.iovaBits - this.granuleShift) - 1) / 2 ** this.tableShift);
   }
 
@@ -178,13 +185,32 @@ export class Machine {
     return Math.ceil((off + bytes) / this.cpuPage);
   }
 
-  copyUs(bytes: number): number {
-    return 0.05 + bytes / this.p.cpu.memcpyBytesPerSec * 1e6;
+  /**
+   * Cost helpers advance the running CPU cursor `cur` (the time the current call has reached)
+   * and account the time to a phase. Keeping the cursor in a field rather than passing and
+   * returning times keeps the hot path free of boxed doubles.
+   */
+  spend(phase: number, us: number): void {
+    this.phaseUs[phase] += us;
+    this.cur += us;
+  }
+
+  /** Holds a shared resource from the cursor on; waiting counts as time in the phase. */
+  private holdShared(res: Resource, us: number, phase: number): void {
+    const t = this.cur;
+    const end = res.hold(t, us);
+    this.phaseUs[phase] += end - t;
+    this.cur = end;
+  }
+
+  copy(bytes: number): void {
+    this.spend(PH_COPY, 0.05 + (bytes / this.p.cpu.memcpyBytesPerSec) * 1e6);
   }
 
   /** Cache maintenance by VA for non-coherent DMA (arch_sync_dma_for_device/cpu). */
-  cacheMaintUs(bytes: number): number {
-    return this.p.cpu.dmaCoherent || this.skipCpuSync ? 0 : (bytes * this.p.cpu.cacheMaintenanceNsPerByte) / 1000;
+  cacheMaint(bytes: number, phase: number): void {
+    if (this.p.cpu.dmaCoherent || this.skipCpuSync) return;
+    this.spend(phase, (bytes * this.p.cpu.cacheMaintenanceNsPerByte) / 1000);
   }
 
   recordMapping(bufferBytes: number, exposedSpanBytes: number): void {
@@ -200,42 +226,39 @@ export class Machine {
     if (us > this.staleMaxUs) this.staleMaxUs = us;
   }
 
-  /** IOVA allocation (rcache or rbtree under its lock). Returns new t; sets allocOut.start (-1 = exhausted). */
-  iovaAlloc(cpu: number, pages: number, t: number, phase: number): number {
+  /** IOVA allocation (rcache, or the rbtree under its lock); allocOut.start is -1 when the space is exhausted. */
+  iovaAlloc(cpu: number, pages: number, phase: number): void {
     const o = this.allocOut;
     this.iova.alloc(cpu, pages, o);
-    const us = o.costNs / 1000;
-    let end = o.tree ? this.iovaLock.hold(t, us) : t + us;
-    this.phaseUs[phase] += end - t;
+    const t = this.cur;
+    if (o.tree) this.holdShared(this.iovaLock, o.costNs / 1000, phase);
+    else this.spend(phase, o.costNs / 1000);
     if (o.start >= 0) this.iovaBytes.set(t, this.iova.livePages * this.granule);
-    else end = end;
-    return end;
   }
 
-  iovaFree(cpu: number, start: number, pages: number, t: number, phase: number): number {
+  iovaFree(cpu: number, start: number, pages: number, phase: number): void {
     const treeBefore = this.iova.treeFrees;
     const us = this.iova.free(cpu, start, pages) / 1000;
-    const end = this.iova.treeFrees > treeBefore ? this.iovaLock.hold(t, us) : t + us;
-    this.phaseUs[phase] += end - t;
+    const t = this.cur;
+    if (this.iova.treeFrees > treeBefore) this.holdShared(this.iovaLock, us, phase);
+    else this.spend(phase, us);
     this.iovaBytes.set(t, this.iova.livePages * this.granule);
-    return end;
   }
 
   /** Last-level tables a map touches: allocation cost when a table is absent. */
   tablesMap(firstPage: number, pages: number): number {
-    const tableAllocUs = this.p.iommu.tableAllocUs;
+    const tableAllocUs = this.tableAllocUs;
     if (tableAllocUs <= 0) return 0;
-    const span = 2 ** this.tableShift;
+    const span = this.tableSpan;
     const first = Math.floor(firstPage / span);
     const last = Math.floor((firstPage + pages - 1) / span);
-    const counting = this.p.iommu.freesEmptyTables;
     let us = 0;
-    for (let tb = first; tb <= last; tb++) {
-      if (!counting) {
-        // Tables are never freed: only presence matters. IOVAs are allocated top-down, so a
-        // bitmap indexed from the top of the space covers the tables in use.
+    if (!this.countTables) {
+      // Tables are never freed: only presence matters. IOVAs are allocated top-down, so a
+      // bitmap indexed from the top of the space covers the tables in use.
+      for (let tb = first; tb <= last; tb++) {
         const rel = this.topTable - tb;
-        if (rel >= 0 && rel < this.tablePresent.length) {
+        if (rel >= 0 && rel < 65536) {
           if (this.tablePresent[rel] === 0) {
             this.tablePresent[rel] = 1;
             us += tableAllocUs;
@@ -244,8 +267,10 @@ export class Machine {
           this.tables.set(tb, 1);
           us += tableAllocUs;
         }
-        continue;
       }
+      return us;
+    }
+    for (let tb = first; tb <= last; tb++) {
       const lo = Math.max(firstPage, tb * span);
       const hi = Math.min(firstPage + pages, (tb + 1) * span);
       const prev = this.tables.get(tb) ?? 0;
@@ -256,8 +281,8 @@ export class Machine {
   }
 
   tablesUnmap(firstPage: number, pages: number): void {
-    if (this.p.iommu.tableAllocUs <= 0 || !this.p.iommu.freesEmptyTables) return;
-    const span = 2 ** this.tableShift;
+    if (this.tableAllocUs <= 0 || !this.countTables) return;
+    const span = this.tableSpan;
     const first = Math.floor(firstPage / span);
     const last = Math.floor((firstPage + pages - 1) / span);
     for (let tb = first; tb <= last; tb++) {
@@ -273,29 +298,27 @@ export class Machine {
    * PTE work of one iommu_map over `pages` IOMMU pages in `calls` driver calls.
    * `batchedClean`: the PTE cache maintenance is done once per cache line instead of per PTE.
    */
-  pteMapUs(firstPage: number, pages: number, calls: number, batchedClean: boolean): number {
+  pteMap(firstPage: number, pages: number, calls: number, batchedClean: boolean, phase: number): void {
     const m = this.p.iommu;
     let ns = calls * m.mapCallNs + pages * m.pteWriteNs;
     if (!m.coherentWalk) ns += (batchedClean ? Math.ceil(pages / 16) : pages) * m.pteCacheCleanNs;
-    return ns / 1000 + this.tablesMap(firstPage, pages);
+    this.spend(phase, ns / 1000 + this.tablesMap(firstPage, pages));
   }
 
-  pteUnmapUs(firstPage: number, pages: number, batchedClean: boolean): number {
+  pteUnmap(firstPage: number, pages: number, batchedClean: boolean, phase: number): void {
     const m = this.p.iommu;
     let ns = m.unmapCallNs + pages * m.pteClearNs;
     if (!m.coherentWalk) ns += (batchedClean ? Math.ceil(pages / 16) : pages) * m.pteCacheCleanNs;
     this.tablesUnmap(firstPage, pages);
-    return ns / 1000;
+    this.spend(phase, ns / 1000);
   }
 
   /** Runs `cmdUs` of invalidation work through the (possibly shared) invalidation queue. */
-  private invalidate(t: number, cmdUs: number, commands: number, pages: number, phaseTotal: number): number {
-    const inv = this.p.iommu.invalidation;
-    const end = inv.serialised ? this.invQueue.hold(t, cmdUs) : t + cmdUs;
-    this.phaseUs[phaseTotal] += end - t;
+  private invalidate(cmdUs: number, commands: number, pages: number): void {
+    if (this.p.iommu.invalidation.serialised) this.holdShared(this.invQueue, cmdUs, PH_INV);
+    else this.spend(PH_INV, cmdUs);
     this.invalidations += commands;
     this.invalidatedPages += pages;
-    return end;
   }
 
   /**
@@ -303,18 +326,19 @@ export class Machine {
    * page when the hardware invalidates by address (a sync per page where the driver reads back
    * each time), else one range command, else the whole domain or stream.
    */
-  invalidateStrict(t: number, firstPage: number, pages: number): number {
+  invalidateStrict(firstPage: number, pages: number): void {
     const inv = this.p.iommu.invalidation;
     if (inv.byAddressNs !== null) {
       const syncs = inv.syncEachPage ? pages : 1;
       this.iotlb.invalidateRange(firstPage, pages);
-      return this.invalidate(t, (pages * inv.byAddressNs + syncs * inv.syncNs) / 1000, pages, pages, PH_INV);
+      this.invalidate((pages * inv.byAddressNs + syncs * inv.syncNs) / 1000, pages, pages);
+      return;
     }
-    return this.invalidateGathered(t, firstPage, pages);
+    this.invalidateGathered(firstPage, pages);
   }
 
   /** One gathered flush for a range: the cheapest command sequence the hardware offers, one sync. */
-  invalidateGathered(t: number, firstPage: number, pages: number): number {
+  invalidateGathered(firstPage: number, pages: number): void {
     const inv = this.p.iommu.invalidation;
     let best = Infinity;
     let kind = 0;
@@ -342,41 +366,45 @@ export class Machine {
     if (!Number.isFinite(best)) best = 0;
     if (kind === 3) this.iotlb.invalidateAll();
     else this.iotlb.invalidateRange(firstPage, pages);
-    return this.invalidate(t, (best + inv.syncNs) / 1000, commands, pages, PH_INV);
+    this.invalidate((best + inv.syncNs) / 1000, commands, pages);
   }
 
   /** Whole-domain flush (flush queue drain, pool teardown): domain or stream command + sync. */
-  invalidateAllPages(t: number, pagesCovered: number): number {
+  invalidateAllPages(pagesCovered: number): void {
     const inv = this.p.iommu.invalidation;
     const cmd = inv.domainNs ?? inv.streamNs ?? inv.byRangeNs ?? inv.byAddressNs ?? 0;
     this.iotlb.invalidateAll();
-    return this.invalidate(t, (cmd + inv.syncNs) / 1000, 1, pagesCovered, PH_INV);
+    this.invalidate((cmd + inv.syncNs) / 1000, 1, pagesCovered);
   }
 
   /**
    * Map-side flush on hardware that may cache invalid PTEs: per page (strict) or once for the
    * range (gathered), using the walk-cache flush when the hardware has one.
    */
-  invalidateForMap(t: number, firstPage: number, pages: number, gathered: boolean): number {
+  invalidateForMap(firstPage: number, pages: number, gathered: boolean): void {
     const inv = this.p.iommu.invalidation;
     const wc = inv.walkCacheByAddressNs;
-    if (wc === null) return gathered ? this.invalidateGathered(t, firstPage, pages) : this.invalidateStrict(t, firstPage, pages);
+    if (wc === null) {
+      if (gathered) this.invalidateGathered(firstPage, pages);
+      else this.invalidateStrict(firstPage, pages);
+      return;
+    }
     if (!gathered) {
       const syncs = inv.syncEachPage ? pages : 1;
-      return this.invalidate(t, (pages * wc + syncs * inv.syncNs) / 1000, pages, pages, PH_INV);
+      this.invalidate((pages * wc + syncs * inv.syncNs) / 1000, pages, pages);
+      return;
     }
     // Gathered: one walk-cache flush covering the range (the whole cache if cheaper), one sync.
     const once = inv.walkCacheAllNs !== null ? Math.min(wc, inv.walkCacheAllNs) : wc;
-    return this.invalidate(t, (once + inv.syncNs) / 1000, 1, pages, PH_INV);
+    this.invalidate((once + inv.syncNs) / 1000, 1, pages);
   }
 
   /** One virtual-IOMMU request round trip: exit, VMM, VFIO ioctl with per-page host work, under the big lock. */
-  virtRequest(t: number, requests: number, pages: number, perPageUs: number, phase: number): number {
+  virtRequest(requests: number, pages: number, perPageUs: number, phase: number): void {
     const v = this.p.virt;
     const holdUs = v.trapUs + requests * v.requestUs + pages * perPageUs;
-    const end = v.bigLock ? this.vmmLock.hold(t, holdUs) : t + holdUs;
-    this.phaseUs[phase] += end - t;
-    return end;
+    if (v.bigLock) this.holdShared(this.vmmLock, holdUs, phase);
+    else this.spend(phase, holdUs);
   }
 
   /** Device accesses to a mapped IOVA range: IOTLB lookups, walk time on misses. */

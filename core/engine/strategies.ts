@@ -1,13 +1,14 @@
 import { SimulationInvariantError } from '../errors.ts';
 import type { StrategySpec } from '../types.ts';
 import {
-  EV_FQ_TIMER, EV_POOL_EVICT, PH_COPY, PH_FAULT, PH_MAP, PH_OTHER, PH_UNMAP,
+  EV_FQ_TIMER, EV_POOL_EVICT, PH_FAULT, PH_INV, PH_MAP, PH_OTHER, PH_UNMAP,
   type Io, type Machine,
 } from './machine.ts';
 
 /**
  * A DMA-mapping strategy: what dma_map_*() and dma_unmap_*() cost and do on the machine.
- * `map` and `unmap` take the CPU time at which the call starts and return when it returns.
+ * `map` and `unmap` take the CPU time at which the call starts and return when it returns;
+ * inside, costs advance the machine's cursor (`Machine.cur`).
  */
 export interface MappingStrategy {
   readonly id: string;
@@ -47,67 +48,57 @@ abstract class Base implements MappingStrategy {
     return t;
   }
 
-  protected spend(phase: number, t: number, us: number): number {
-    this.m.phaseUs[phase] += us;
-    return t + us;
-  }
-
   /**
    * iommu_dma_map_page/map_sg: IOVA allocation, then the driver's map (PTE writes, table
    * allocations, the map-side flush on hardware that caches invalid PTEs) or, on a virtual
-   * IOMMU, one synchronous MAP request per scatter-gather entry.
+   * IOMMU, one synchronous MAP request per scatter-gather entry. Sets io.failed when the IOVA
+   * space is exhausted.
    */
-  protected iommuMap(io: Io, t: number, bytes: number, offset: number, gathered: boolean, phase = PH_MAP): number {
+  protected iommuMap(io: Io, bytes: number, offset: number, gathered: boolean, phase = PH_MAP): void {
     const m = this.m;
     const g = m.granulesFor(bytes, offset);
-    t = m.iovaAlloc(io.cpu, g, t, phase);
+    m.iovaAlloc(io.cpu, g, phase);
     const start = m.allocOut.start;
     if (start < 0) {
       io.failed = true;
       io.iovaPage = -1;
-      return t;
+      return;
     }
     io.iovaPage = start;
     io.iovaPages = g;
     if (m.p.virt.enabled) {
       const pages = m.cpuPagesFor(bytes, offset);
       const entries = Math.min(io.sgEntries, pages);
-      t = this.spend(phase, t, (entries * m.p.iommu.mapCallNs) / 1000);
+      m.spend(phase, (entries * m.p.iommu.mapCallNs) / 1000);
       for (let e = 0; e < entries; e++) {
         const pe = Math.floor(pages / entries) + (e < pages % entries ? 1 : 0);
-        t = m.virtRequest(t, 1, pe, m.p.virt.hostMapPerPageUs, phase);
+        m.virtRequest(1, pe, m.p.virt.hostMapPerPageUs, phase);
       }
     } else {
-      t = this.spend(phase, t, m.pteMapUs(start, g, Math.min(io.sgEntries, g), gathered));
-      if (m.p.iommu.cachesInvalidPtes) t = m.invalidateForMap(t, start, g, gathered);
+      m.pteMap(start, g, Math.min(io.sgEntries, g), gathered, phase);
+      if (m.p.iommu.cachesInvalidPtes) m.invalidateForMap(start, g, gathered);
     }
-    return t;
   }
 
   /** iommu_dma_unmap_*: PTE clears and the invalidation (per page when strict, gathered otherwise), then the IOVA free. */
-  protected iommuUnmap(io: Io, t: number, gathered: boolean, phase = PH_UNMAP): number {
+  protected iommuUnmap(io: Io, gathered: boolean, phase = PH_UNMAP): void {
     const m = this.m;
     const start = io.iovaPage;
     const g = io.iovaPages;
     if (m.p.virt.enabled) {
-      t = this.spend(phase, t, m.p.iommu.unmapCallNs / 1000);
+      m.spend(phase, m.p.iommu.unmapCallNs / 1000);
       const pages = Math.max(1, Math.round((g * m.granule) / m.cpuPage));
-      t = m.virtRequest(t, 1, pages, m.p.virt.hostUnmapPerPageUs, phase);
+      m.virtRequest(1, pages, m.p.virt.hostUnmapPerPageUs, phase);
       m.invalidations++;
       m.invalidatedPages += g;
       m.iotlb.invalidateRange(start, g);
     } else {
-      t = this.spend(phase, t, m.pteUnmapUs(start, g, gathered));
-      t = gathered ? m.invalidateGathered(t, start, g) : m.invalidateStrict(t, start, g);
+      m.pteUnmap(start, g, gathered, phase);
+      if (gathered) m.invalidateGathered(start, g);
+      else m.invalidateStrict(start, g);
     }
-    t = m.iovaFree(io.cpu, start, g, t, phase);
+    m.iovaFree(io.cpu, start, g, phase);
     io.iovaPage = -1;
-    return t;
-  }
-
-  protected cacheMaint(io: Io, t: number, phase: number, bytes = io.bytes): number {
-    const us = this.m.cacheMaintUs(bytes);
-    return us > 0 ? this.spend(phase, t, us) : t;
   }
 }
 
@@ -115,13 +106,20 @@ abstract class Base implements MappingStrategy {
 class Passthrough extends Base {
   readonly id = 'passthrough';
   map(io: Io, t: number): number {
+    const m = this.m;
+    m.cur = t;
     io.iovaPage = -1;
-    this.m.recordMapping(io.bytes, this.m.p.cpu.memoryBytes);
-    return this.cacheMaint(io, this.spend(PH_MAP, t, DMA_API_NS / 1000), PH_MAP);
+    m.recordMapping(io.bytes, m.p.cpu.memoryBytes);
+    m.spend(PH_MAP, DMA_API_NS / 1000);
+    m.cacheMaint(io.bytes, PH_MAP);
+    return m.cur;
   }
   unmap(io: Io, t: number): number {
-    t = this.spend(PH_UNMAP, t, DMA_API_NS / 1000);
-    return io.fromDevice ? this.cacheMaint(io, t, PH_UNMAP) : t;
+    const m = this.m;
+    m.cur = t;
+    m.spend(PH_UNMAP, DMA_API_NS / 1000);
+    if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
+    return m.cur;
   }
 }
 
@@ -133,17 +131,23 @@ class Strict extends Base {
   readonly id: string = 'strict';
   protected readonly gathered: boolean = false;
   map(io: Io, t: number): number {
-    t = this.spend(PH_MAP, t, DMA_API_NS / 1000);
-    t = this.iommuMap(io, t, io.bytes, io.offsetInGranule, this.gathered);
-    if (io.failed) return t;
-    this.m.recordMapping(io.bytes, io.iovaPages * this.m.granule);
-    return this.cacheMaint(io, t, PH_MAP);
+    const m = this.m;
+    m.cur = t;
+    m.spend(PH_MAP, DMA_API_NS / 1000);
+    this.iommuMap(io, io.bytes, io.offsetInGranule, this.gathered);
+    if (io.failed) return m.cur;
+    m.recordMapping(io.bytes, io.iovaPages * m.granule);
+    m.cacheMaint(io.bytes, PH_MAP);
+    return m.cur;
   }
   unmap(io: Io, t: number): number {
+    const m = this.m;
+    m.cur = t;
     if (io.iovaPage < 0) return t;
-    t = this.spend(PH_UNMAP, t, DMA_API_NS / 1000);
-    t = this.iommuUnmap(io, t, this.gathered);
-    return io.fromDevice ? this.cacheMaint(io, t, PH_UNMAP) : t;
+    m.spend(PH_UNMAP, DMA_API_NS / 1000);
+    this.iommuUnmap(io, this.gathered);
+    if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
+    return m.cur;
   }
 }
 
@@ -186,49 +190,52 @@ class Lazy extends Strict {
   }
 
   override unmap(io: Io, t: number): number {
-    if (io.iovaPage < 0) return t;
     const m = this.m;
-    t = this.spend(PH_UNMAP, t, DMA_API_NS / 1000);
+    m.cur = t;
+    if (io.iovaPage < 0) return t;
+    m.spend(PH_UNMAP, DMA_API_NS / 1000);
     if (m.p.virt.enabled) {
       // The UNMAP request is queued on the virtqueue; the host acts on it at the next sync.
-      t = this.spend(PH_UNMAP, t, m.p.iommu.unmapCallNs / 1000);
+      m.spend(PH_UNMAP, m.p.iommu.unmapCallNs / 1000);
     } else {
-      t = this.spend(PH_UNMAP, t, m.pteUnmapUs(io.iovaPage, io.iovaPages, false));
+      m.pteUnmap(io.iovaPage, io.iovaPages, false, PH_UNMAP);
     }
     const q = this.single ? 0 : io.cpu;
     const fq = this.fq[q];
-    fq.push({ start: io.iovaPage, pages: io.iovaPages, cpu: io.cpu, unmapT: t });
+    fq.push({ start: io.iovaPage, pages: io.iovaPages, cpu: io.cpu, unmapT: m.cur });
     io.iovaPage = -1;
-    t = this.spend(PH_UNMAP, t, 0.03);
-    if (fq.length >= this.fqSize) t = this.flush(q, t);
+    m.spend(PH_UNMAP, 0.03);
+    if (fq.length >= this.fqSize) this.flush(q);
     else if (!this.timerArmed[q]) {
       this.timerArmed[q] = true;
-      m.queue.push(t + this.timeoutUs, 2, EV_FQ_TIMER, q);
+      m.queue.push(m.cur + this.timeoutUs, 2, EV_FQ_TIMER, q);
     }
-    return io.fromDevice ? this.cacheMaint(io, t, PH_UNMAP) : t;
+    if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
+    return m.cur;
   }
 
-  private flush(q: number, t: number): number {
+  /** fq_flush_iotlb + fq_ring_free: one domain-wide flush from the cursor on, then the IOVAs go back. */
+  private flush(q: number): void {
     const m = this.m;
     const fq = this.fq[q];
-    if (fq.length === 0) return t;
+    if (fq.length === 0) return;
     let pages = 0;
     for (const e of fq) pages += e.pages;
     if (m.p.virt.enabled) {
       const cpuPages = Math.round((pages * m.granule) / m.cpuPage);
-      t = m.virtRequest(t, fq.length, cpuPages, m.p.virt.hostUnmapPerPageUs, 3);
+      m.virtRequest(fq.length, cpuPages, m.p.virt.hostUnmapPerPageUs, PH_INV);
       m.invalidations += fq.length;
       m.invalidatedPages += pages;
       m.iotlb.invalidateAll();
     } else {
-      t = m.invalidateAllPages(t, pages);
+      m.invalidateAllPages(pages);
     }
+    const flushedAt = m.cur;
     for (const e of fq) {
-      m.recordStale(t - e.unmapT);
-      t = m.iovaFree(e.cpu, e.start, e.pages, t, PH_UNMAP);
+      m.recordStale(flushedAt - e.unmapT);
+      m.iovaFree(e.cpu, e.start, e.pages, PH_UNMAP);
     }
     fq.length = 0;
-    return t;
   }
 
   override onEvent(kind: number, q: number, t: number): void {
@@ -236,21 +243,23 @@ class Lazy extends Strict {
     this.timerArmed[q] = false;
     const fq = this.fq[q];
     if (fq.length === 0) return;
-    // The timer runs on the queue's CPU (softirq): it takes CPU time but belongs to no DMA call.
-    const cpu = this.single ? 0 : q;
-    const start = Math.max(t, this.m.cpuFreeAt[cpu]);
     const oldest = fq[0].unmapT;
     if (oldest + this.timeoutUs > t + 1e-9) {
       this.timerArmed[q] = true;
       this.m.queue.push(oldest + this.timeoutUs, 2, EV_FQ_TIMER, q);
       return;
     }
-    this.m.cpuFreeAt[cpu] = this.flush(q, start);
+    // The timer runs on the queue's CPU (softirq): it takes CPU time but belongs to no DMA call.
+    const cpu = this.single ? 0 : q;
+    this.m.cur = Math.max(t, this.m.cpuFreeAt[cpu]);
+    this.flush(q);
+    this.m.cpuFreeAt[cpu] = this.m.cur;
   }
 
   override finish(t: number): number {
-    for (let q = 0; q < this.fq.length; q++) t = this.flush(q, t);
-    return t;
+    this.m.cur = t;
+    for (let q = 0; q < this.fq.length; q++) this.flush(q);
+    return this.m.cur;
   }
 }
 
@@ -327,30 +336,38 @@ class Swiotlb extends Base {
   }
 
   /** Called when the static pool cannot serve the mapping. Static swiotlb fails it. */
-  protected overflow(io: Io, t: number): number {
+  protected overflow(io: Io): void {
     io.failed = true;
-    return t;
   }
 
   map(io: Io, t: number): number {
     const m = this.m;
-    t = this.spend(PH_MAP, t, DMA_API_NS / 1000);
+    m.cur = t;
+    m.spend(PH_MAP, DMA_API_NS / 1000);
     const n = this.slotsFor(io.bytes);
     const first = this.findSlots(n);
-    t = this.spend(PH_MAP, t, SLOT_FIND_NS / 1000);
-    if (first < 0) return this.overflow(io, t);
+    m.spend(PH_MAP, SLOT_FIND_NS / 1000);
+    if (first < 0) {
+      this.overflow(io);
+      return m.cur;
+    }
     this.ioSlot[io.index] = first;
     this.ioSlots[io.index] = n;
-    if (io.toDevice) t = this.spend(PH_COPY, t, m.copyUs(io.bytes));
+    if (io.toDevice) m.copy(io.bytes);
     if (this.viaIommu) {
-      t = this.iommuMap(io, t, n * SWIOTLB_SLOT, 0, false);
+      // The slot is granule-aligned and padded: map it whole, one contiguous entry.
+      const sg = io.sgEntries;
+      io.sgEntries = 1;
+      this.iommuMap(io, n * SWIOTLB_SLOT, 0, false);
+      io.sgEntries = sg;
       if (io.failed) {
         this.release(io);
-        return t;
+        return m.cur;
       }
     } else io.iovaPage = -1;
     m.recordMapping(io.bytes, io.bytes);
-    return this.cacheMaint(io, t, PH_MAP);
+    m.cacheMaint(io.bytes, PH_MAP);
+    return m.cur;
   }
 
   protected release(io: Io): void {
@@ -362,18 +379,20 @@ class Swiotlb extends Base {
 
   unmap(io: Io, t: number): number {
     const m = this.m;
-    t = this.spend(PH_UNMAP, t, DMA_API_NS / 1000);
-    if (this.viaIommu && io.iovaPage >= 0) t = this.iommuUnmap(io, t, false);
+    m.cur = t;
+    m.spend(PH_UNMAP, DMA_API_NS / 1000);
+    if (this.viaIommu && io.iovaPage >= 0) this.iommuUnmap(io, false);
     if (io.fromDevice) {
-      t = this.cacheMaint(io, t, PH_UNMAP);
-      t = this.spend(PH_COPY, t, m.copyUs(io.bytes));
+      m.cacheMaint(io.bytes, PH_UNMAP);
+      m.copy(io.bytes);
     }
-    return this.unmapSlots(io, t);
+    this.unmapSlots(io);
+    return m.cur;
   }
 
-  protected unmapSlots(io: Io, t: number): number {
+  protected unmapSlots(io: Io): void {
     if (this.ioSlot[io.index] >= 0) this.release(io);
-    return this.spend(PH_UNMAP, t, SLOT_FREE_NS / 1000);
+    this.m.spend(PH_UNMAP, SLOT_FREE_NS / 1000);
   }
 }
 
@@ -392,42 +411,45 @@ class SwiotlbDynamic extends Swiotlb {
     this.dynBytes = new Float64Array(maxIos);
   }
 
-  protected override overflow(io: Io, t: number): number {
+  protected override overflow(io: Io): void {
     const m = this.m;
     const align = Math.max(m.granule, m.cpuPage);
     const bytes = Math.ceil(io.bytes / align) * align;
     const pages = bytes / m.cpuPage;
     // swiotlb_dyn_map: allocation of a contiguous buffer (order = log2 pages) and its tracking.
-    t = this.spend(PH_MAP, t, 1.5 + pages * m.p.cpu.pageAllocUs);
+    m.spend(PH_MAP, 1.5 + pages * m.p.cpu.pageAllocUs);
     this.dynBytes[io.index] = bytes;
     this.dynamicInUse += bytes;
-    m.bounce.set(t, this.poolBytes + this.dynamicInUse);
+    m.bounce.set(m.cur, this.poolBytes + this.dynamicInUse);
     m.fallbacks++;
-    if (io.toDevice) t = this.spend(PH_COPY, t, m.copyUs(io.bytes));
+    if (io.toDevice) m.copy(io.bytes);
     if (this.viaIommu) {
-      t = this.iommuMap(io, t, bytes, 0, false);
+      const sg = io.sgEntries;
+      io.sgEntries = 1;
+      this.iommuMap(io, bytes, 0, false);
+      io.sgEntries = sg;
       if (io.failed) {
         this.dynamicInUse -= bytes;
         this.dynBytes[io.index] = 0;
-        m.bounce.set(t, this.poolBytes + this.dynamicInUse);
-        return t;
+        m.bounce.set(m.cur, this.poolBytes + this.dynamicInUse);
+        return;
       }
     } else io.iovaPage = -1;
     m.recordMapping(io.bytes, io.bytes);
-    return this.cacheMaint(io, t, PH_MAP);
+    m.cacheMaint(io.bytes, PH_MAP);
   }
 
-  protected override unmapSlots(io: Io, t: number): number {
+  protected override unmapSlots(io: Io): void {
     const dyn = this.dynBytes[io.index];
     if (dyn > 0) {
       const m = this.m;
-      t = this.spend(PH_UNMAP, t, 0.5 + (dyn / m.cpuPage) * m.p.cpu.pageAllocUs * 0.5);
+      m.spend(PH_UNMAP, 0.5 + (dyn / m.cpuPage) * m.p.cpu.pageAllocUs * 0.5);
       this.dynamicInUse -= dyn;
       this.dynBytes[io.index] = 0;
-      m.bounce.set(t, this.poolBytes + this.dynamicInUse);
-      return t;
+      m.bounce.set(m.cur, this.poolBytes + this.dynamicInUse);
+      return;
     }
-    return super.unmapSlots(io, t);
+    super.unmapSlots(io);
   }
 }
 
@@ -478,8 +500,7 @@ class BouncePool extends Base {
     this.classes = sizes.map((bytes) => {
       const slotBytes = Math.max(bytes, m.granule);
       const pagesPerSlot = slotBytes / m.granule;
-      const t0 = m.iovaAlloc(0, pagesPerSlot * slots, 0, PH_OTHER);
-      void t0;
+      m.iovaAlloc(0, pagesPerSlot * slots, PH_OTHER);
       const base = m.allocOut.start;
       if (base < 0) throw new SimulationInvariantError(`bounce-pool: no IOVA space for ${slots} slots of ${slotBytes} bytes`);
       return {
@@ -489,125 +510,136 @@ class BouncePool extends Base {
         cached: [[], [], []],
       };
     });
+    // The reservation happens at pool creation, before the workload: not part of the run.
     m.phaseUs[PH_OTHER] = 0;
+    m.cur = 0;
   }
 
   private protOf(io: Io): number {
     return io.toDevice && io.fromDevice ? PROT_RW : io.toDevice ? PROT_RO : PROT_WO;
   }
 
-  private mapSlot(c: PoolClass, slot: number, t: number, io: Io): number {
+  private mapSlot(c: PoolClass, slot: number): void {
     const m = this.m;
     const page = c.iovaBase + slot * c.pagesPerSlot;
     if (m.p.virt.enabled) {
-      t = this.spend(PH_MAP, t, m.p.iommu.mapCallNs / 1000);
-      t = m.virtRequest(t, 1, c.slotBytes / m.cpuPage, m.p.virt.hostMapPerPageUs, PH_MAP);
+      m.spend(PH_MAP, m.p.iommu.mapCallNs / 1000);
+      m.virtRequest(1, c.slotBytes / m.cpuPage, m.p.virt.hostMapPerPageUs, PH_MAP);
     } else {
-      t = this.spend(PH_MAP, t, m.pteMapUs(page, c.pagesPerSlot, 1, false));
-      if (m.p.iommu.cachesInvalidPtes) t = m.invalidateForMap(t, page, c.pagesPerSlot, false);
+      m.pteMap(page, c.pagesPerSlot, 1, false, PH_MAP);
+      if (m.p.iommu.cachesInvalidPtes) m.invalidateForMap(page, c.pagesPerSlot, false);
     }
     // Slot memory is allocated when the slot is first mapped.
-    t = this.spend(PH_MAP, t, (c.slotBytes / m.cpuPage) * m.p.cpu.pageAllocUs);
+    m.spend(PH_MAP, (c.slotBytes / m.cpuPage) * m.p.cpu.pageAllocUs);
     this.mappedSlotBytes += c.slotBytes;
-    m.bounce.set(t, this.mappedSlotBytes);
-    void io;
-    return t;
+    m.bounce.set(m.cur, this.mappedSlotBytes);
   }
 
-  private unmapSlot(c: PoolClass, slot: number, t: number, phase: number): number {
+  private unmapSlot(c: PoolClass, slot: number, phase: number): void {
     const m = this.m;
     const page = c.iovaBase + slot * c.pagesPerSlot;
     if (m.p.virt.enabled) {
-      t = this.spend(phase, t, m.p.iommu.unmapCallNs / 1000);
-      t = m.virtRequest(t, 1, c.slotBytes / m.cpuPage, m.p.virt.hostUnmapPerPageUs, phase);
+      m.spend(phase, m.p.iommu.unmapCallNs / 1000);
+      m.virtRequest(1, c.slotBytes / m.cpuPage, m.p.virt.hostUnmapPerPageUs, phase);
       m.invalidations++;
       m.invalidatedPages += c.pagesPerSlot;
       m.iotlb.invalidateRange(page, c.pagesPerSlot);
     } else {
-      t = this.spend(phase, t, m.pteUnmapUs(page, c.pagesPerSlot, false));
-      t = m.invalidateStrict(t, page, c.pagesPerSlot);
+      m.pteUnmap(page, c.pagesPerSlot, false, phase);
+      m.invalidateStrict(page, c.pagesPerSlot);
     }
     this.mappedSlotBytes -= c.slotBytes;
-    m.bounce.set(t, this.mappedSlotBytes);
-    return t;
+    m.bounce.set(m.cur, this.mappedSlotBytes);
   }
 
   map(io: Io, t: number): number {
     const m = this.m;
-    t = this.spend(PH_MAP, t, DMA_API_NS / 1000);
-    const c = this.classes.find((k) => k.bytes >= io.bytes && k.slotBytes >= io.bytes);
+    m.cur = t;
+    m.spend(PH_MAP, DMA_API_NS / 1000);
+    let ci = -1;
+    for (let k = 0; k < this.classes.length; k++) {
+      if (this.classes[k].slotBytes >= io.bytes && this.classes[k].bytes >= io.bytes) {
+        ci = k;
+        break;
+      }
+    }
     const prot = this.protOf(io);
     let slot = -1;
-    if (c) {
-      t = this.spend(PH_MAP, t, SLOT_FIND_NS / 1000);
+    if (ci >= 0) {
+      const c = this.classes[ci];
+      m.spend(PH_MAP, SLOT_FIND_NS / 1000);
       const cached = c.cached[prot];
       if (cached.length > 0) slot = cached.pop()!;
       else if (c.unmappedFree.length > 0) {
         slot = c.unmappedFree.pop()!;
-        t = this.mapSlot(c, slot, t, io);
+        this.mapSlot(c, slot);
       } else {
         // Only slots cached with another protection: remap one.
         for (let p = 0; p < 3 && slot < 0; p++) {
           if (p !== prot && c.cached[p].length > 0) {
             slot = c.cached[p].shift()!;
-            t = this.unmapSlot(c, slot, t, PH_MAP);
-            t = this.mapSlot(c, slot, t, io);
+            this.unmapSlot(c, slot, PH_MAP);
+            this.mapSlot(c, slot);
           }
         }
       }
     }
-    if (!c || slot < 0) {
+    if (slot < 0) {
       m.fallbacks++;
       this.ioFallback[io.index] = 1;
-      return this.fallback.map(io, t);
+      return this.fallback.map(io, m.cur);
     }
+    const c = this.classes[ci];
     this.ioFallback[io.index] = 0;
     c.state[slot] = SLOT_BUSY;
     c.prot[slot] = prot;
-    io.slotClass = this.classes.indexOf(c);
+    io.slotClass = ci;
     io.slot = slot;
     io.iovaPage = c.iovaBase + slot * c.pagesPerSlot;
     io.iovaPages = Math.ceil(io.bytes / m.granule);
-    if (io.toDevice) t = this.spend(PH_COPY, t, m.copyUs(io.bytes));
+    if (io.toDevice) m.copy(io.bytes);
     m.recordMapping(io.bytes, io.bytes);
-    return this.cacheMaint(io, t, PH_MAP);
+    m.cacheMaint(io.bytes, PH_MAP);
+    return m.cur;
   }
 
   unmap(io: Io, t: number): number {
     const m = this.m;
     if (this.ioFallback[io.index]) return this.fallback.unmap(io, t);
-    t = this.spend(PH_UNMAP, t, DMA_API_NS / 1000);
+    m.cur = t;
+    m.spend(PH_UNMAP, DMA_API_NS / 1000);
     const c = this.classes[io.slotClass];
     const slot = io.slot;
     if (io.fromDevice) {
-      t = this.cacheMaint(io, t, PH_UNMAP);
-      t = this.spend(PH_COPY, t, m.copyUs(io.bytes));
+      m.cacheMaint(io.bytes, PH_UNMAP);
+      m.copy(io.bytes);
     }
-    t = this.spend(PH_UNMAP, t, SLOT_FREE_NS / 1000);
+    m.spend(PH_UNMAP, SLOT_FREE_NS / 1000);
     c.state[slot] = SLOT_CACHED;
-    c.lastUsed[slot] = t;
+    c.lastUsed[slot] = m.cur;
     c.cached[c.prot[slot]].push(slot);
     io.slot = -1;
     io.iovaPage = -1;
     if (!this.evictArmed) {
       this.evictArmed = true;
-      m.queue.push(t + this.evictUs, 2, EV_POOL_EVICT, 0);
+      m.queue.push(m.cur + this.evictUs, 2, EV_POOL_EVICT, 0);
     }
-    return t;
+    return m.cur;
   }
 
   /** Eviction pass (a delayed work item): unmap cached slots idle for a whole period. */
   override onEvent(kind: number, _arg: number, t: number): void {
     if (kind !== EV_POOL_EVICT) return;
+    const m = this.m;
     this.evictArmed = false;
     let any = false;
-    let end = Math.max(t, this.m.cpuFreeAt[0]);
+    m.cur = Math.max(t, m.cpuFreeAt[0]);
     for (const c of this.classes) {
       for (let p = 0; p < 3; p++) {
         const keep: number[] = [];
         for (const slot of c.cached[p]) {
           if (c.lastUsed[slot] + this.evictUs <= t) {
-            end = this.unmapSlot(c, slot, end, PH_UNMAP);
+            this.unmapSlot(c, slot, PH_UNMAP);
             c.state[slot] = SLOT_FREE;
             c.unmappedFree.push(slot);
           } else keep.push(slot);
@@ -616,18 +648,20 @@ class BouncePool extends Base {
         if (keep.length > 0) any = true;
       }
     }
-    this.m.cpuFreeAt[0] = end;
+    m.cpuFreeAt[0] = m.cur;
     if (any) {
       this.evictArmed = true;
-      this.m.queue.push(t + this.evictUs, 2, EV_POOL_EVICT, 0);
+      m.queue.push(t + this.evictUs, 2, EV_POOL_EVICT, 0);
     }
   }
 
   override finish(t: number): number {
+    const m = this.m;
+    m.cur = t;
     for (const c of this.classes) {
       for (let p = 0; p < 3; p++) {
         for (const slot of c.cached[p]) {
-          t = this.unmapSlot(c, slot, t, PH_UNMAP);
+          this.unmapSlot(c, slot, PH_UNMAP);
           c.state[slot] = SLOT_FREE;
           c.unmappedFree.push(slot);
         }
@@ -637,7 +671,7 @@ class BouncePool extends Base {
         if (c.state[s] === SLOT_BUSY) throw new SimulationInvariantError(`bounce-pool: slot ${s} still busy at the end of the run`);
       }
     }
-    return this.fallback.finish(t);
+    return this.fallback.finish(m.cur);
   }
 
   /** For the property tests: every slot accounted for, none both busy and cached. */
@@ -676,15 +710,22 @@ class Iopf extends Base {
   }
 
   map(io: Io, t: number): number {
+    const m = this.m;
+    m.cur = t;
     io.iovaPage = io.bufferPage;
-    io.iovaPages = this.m.cpuPagesFor(io.bytes, io.offsetInGranule);
-    this.m.recordMapping(io.bytes, Math.max(io.bytes, this.pinnedPages * this.m.cpuPage));
-    return this.cacheMaint(io, this.spend(PH_MAP, t, DMA_API_NS / 1000), PH_MAP);
+    io.iovaPages = m.cpuPagesFor(io.bytes, io.offsetInGranule);
+    m.recordMapping(io.bytes, Math.max(io.bytes, this.pinnedPages * m.cpuPage));
+    m.spend(PH_MAP, DMA_API_NS / 1000);
+    m.cacheMaint(io.bytes, PH_MAP);
+    return m.cur;
   }
 
   unmap(io: Io, t: number): number {
-    t = this.spend(PH_UNMAP, t, DMA_API_NS / 1000);
-    return io.fromDevice ? this.cacheMaint(io, t, PH_UNMAP) : t;
+    const m = this.m;
+    m.cur = t;
+    m.spend(PH_UNMAP, DMA_API_NS / 1000);
+    if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
+    return m.cur;
   }
 
   private isMapped(page: number): boolean {
@@ -741,14 +782,21 @@ class Pinned extends Base {
     m.iovaBytes.set(0, m.p.cpu.memoryBytes);
   }
   map(io: Io, t: number): number {
+    const m = this.m;
+    m.cur = t;
     io.iovaPage = io.bufferPage;
-    io.iovaPages = this.m.cpuPagesFor(io.bytes, io.offsetInGranule);
-    this.m.recordMapping(io.bytes, this.m.p.cpu.memoryBytes);
-    return this.cacheMaint(io, this.spend(PH_MAP, t, DMA_API_NS / 1000), PH_MAP);
+    io.iovaPages = m.cpuPagesFor(io.bytes, io.offsetInGranule);
+    m.recordMapping(io.bytes, m.p.cpu.memoryBytes);
+    m.spend(PH_MAP, DMA_API_NS / 1000);
+    m.cacheMaint(io.bytes, PH_MAP);
+    return m.cur;
   }
   unmap(io: Io, t: number): number {
-    t = this.spend(PH_UNMAP, t, DMA_API_NS / 1000);
-    return io.fromDevice ? this.cacheMaint(io, t, PH_UNMAP) : t;
+    const m = this.m;
+    m.cur = t;
+    m.spend(PH_UNMAP, DMA_API_NS / 1000);
+    if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
+    return m.cur;
   }
 }
 
