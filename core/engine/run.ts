@@ -374,7 +374,8 @@ function driveAccel(m: Machine, strat: MappingStrategy, w: AccelWorkload, opts: 
   const queueBase = 0;
   const sqPages = Math.ceil((QM_Q_DEPTH * QM_SQE_BYTES) / m.cpuPage);
   const cqBase = queueBase + QM_CTX_PAGES + sqPages;
-  const bufBase = 64 + cqBase;
+  // Buffers live in their own allocations, far from the queue memory in guest-physical space.
+  const bufBase = 1 << 18;
   for (let i = 0; i < w.times; i++) {
     const b = i % w.buffers;
     inIo.bufferPage = bufBase + b * 2 * (msgPages + 1);
