@@ -20,8 +20,8 @@ export interface ChartOptions {
 /** A plain ECharts option object. */
 export type EChartsOption = Record<string, any>;
 
-/** Colour-blind-friendly palette (Okabe-Ito + extras), stable per strategy id. */
-export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000', '#999999', '#8C564B'];
+/** Colour-blind-friendly palette (Okabe-Ito without its low-contrast yellow), stable per strategy id. */
+export const PALETTE = ['#999999', '#D55E00', '#009E73', '#CC79A7', '#0072B2', '#56B4E9', '#E69F00', '#000000', '#8C564B', '#7F7F00'];
 const STRATEGY_ORDER = ['passthrough', 'strict', 'lazy', 'range-flush', 'swiotlb', 'swiotlb-dynamic', 'bounce-pool', 'iopf', 'pinned'];
 
 /** A stable colour for a strategy text (by its id), so every chart agrees. */
@@ -50,6 +50,11 @@ function num(v: number): number {
   return Number.isFinite(v) ? Number(v.toPrecision(6)) : 0;
 }
 
+/** Four significant digits: what bar labels show. */
+function num4(v: number): number {
+  return Number.isFinite(v) ? Number(v.toPrecision(4)) : 0;
+}
+
 /** Median of one metric per strategy as bars (throughput by default). */
 export function metricBarOption(summary: StrategySummary[], metric = 'throughputMiBps', opts: ChartOptions = {}): EChartsOption {
   const def = metricDef(metric);
@@ -65,7 +70,7 @@ export function metricBarOption(summary: StrategySummary[], metric = 'throughput
       {
         name: def.label,
         type: 'bar',
-        data: summary.map((s, i) => ({ value: num(s.metrics[metric]?.median ?? 0), itemStyle: { color: strategyColor(s.strategy, i) } })),
+        data: summary.map((s, i) => ({ value: num4(s.metrics[metric]?.median ?? 0), itemStyle: { color: strategyColor(s.strategy, i) } })),
         label: { show: true, position: 'top', fontSize: 10 },
       },
       {
@@ -202,7 +207,7 @@ export function diffOption(diff: RunDiff, metric = 'throughputMiBps', opts: Char
     xAxis: { type: 'category', name: 'strategy', nameLocation: 'middle', nameGap: 45, data: cats, axisLabel: { interval: 0, rotate: cats.length > 5 ? 25 : 0 } },
     yAxis: { type: 'value', name: `${def.label} (${def.unit})`, nameLocation: 'middle', nameGap: 55 },
     series: [
-      { name: `A ${diff.a.name || diff.a.id}`, type: 'bar', itemStyle: { color: '#999999' }, data: rows.map((r) => num(r.a?.median ?? 0)) },
+      { name: `A ${diff.a.name || diff.a.id}`, type: 'bar', itemStyle: { color: '#BBBBBB' }, data: rows.map((r) => num(r.a?.median ?? 0)) },
       {
         name: `B ${diff.b.name || diff.b.id}`,
         type: 'bar',
@@ -249,19 +254,29 @@ function bestOf(values: Record<string, number>, better: 'higher' | 'lower'): str
   return best;
 }
 
+/** Values within this relative distance of each other are a tie (1%). */
+export const DEFAULT_TIE_TOLERANCE = 0.01;
+
 /**
- * The swept values where the best strategy changes, in x order as given. With numeric x the
+ * The swept values where the best strategy changes (a new best must beat the previous one by more
+ * than `tolerance`, relative), in x order as given. With numeric x the
  * crossing is interpolated between the two neighbouring points (log2 scale when all x > 0).
  */
-export function crossovers(points: CurveAt[], better: 'higher' | 'lower' = 'higher'): CrossoverPoint[] {
+export function crossovers(points: CurveAt[], better: 'higher' | 'lower' = 'higher', tolerance = DEFAULT_TIE_TOLERANCE): CrossoverPoint[] {
   const out: CrossoverPoint[] = [];
   const xs = points.map((p) => numericValue(p.x));
   const logScale = xs.every((x) => x !== null && x > 0);
   let prevBest: string | null = null;
   let prevIdx = -1;
   for (let i = 0; i < points.length; i++) {
-    const b = bestOf(points[i].values, better);
+    let b = bestOf(points[i].values, better);
     if (b === null) continue;
+    // A tie (within tolerance) keeps the previous best: converging curves are not a crossover.
+    if (prevBest !== null && b !== prevBest && Number.isFinite(points[i].values[prevBest])) {
+      const vb = points[i].values[b];
+      const vp = points[i].values[prevBest];
+      if (Math.abs(vb - vp) <= tolerance * Math.max(Math.abs(vb), Math.abs(vp))) b = prevBest;
+    }
     if (prevBest !== null && b !== prevBest) {
       const p0 = points[prevIdx];
       const p1 = points[i];
@@ -304,6 +319,8 @@ export function sweepLineOption(sweep: SweepDetail, opts: ChartOptions = {}): EC
     }
   }
   const strategyOf = (name: string) => name.split(' ').pop()!;
+  const profiles = sweep.config.profileIds;
+  const dash = (name: string) => ['solid', 'dashed', 'dotted'][Math.max(0, profiles.findIndex((p) => name.startsWith(`${p} `))) % 3];
   const marks = sweep.crossovers.filter((c) => c.key === key);
   return {
     ...o,
@@ -314,6 +331,7 @@ export function sweepLineOption(sweep: SweepDetail, opts: ChartOptions = {}): EC
       type: 'line',
       symbolSize: 6,
       itemStyle: { color: strategyColor(strategyOf(name), i) },
+      lineStyle: { type: profiles.length > 1 ? dash(name) : 'solid', width: 2 },
       data: xValues.map((x) => (c.has(x) ? num(c.get(x)!) : null)),
       ...(i === 0 && marks.length ? {
         markLine: {

@@ -140,6 +140,12 @@ export function formatBytesHuman(b: number): string {
   return `${sig(b, 4)} B`;
 }
 
+/** A swept value (e.g. an interpolated crossover): sizes as bytes when the swept values were sizes. */
+export function formatSweptValue(x: number, values: readonly string[]): string {
+  if (values.some((v) => /^\s*\d+(\.\d+)?\s*[kmgt]/i.test(v))) return formatBytesHuman(x);
+  return sig(x, 3);
+}
+
 /** A value with its unit, compact and readable. */
 export function formatValue(v: number | null | undefined, unit: string): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '-';
@@ -174,7 +180,9 @@ export interface Table {
 function cell(s: { median: number; spreadPct: number | null; n: number } | undefined, unit: string): string {
   if (!s) return '-';
   const v = formatValue(s.median, unit);
-  return s.n >= 2 && s.spreadPct !== null ? `${v} ±${s.spreadPct < 1 ? s.spreadPct.toFixed(1) : s.spreadPct.toFixed(0)}%` : v;
+  if (s.n < 2 || s.spreadPct === null) return v;
+  const sp = s.spreadPct === 0 ? '0' : s.spreadPct < 1 ? s.spreadPct.toFixed(1) : s.spreadPct.toFixed(0);
+  return `${v} ±${sp}%`;
 }
 
 /** Summary table of a run: one row per strategy, one column per headline metric (values with units in the header). */
@@ -422,8 +430,10 @@ export function diffTables(diff: RunDiff, metrics: string[] = HEADLINE_METRICS):
   return out;
 }
 
-function showValue(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+/** A configuration value for a table cell, shortened to `max` characters. */
+function showValue(v: unknown, max = 60): string {
+  const s = typeof v === 'string' ? v : v === undefined ? '-' : JSON.stringify(v);
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
 /** The whole diff in Markdown: configuration changes, warnings, then the tables. */
@@ -464,7 +474,7 @@ export function diffCsv(diff: RunDiff): string {
 
 /** Sweep CSV: one row per point x strategy with the median of the sweep's metric. */
 export function sweepCsv(s: SweepDetail): string {
-  const keys = [...new Set(s.points.flatMap((p) => Object.keys(p.values)))];
+  const keys = [...new Set(s.points.flatMap((p) => Object.keys(p.values)))].filter((k) => k !== 'profile');
   const rows: Array<Array<string | number | null>> = [];
   for (const p of s.points) {
     for (const st of p.strategies) {
@@ -477,7 +487,7 @@ export function sweepCsv(s: SweepDetail): string {
 /** Sweep Markdown: one row per point, one column per strategy, best value per row marked with *. */
 export function sweepMarkdown(s: SweepDetail): string {
   const strategies = [...new Set(s.points.flatMap((p) => p.strategies))];
-  const keys = [...new Set(s.points.flatMap((p) => Object.keys(p.values)))];
+  const keys = [...new Set(s.points.flatMap((p) => Object.keys(p.values)))].filter((k) => k !== 'profile');
   const better = s.metric.better;
   const rows = s.points.map((p) => {
     const vals = strategies.map((st) => p.medians[st]);
@@ -497,7 +507,8 @@ export function sweepMarkdown(s: SweepDetail): string {
     parts.push('Crossovers (best strategy changes):', '');
     for (const c of s.crossovers) {
       const fixed = Object.entries(c.fixed).map(([k, v]) => `${k}=${v}`).join(' ');
-      parts.push(`- ${c.profileId}${fixed ? ` ${fixed}` : ''}: ${c.before} -> ${c.after} between ${c.key}=${c.from} and ${c.to}${c.at !== null ? ` (about ${formatValue(c.at, '')})` : ''}`);
+      const values = s.config.vary.find((v) => v.key === c.key)?.values ?? [];
+      parts.push(`- ${c.profileId}${fixed ? ` ${fixed}` : ''}: ${c.before} -> ${c.after} between ${c.key}=${c.from} and ${c.to}${c.at !== null ? ` (crossing near ${formatSweptValue(c.at, values)})` : ''}`);
     }
     parts.push('');
   }

@@ -1,0 +1,432 @@
+/**
+ * Run-store commands (issue 3): runs, diff, sweep, export, import. Each goes through the same host
+ * service (and contract) as the app and the web mode. Bad input, unknown ids and refused databases
+ * exit 2 with one line; failures inside a run exit 1.
+ */
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { BUILT_IN_PROFILES, InputError, workloadText, type HardwareProfile } from '../../../core/index.ts';
+import {
+  ContractError, EXPORT_FORMATS, CHART_KINDS, MAX_BUNDLE_CHARS, MAX_REPLICATIONS, type ExportFile, type OpArgs,
+  type RunDetail, type SweepDetail,
+} from '../../../core/contract.ts';
+import { diffMarkdown, diffText, formatSweptValue, formatValue, summaryTable, textTable } from '../../../core/report.ts';
+import { checkFlags, flag, flagAll, hasFlag, requireFlag, type Args } from '../args.ts';
+import type { CliCommand, CliIo } from '../command.ts';
+import { createHostService, type HostService } from '../../host/service.ts';
+import { DatabaseTooNewError } from '../../host/migrate.ts';
+import { defaultDbPath } from '../../host/paths.ts';
+import { loadProfile, loadWorkload } from './core.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared with store-hook.ts
+
+export function dbPathOf(args: Args): string {
+  const f = flag(args, 'db');
+  if (f === '') throw new InputError('--db', '', 'a database file path');
+  return f ? resolve(f) : defaultDbPath();
+}
+
+export function openService(args: Args, opts: { memory?: boolean } = {}): HostService {
+  return createHostService({ dbPath: opts.memory ? ':memory:' : dbPathOf(args) });
+}
+
+/** ContractError / refused database -> one line on stderr, exit 2 (internal errors stay exit 1). */
+export async function withContractErrors(io: CliIo, fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof DatabaseTooNewError) {
+      io.err(`${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof ContractError && e.code !== 'internal') {
+      io.err(`${e.message.split('\n')[0]}\n`);
+      return 2;
+    }
+    if (e instanceof ContractError) throw new Error(e.message);
+    throw e;
+  }
+}
+
+export function parseIntFlag(args: Args, name: string, min: number, max: number, dflt: number): number {
+  const v = flag(args, name);
+  if (v === undefined) return dflt;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InputError(`--${name}`, v, `an integer from ${min} to ${max}`);
+  return Number(v);
+}
+
+export function tagsFlag(args: Args): string[] | undefined {
+  const all = flagAll(args, 'tag').flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+  return all.length ? [...new Set(all)] : undefined;
+}
+
+function fmtEta(s: number | null): string {
+  if (s === null) return '';
+  if (s < 60) return `eta ${Math.ceil(s)}s`;
+  return `eta ${Math.floor(s / 60)}m${String(Math.ceil(s % 60)).padStart(2, '0')}s`;
+}
+
+/** `\r[#########.........]  45% eta 12s label` for a terminal. */
+export function progressLine(label: string, fraction: number, eta: number | null, detail = ''): string {
+  const n = 24;
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * n);
+  const line = `[${'#'.repeat(filled)}${'.'.repeat(n - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}% ${fmtEta(eta).padEnd(10)} ${label} ${detail}`;
+  return `\r${line.slice(0, 78).padEnd(78)}`;
+}
+
+function date(ms: number | null): string {
+  if (ms === null) return '-';
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+function positional(args: Args, i: number, what: string): string {
+  const v = args.positionals[i];
+  if (!v) throw new InputError(what, '(missing)', 'a run id (or a unique prefix of at least 4 characters)');
+  return v;
+}
+
+function cmd(c: Omit<CliCommand, 'run'> & { run(args: Args, io: CliIo): Promise<number> }): CliCommand {
+  return { ...c, run: (args, io) => withContractErrors(io, () => c.run(args, io)) };
+}
+
+async function withService<T>(args: Args, fn: (h: HostService) => Promise<T>, opts: { memory?: boolean } = {}): Promise<T> {
+  const h = openService(args, opts);
+  try {
+    return await fn(h);
+  } finally {
+    await h.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// runs
+
+function showRun(d: RunDetail): string {
+  const lines = [
+    `run       ${d.id}${d.name ? `  ${d.name}` : ''}`,
+    `status    ${d.status}${d.error ? ` (${d.error})` : ''}`,
+    `profile   ${d.config.profile.name} (${d.profileId})`,
+    `workload  ${d.workloadText}`,
+    `seed      ${d.seed}, ${d.replications} replication(s), engine ${d.engineVersion}`,
+    `created   ${date(d.createdAt)}${d.wallMs !== null ? `, took ${(d.wallMs / 1000).toFixed(1)} s` : ''}`,
+  ];
+  if (d.tags.length) lines.push(`tags      ${d.tags.join(', ')}`);
+  if (d.sweepId) lines.push(`sweep     ${d.sweepId} ${Object.entries(d.sweepPoint ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  if (d.notes) lines.push(`notes     ${d.notes.replace(/\n/g, '\n          ')}`);
+  return `${lines.join('\n')}\n\n${d.summary.length ? textTable(summaryTable(d.summary)) : '(no results)\n'}`;
+}
+
+const RUNS_FLAGS = ['json', 'db', 'all', 'search', 'tag', 'profile', 'strategy', 'status', 'limit', 'offset', 'series', 'remove', 'help'];
+
+const runs = cmd({
+  name: 'runs',
+  summary: 'List saved runs (--all: every stored run); `runs show ID`, `runs rm ID`, `runs tag ID T [--remove]`.',
+  usage: 'runs [--all] [--search S] [--tag T] [--profile P] [--strategy S] [--limit N] [--json] [--db PATH] | runs show ID [--json] | runs rm ID | runs tag ID T',
+  booleanFlags: ['all', 'series', 'remove'],
+  async run(args, io) {
+    checkFlags(args, RUNS_FLAGS, 'runs');
+    const sub = args.positionals[0];
+    const json = hasFlag(args, 'json');
+    return withService(args, async (h) => {
+      if (sub === 'show') {
+        const d = await h.call('runs:get', { runId: positional(args, 1, 'run id'), series: hasFlag(args, 'series') });
+        io.out(json ? `${JSON.stringify(d, null, 2)}\n` : showRun(d));
+        return 0;
+      }
+      if (sub === 'rm') {
+        const id = positional(args, 1, 'run id');
+        const s = await h.call('runs:get', { runId: id, series: false });
+        await h.call('runs:delete', { runId: s.id });
+        io.out(json ? `${JSON.stringify({ deleted: s.id })}\n` : `deleted ${s.id}\n`);
+        return 0;
+      }
+      if (sub === 'tag') {
+        const id = positional(args, 1, 'run id');
+        const tags = args.positionals.slice(2).flatMap((t) => t.split(',')).filter(Boolean);
+        if (!tags.length) throw new InputError('runs tag', '(missing)', 'one or more tags: runs tag ID T [T...]');
+        const s = await h.call('runs:update', hasFlag(args, 'remove') ? { runId: id, removeTags: tags } : { runId: id, addTags: tags, saved: true });
+        io.out(json ? `${JSON.stringify(s)}\n` : `${s.id}: ${s.tags.join(', ') || '(no tags)'}\n`);
+        return 0;
+      }
+      if (sub !== undefined) throw new InputError('runs', sub, 'show ID, rm ID, tag ID T, or flags to filter the list');
+      const list = await h.call('runs:list', {
+        savedOnly: !hasFlag(args, 'all'),
+        search: flag(args, 'search'),
+        tag: flag(args, 'tag'),
+        profileId: flag(args, 'profile'),
+        strategy: flag(args, 'strategy'),
+        status: flag(args, 'status') as OpArgs<'runs:list'>['status'],
+        limit: parseIntFlag(args, 'limit', 1, 10_000, 50),
+        offset: parseIntFlag(args, 'offset', 0, 1e9, 0),
+      });
+      if (json) {
+        io.out(`${JSON.stringify(list, null, 2)}\n`);
+        return 0;
+      }
+      if (!list.items.length) {
+        io.out(hasFlag(args, 'all') ? 'no runs\n' : 'no saved runs (runs --all lists every stored run)\n');
+        return 0;
+      }
+      io.out(textTable({
+        header: ['id', 'created', 'status', 'name', 'profile', 'workload', 'n', 'tags', 'best MiB/s'],
+        rows: list.items.map((r) => {
+          const best = Object.entries(r.throughputMiBps).sort((a, b) => b[1] - a[1])[0];
+          return [r.id, date(r.createdAt), r.status, r.name, r.profileId, r.workloadText.length > 48 ? `${r.workloadText.slice(0, 47)}…` : r.workloadText,
+            String(r.replications), r.tags.join(','), best ? `${formatValue(best[1], 'MiB/s')} ${best[0]}` : '-'];
+        }),
+        align: ['l', 'l', 'l', 'l', 'l', 'l', 'r', 'l', 'l'],
+      }));
+      if (list.total > list.items.length) io.out(`(${list.items.length} of ${list.total}; --limit/--offset for more)\n`);
+      return 0;
+    });
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// diff
+
+const diff = cmd({
+  name: 'diff',
+  summary: 'Compare two runs, benchstat style: configuration changes, medians, delta with 95% CI, p-value, ~ when not significant.',
+  usage: 'diff A B [--json | --markdown] [--db PATH]',
+  async run(args, io) {
+    checkFlags(args, ['json', 'markdown', 'db', 'help'], 'diff');
+    const a = positional(args, 0, 'run A');
+    const b = positional(args, 1, 'run B');
+    if (args.positionals.length > 2) throw new InputError('diff', args.positionals[2], 'exactly two run ids');
+    return withService(args, async (h) => {
+      const d = await h.call('runs:diff', { a, b });
+      if (hasFlag(args, 'json')) io.out(`${JSON.stringify(d, null, 2)}\n`);
+      else if (hasFlag(args, 'markdown')) io.out(diffMarkdown(d));
+      else io.out(diffText(d));
+      return 0;
+    });
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// sweep
+
+function parseVary(args: Args): Array<{ key: string; values: string[] }> {
+  return flagAll(args, 'vary').map((v) => {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new InputError('--vary', v, 'key=v1,v2,... such as bs=4k,16k,64k or bounce-pool.slots=256,1024');
+    const values = v.slice(eq + 1).split(',').map((x) => x.trim()).filter(Boolean);
+    if (!values.length) throw new InputError(`--vary ${v.slice(0, eq)}`, v, 'one or more comma-separated values');
+    return { key: v.slice(0, eq).trim(), values };
+  });
+}
+
+/** Profiles for a sweep: built-in ids, user profiles of the database, or profile .json files. */
+async function sweepProfiles(args: Args, h: HostService, memory: boolean): Promise<string[]> {
+  const refs = requireFlag(args, 'profile', 'one or more profile ids (comma-separated) or profile .json files').split(',').map((s) => s.trim()).filter(Boolean);
+  const ids: string[] = [];
+  for (const ref of refs) {
+    if (BUILT_IN_PROFILES.some((p) => p.id === ref)) {
+      ids.push(ref);
+      continue;
+    }
+    const isFile = ref.endsWith('.json') || ref.includes('/');
+    let profile = isFile ? loadProfile(ref) : null;
+    if (!profile && memory) {
+      // Not saving: read the user profile from the database, read-only, without creating or migrating it.
+      const path = dbPathOf(args);
+      let found: HardwareProfile | null = null;
+      if (existsSync(path)) {
+        try {
+          const db = new Database(path, { readonly: true, fileMustExist: true });
+          try {
+            const row = db.prepare('SELECT json FROM profiles WHERE id = ?').get(ref) as { json: string } | undefined;
+            found = row ? (JSON.parse(row.json) as HardwareProfile) : null;
+          } finally {
+            db.close();
+          }
+        } catch {
+          found = null;
+        }
+      }
+      if (!found) throw new InputError('--profile', ref, `a built-in id (${BUILT_IN_PROFILES.map((p) => p.id).join(', ')}), a saved profile, or a .json file`);
+      profile = found;
+    }
+    if (profile) {
+      const existing = h.store.getProfile(profile.id);
+      if (existing && JSON.stringify({ ...existing.profile, builtIn: undefined }) !== JSON.stringify({ ...profile, builtIn: undefined })) {
+        throw new InputError('--profile', ref, `a profile whose id ${profile.id} is not already saved with other values (change its id)`);
+      }
+      if (!existing) await h.call('profiles:save', { profile, mode: 'create' });
+    }
+    ids.push(profile ? profile.id : ref);
+  }
+  return ids;
+}
+
+function sweepTable(d: SweepDetail): string {
+  const strategies = [...new Set(d.points.flatMap((p) => p.strategies))];
+  const keys = [...new Set(d.points.flatMap((p) => Object.keys(p.values)))];
+  const rows = d.points.map((p) => {
+    const vals = strategies.map((s) => p.medians[s]);
+    const finite = vals.filter((v): v is number => typeof v === 'number');
+    const best = finite.length > 1 && d.metric.better ? (d.metric.better === 'higher' ? Math.max(...finite) : Math.min(...finite)) : null;
+    return [...keys.map((k) => p.values[k] ?? ''), ...vals.map((v) => (typeof v === 'number' ? `${formatValue(v, d.metric.unit)}${v === best ? '*' : ''}` : p.status))];
+  });
+  let out = `${d.metric.label} (${d.metric.unit}), * best per point\n\n`;
+  out += textTable({ header: [...keys, ...strategies], rows, align: [...keys.map(() => 'l' as const), ...strategies.map(() => 'r' as const)] });
+  if (d.crossovers.length) {
+    out += '\nCrossovers (the best strategy changes):\n';
+    for (const c of d.crossovers) {
+      const fixed = Object.entries(c.fixed).map(([k, v]) => `${k}=${v}`).join(' ');
+      const values = d.config.vary.find((v) => v.key === c.key)?.values ?? [];
+      out += `  ${d.config.profileIds.length > 1 ? `${c.profileId} ` : ''}${fixed ? `${fixed} ` : ''}${c.key} ${c.from} -> ${c.to}: ${c.before} -> ${c.after}${c.at !== null ? ` (crossing near ${formatSweptValue(c.at, values)})` : ''}\n`;
+    }
+  }
+  return out;
+}
+
+const SWEEP_FLAGS = ['profile', 'strategy', 'workload', 'vary', 'seed', 'replications', 'save', 'name', 'tag', 'notes', 'db', 'json', 'metric', 'help'];
+
+const sweep = cmd({
+  name: 'sweep',
+  summary: 'Run the cartesian product of profiles and --vary values (workload keys or strategy.param); shows the crossovers.',
+  usage: 'sweep --profile P[,P] --strategy S[,S] --workload W --vary key=v1,v2,... [--vary ...] [--replications K] [--seed N] [--metric M] [--save [--name N] [--tag T]] [--json] [--db PATH]',
+  booleanFlags: ['save'],
+  async run(args, io) {
+    checkFlags(args, SWEEP_FLAGS, 'sweep');
+    const save = hasFlag(args, 'save');
+    const strategies = [requireFlag(args, 'strategy', 'a comma-separated list of strategies')];
+    const workload = workloadText(loadWorkload(requireFlag(args, 'workload', 'fio:key=value,..., dmabench:..., accel:... or a .fio file')));
+    const vary = parseVary(args);
+    const seedText = flag(args, 'seed');
+    const seed = seedText === undefined ? 1 : parseIntFlag(args, 'seed', 0, 0xffffffff, 1);
+    const replications = parseIntFlag(args, 'replications', 1, MAX_REPLICATIONS, 1);
+    const metric = flag(args, 'metric') ?? 'throughputMiBps';
+    // Without --save the sweep lives in an in-memory database: nothing is written to disk.
+    return withService(args, async (h) => {
+      const profileIds = await sweepProfiles(args, h, !save);
+      const { sweepId, runs: n } = await h.call('sweeps:start', {
+        profileIds, strategies, workload, vary, seed, replications, saved: save, name: flag(args, 'name'), tags: tagsFlag(args), notes: flag(args, 'notes'),
+      });
+      const onInt = () => {
+        io.err('\ncancelling the sweep (finished points are kept)...\n');
+        void h.dispatch('sweeps:cancel', { sweepId });
+      };
+      process.on('SIGINT', onInt);
+      let lastDone = -1;
+      let st;
+      try {
+        if (!io.isTTY) io.err(`sweep ${sweepId}: ${n} point(s)\n`);
+        st = await h.waitSweep(sweepId, (s) => {
+          if (io.isTTY) io.err(progressLine(`sweep ${sweepId}`, s.fraction, s.etaSeconds, `${s.runsDone}/${s.runsTotal} points`));
+          else if (s.runsDone !== lastDone) {
+            lastDone = s.runsDone;
+            io.err(`sweep ${sweepId}: ${s.runsDone}/${s.runsTotal} points done (${Math.floor(s.fraction * 100)}%)${s.etaSeconds !== null ? `, ${fmtEta(s.etaSeconds)}` : ''}\n`);
+          }
+        }, io.isTTY ? 150 : 500);
+      } finally {
+        process.off('SIGINT', onInt);
+      }
+      if (io.isTTY) io.err('\r'.padEnd(79) + '\r');
+      else io.err(`sweep ${sweepId}: ${st.status}, ${st.runsDone}/${st.runsTotal} points\n`);
+      const d = await h.call('sweeps:get', { sweepId, metric });
+      if (hasFlag(args, 'json')) io.out(`${JSON.stringify(d, null, 2)}\n`);
+      else {
+        io.out(`sweep ${save ? sweepId : '(not saved; --save keeps it)'}: ${d.config.workload}\n`);
+        io.out(sweepTable(d));
+      }
+      if (st.status !== 'done') io.err(`sweep ${st.status}${st.error ? `: ${st.error}` : ''}\n`);
+      return st.status === 'done' ? 0 : 1;
+    }, { memory: !save });
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// export / import
+
+function writeExport(f: ExportFile, out: string | undefined, io: CliIo): void {
+  if (out === '-') {
+    if (f.encoding !== 'utf8') throw new InputError('--out', '-', 'a file path for binary formats (png)');
+    io.out(f.data);
+    return;
+  }
+  const path = resolve(out ?? f.filename);
+  writeFileSync(path, f.encoding === 'base64' ? Buffer.from(f.data, 'base64') : f.data);
+  io.out(`${path}\n`);
+}
+
+const EXPORT_FLAGS = ['format', 'out', 'chart', 'table', 'metric', 'width', 'height', 'db', 'help'];
+
+const exportCmd = cmd({
+  name: 'export',
+  summary: 'Export a run (or a sweep, or `export A B` a diff) as a JSON bundle, CSV, Markdown, SVG or PNG chart.',
+  usage: `export ID [ID2] --format ${EXPORT_FORMATS.join('|')} [--out FILE|-] [--chart ${CHART_KINDS.filter((c) => c !== 'diff' && c !== 'sweep').join('|')}] [--table summary|series] [--metric M] [--width W --height H] [--db PATH]`,
+  async run(args, io) {
+    checkFlags(args, EXPORT_FLAGS, 'export');
+    const format = requireFlag(args, 'format', EXPORT_FORMATS.join(', '));
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new InputError('--format', format, EXPORT_FORMATS.join(', '));
+    const id = positional(args, 0, 'run id');
+    const size = {
+      width: parseIntFlag(args, 'width', 200, 4000, 900),
+      height: parseIntFlag(args, 'height', 150, 4000, 500),
+    };
+    return withService(args, async (h) => {
+      let f: ExportFile;
+      const fmt = format as (typeof EXPORT_FORMATS)[number];
+      if (args.positionals[1]) {
+        f = await h.call('export:diff', { a: id, b: args.positionals[1], format: fmt, metric: flag(args, 'metric'), ...size });
+      } else {
+        let isSweep = false;
+        try {
+          h.store.resolveRunId(id);
+        } catch (e) {
+          if (!(e instanceof ContractError) || e.code !== 'not_found') throw e;
+          h.store.resolveSweepId(id);
+          isSweep = true;
+        }
+        f = isSweep
+          ? await h.call('export:sweep', { sweepId: id, format: fmt, metric: flag(args, 'metric'), ...size })
+          : await h.call('export:run', { runId: id, format: fmt, table: flag(args, 'table') as 'summary' | 'series' | undefined, chart: flag(args, 'chart') as OpArgs<'export:run'>['chart'], ...size });
+      }
+      writeExport(f, flag(args, 'out'), io);
+      return 0;
+    });
+  },
+});
+
+const importCmd = cmd({
+  name: 'import',
+  summary: 'Import a JSON bundle (run, diff or sweep) into the database: validated first, all or nothing.',
+  usage: 'import FILE [--json] [--db PATH]',
+  async run(args, io) {
+    checkFlags(args, ['db', 'json', 'help'], 'import');
+    const file = args.positionals[0];
+    if (!file) throw new InputError('import', '(missing)', 'a bundle file written by `export --format json`');
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch {
+      throw new InputError('import', file, 'a readable file');
+    }
+    if (size > MAX_BUNDLE_CHARS) throw new InputError('import', file, `a bundle of at most ${MAX_BUNDLE_CHARS / 1024 / 1024} MiB`);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new InputError('import', file, 'a readable file');
+    }
+    if (!text.trim()) throw new InputError('import', file, 'a non-empty JSON bundle');
+    return withService(args, async (h) => {
+      const r = await h.call('export:import', { bundle: text });
+      if (hasFlag(args, 'json')) io.out(`${JSON.stringify(r)}\n`);
+      else {
+        io.out(`imported ${r.runIds.length} run(s)${r.sweepIds.length ? `, ${r.sweepIds.length} sweep(s)` : ''}${r.profilesImported.length ? `, profiles ${r.profilesImported.join(', ')}` : ''}${r.skipped.length ? `; already present: ${r.skipped.join(', ')}` : ''}\n`);
+        for (const id of r.runIds) io.out(`${id}\n`);
+      }
+      return 0;
+    });
+  },
+});
+
+export const storeCommands: CliCommand[] = [runs, diff, sweep, exportCmd, importCmd];

@@ -1,0 +1,58 @@
+/**
+ * Worker-thread entry: simulates one strategy x one replication per message, off the main thread.
+ *
+ * Messages in:  { type: 'task', taskId, profile, strategy (StrategySpec), workload, seed, seriesPoints?, cancel: SharedArrayBuffer }
+ * Messages out: { type: 'progress', taskId, fraction } (throttled, at most every 100 ms)
+ *               { type: 'done', taskId, result: StrategyResult, wallMs }
+ *               { type: 'cancelled', taskId }
+ *               { type: 'error', taskId, name, message }
+ * Cancel: the host sets cancel[0] = 1 (Atomics); the engine polls isCancelled() cooperatively.
+ *
+ * This file must stay self-contained as one worker entry: the electron-vite build bundles it as its
+ * own entry (out/main/sim-worker.js), the CLI and tests load the .ts through tsx.
+ */
+import { parentPort } from 'node:worker_threads';
+import { simulateStrategy, SimulationCancelled } from '../../core/index.ts';
+import type { HardwareProfile, StrategySpec, Workload } from '../../core/index.ts';
+
+export interface SimTaskMessage {
+  type: 'task';
+  taskId: number;
+  profile: HardwareProfile;
+  strategy: StrategySpec;
+  workload: Workload;
+  seed: number;
+  seriesPoints?: number;
+  cancel: SharedArrayBuffer;
+}
+
+const PROGRESS_INTERVAL_MS = 100;
+
+if (parentPort) {
+  const port = parentPort;
+  port.on('message', (msg: SimTaskMessage) => {
+    if (msg?.type !== 'task') return;
+    const flag = new Int32Array(msg.cancel);
+    const started = performance.now();
+    let lastProgress = 0;
+    try {
+      const result = simulateStrategy(msg.profile, msg.strategy, msg.workload, msg.seed, {
+        isCancelled: () => Atomics.load(flag, 0) === 1,
+        onProgress: (p) => {
+          const now = performance.now();
+          if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
+          lastProgress = now;
+          port.postMessage({ type: 'progress', taskId: msg.taskId, fraction: p.fraction });
+        },
+        ...(msg.seriesPoints ? { seriesPoints: msg.seriesPoints } : {}),
+      });
+      port.postMessage({ type: 'done', taskId: msg.taskId, result, wallMs: performance.now() - started });
+    } catch (e) {
+      if (e instanceof SimulationCancelled) port.postMessage({ type: 'cancelled', taskId: msg.taskId });
+      else {
+        const err = e as Error;
+        port.postMessage({ type: 'error', taskId: msg.taskId, name: err?.name ?? 'Error', message: err?.message ?? String(e) });
+      }
+    }
+  });
+}

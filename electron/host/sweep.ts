@@ -1,0 +1,155 @@
+/**
+ * Sweep planning: the cartesian product of the profiles and every `vary` dimension. A dimension is a
+ * workload key (`bs`, `iodepth`, `numjobs`, `rw`, `size`, `threads`, `granule`, `msg_len`, ...) or a
+ * strategy parameter `strategyId.param` (`bounce-pool.slots`, `iopf.premap`). Every point is one run
+ * holding all the sweep's strategies. The first vary key varies fastest (it is the x axis of charts).
+ */
+import {
+  InputError, parseFioJobFile, parseStrategy, parseStrategyList, parseWorkload, strategyDef, STRATEGIES, workloadText,
+} from '../../core/index.ts';
+import type { HardwareProfile, StrategySpec, Workload } from '../../core/types.ts';
+import { MAX_SWEEP_POINTS, type SweepConfig } from '../../core/contract.ts';
+
+export interface PlannedPoint {
+  index: number;
+  profile: HardwareProfile;
+  values: Record<string, string>;
+  strategies: StrategySpec[];
+  workload: Workload;
+  workloadText: string;
+}
+
+/** `fio:...`, `dmabench:...`, `accel:...`, or the text of a .fio job file (starts with a [section]). */
+export function parseWorkloadText(text: string): Workload {
+  const first = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l && !l.startsWith('#') && !l.startsWith(';'));
+  if (first && first.startsWith('[')) return parseFioJobFile(text);
+  return parseWorkload(text);
+}
+
+/** Strategy texts as given by users: each may itself be a comma list or `all`. */
+export function parseStrategies(texts: string[]): StrategySpec[] {
+  return texts.flatMap((t) => parseStrategyList(t));
+}
+
+/** Keys usable in `vary` besides workload keys. */
+export function strategySweepKeys(): string[] {
+  return STRATEGIES.flatMap((s) => s.params.map((p) => `${s.id}.${p.key}`));
+}
+
+function applyWorkloadKey(base: Workload, key: string, value: string): Workload {
+  return parseWorkload(`${workloadText(base)},${key}=${value}`);
+}
+
+function applyStrategyParam(specs: StrategySpec[], key: string, value: string): StrategySpec[] {
+  const dot = key.indexOf('.');
+  const id = key.slice(0, dot);
+  const param = key.slice(dot + 1);
+  const def = strategyDef(id);
+  if (!def.params.some((p) => p.key === param)) throw new InputError(`vary ${key}`, param, def.params.map((p) => `${id}.${p.key}`).join(', ') || `no parameters for ${id}`);
+  if (!specs.some((s) => s.id === id)) throw new InputError(`vary ${key}`, id, `a strategy of the sweep (${specs.map((s) => s.text).join(', ')})`);
+  return specs.map((s) => (s.id === id ? parseStrategy(`${s.text}:${param}=${value}`) : s));
+}
+
+export function planSweep(config: SweepConfig, resolveProfile: (id: string) => HardwareProfile): PlannedPoint[] {
+  const profiles = config.profileIds.map(resolveProfile);
+  const baseStrategies = parseStrategies(config.strategies);
+  const baseWorkload = parseWorkloadText(config.workload);
+  const seen = new Set<string>();
+  for (const v of config.vary) {
+    if (v.key === 'profile') throw new InputError('vary', v.key, 'workload keys or strategy.param; list profiles in --profile P1,P2');
+    if (v.key === 'strategy') throw new InputError('vary', v.key, 'workload keys or strategy.param; list strategies in --strategy S1,S2 (every point runs all of them)');
+    if (seen.has(v.key)) throw new InputError('vary', v.key, 'each key once');
+    seen.add(v.key);
+  }
+  let total = profiles.length;
+  for (const v of config.vary) total *= v.values.length;
+  if (total > MAX_SWEEP_POINTS) throw new InputError('sweep', `${total} points`, `at most ${MAX_SWEEP_POINTS} points (profiles x vary values)`);
+
+  // Index combinations with vary[0] fastest.
+  const dims = config.vary;
+  const points: PlannedPoint[] = [];
+  const counters = dims.map(() => 0);
+  for (const profile of profiles) {
+    counters.fill(0);
+    for (;;) {
+      const values: Record<string, string> = {};
+      if (profiles.length > 1) values.profile = profile.id;
+      let workload = baseWorkload;
+      let strategies = baseStrategies;
+      dims.forEach((d, k) => {
+        const value = d.values[counters[k]];
+        values[d.key] = value;
+        if (d.key.includes('.')) strategies = applyStrategyParam(strategies, d.key, value);
+        else workload = applyWorkloadKey(workload, d.key, value);
+      });
+      points.push({ index: points.length, profile, values, strategies, workload, workloadText: workloadText(workload) });
+      let k = 0;
+      while (k < dims.length) {
+        counters[k]++;
+        if (counters[k] < dims[k].values.length) break;
+        counters[k] = 0;
+        k++;
+      }
+      if (k >= dims.length) break;
+    }
+  }
+  return points;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A stored sweep as the contract's SweepDetail
+
+import type { SweepDetail, SweepPoint } from '../../core/contract.ts';
+import { sweepCrossovers } from '../../core/charts.ts';
+import { median } from '../../core/stats.ts';
+import { metricDef, metricValue } from '../../core/report.ts';
+import type { RunStore } from './store.ts';
+
+export function buildSweepDetail(store: RunStore, ref: string, metricKey: string, resolveProfile: (id: string) => HardwareProfile): SweepDetail {
+  const s = store.getSweep(ref);
+  const def = metricDef(metricKey);
+  const runs = new Map(store.sweepRuns(s.id).map((r) => [r.index, r]));
+  let plan: PlannedPoint[] | null = null;
+  try {
+    plan = planSweep(s.config, resolveProfile);
+  } catch {
+    plan = null; // a profile was deleted since: show the stored points only
+  }
+  // Curves are named by the sweep's own strategy texts, so a swept strategy parameter stays one curve.
+  let labels: string[] = [];
+  try {
+    labels = parseStrategies(s.config.strategies).map((x) => x.text);
+  } catch {
+    labels = [];
+  }
+  const points: SweepPoint[] = [];
+  for (let i = 0; i < s.pointCount; i++) {
+    const run = runs.get(i);
+    const planned = plan?.[i];
+    if (!run && !planned) continue;
+    const medians: Record<string, number> = {};
+    if (run) {
+      const by = new Map<string, number[]>();
+      for (const r of run.results) {
+        const v = metricValue(r.metrics, def.key);
+        if (v === null) continue;
+        const label = labels[r.strategyIndex] ?? r.strategy;
+        const list = by.get(label) ?? [];
+        list.push(v);
+        by.set(label, list);
+      }
+      for (const [k, v] of by) medians[k] = median(v);
+    }
+    points.push({
+      index: i,
+      runId: run?.runId ?? null,
+      status: run?.status ?? 'pending',
+      profileId: run?.config.profile.id ?? planned!.profile.id,
+      values: run?.point ?? planned!.values,
+      workloadText: run?.config.workloadText ?? planned!.workloadText,
+      strategies: labels.length ? labels : (run?.config.strategies ?? planned!.strategies).map((x) => x.text),
+      medians,
+    });
+  }
+  return { ...s, metric: def, points, crossovers: sweepCrossovers(points, s.config.vary, def.better ?? 'higher') };
+}
