@@ -42,6 +42,30 @@ export function loadProfile(ref: string): HardwareProfile {
   throw new InputError('--profile', ref, `${BUILT_IN_PROFILES.map((p) => p.id).join(', ')} or a profile .json file`);
 }
 
+/**
+ * A built-in id, a profile file, or the id of a profile saved in the run store (the app's
+ * Profiles view). The store is only opened when its database already exists.
+ */
+export async function loadProfileOrUserProfile(ref: string, dbPath: string | undefined): Promise<HardwareProfile> {
+  try {
+    return loadProfile(ref);
+  } catch (e) {
+    if (!(e instanceof InputError) || e.field !== '--profile' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(ref)) throw e;
+    const { defaultDbPath } = await import('../../host/paths.ts');
+    const db = dbPath ?? defaultDbPath();
+    if (!existsSync(db)) throw e;
+    const { createHostService } = await import('../../host/service.ts');
+    const host = createHostService({ dbPath: db, workers: 1 });
+    try {
+      const r = await host.dispatch('profiles:get', { id: ref });
+      if (r.ok) return (r.result as { profile: HardwareProfile }).profile;
+    } finally {
+      await host.close();
+    }
+    throw new InputError('--profile', ref, `${BUILT_IN_PROFILES.map((p) => p.id).join(', ')}, a profile saved in ${db}, or a profile .json file`);
+  }
+}
+
 /** `fio:...`, `dmabench:...`, `accel:...`, or a path to a `.fio` job file. */
 export function loadWorkload(ref: string): Workload {
   if (ref.endsWith('.fio') || (!/^(fio|dmabench|dma_map_benchmark|accel)(:|$)/.test(ref) && existsSync(ref))) {
@@ -124,7 +148,7 @@ const run: CliCommand = {
   booleanFlags: ['save'],
   async run(args, io) {
     checkFlags(args, RUN_FLAGS, 'run');
-    const profile = loadProfile(requireFlag(args, 'profile', `${BUILT_IN_PROFILES.map((p) => p.id).join(', ')} or a profile .json file`));
+    const profile = await loadProfileOrUserProfile(requireFlag(args, 'profile', `${BUILT_IN_PROFILES.map((p) => p.id).join(', ')} or a profile .json file`), flag(args, 'db'));
     const strategyText = requireFlag(args, 'strategy', `a comma-separated list of ${STRATEGIES.map((s) => s.id).join(', ')}`);
     const strategies = parseStrategyList(strategyText);
     const workload = loadWorkload(requireFlag(args, 'workload', 'fio:key=value,..., dmabench:key=value,..., accel:key=value,... or a .fio file'));
@@ -231,14 +255,29 @@ const profiles: CliCommand = {
 
 const profile: CliCommand = {
   name: 'profile',
-  summary: 'Print a profile as JSON, ready to edit and pass back with --profile FILE.json.',
-  usage: 'profile show ID',
-  run(args, io) {
-    checkFlags(args, ['json'], 'profile');
+  summary: 'Print a profile as JSON, ready to edit and pass back with --profile FILE.json; or save an edited one in the run store.',
+  usage: 'profile show ID [--db PATH] | profile import FILE.json [--db PATH]',
+  async run(args, io) {
+    checkFlags(args, ['json', 'db'], 'profile');
     const [verb, id] = args.positionals;
-    if (verb !== 'show') throw new InputError('profile subcommand', verb ?? '(missing)', 'show');
+    if (verb === 'import') {
+      if (!id) throw new InputError('profile file', '(missing)', 'a profile .json file');
+      const p = loadProfile(id.includes('/') || id.endsWith('.json') ? id : `./${id}`);
+      const { defaultDbPath } = await import('../../host/paths.ts');
+      const { createHostService } = await import('../../host/service.ts');
+      const host = createHostService({ dbPath: flag(args, 'db') ?? defaultDbPath(), workers: 1 });
+      try {
+        const r = await host.dispatch('profiles:save', { profile: p });
+        if (!r.ok) throw new InputError('profile', p.id, r.error.message);
+      } finally {
+        await host.close();
+      }
+      io.out(`${p.id}\n`);
+      return 0;
+    }
+    if (verb !== 'show') throw new InputError('profile subcommand', verb ?? '(missing)', 'show, import');
     if (!id) throw new InputError('profile id', '(missing)', BUILT_IN_PROFILES.map((p) => p.id).join(', '));
-    const p = loadProfile(id);
+    const p = await loadProfileOrUserProfile(id, flag(args, 'db'));
     const { builtIn: _b, ...plain } = p;
     io.out(JSON.stringify(plain, null, 2) + '\n');
     return 0;
