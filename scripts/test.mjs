@@ -58,11 +58,13 @@ for (const step of steps) {
       skipped += Number(m[3] ?? 0);
       summary.push(`${step.name}: ${m[1]} passed, ${m[2]} failed${m[3] ? `, ${m[3]} skipped` : ''} (${secs}s)`);
     } else {
-      ok ? passed++ : failed++;
+      if (ok) passed++;
+      else failed++;
       summary.push(`${step.name}: ${ok ? 'ok' : 'FAILED'} (${secs}s)`);
     }
   } else {
-    ok ? passed++ : failed++;
+    if (ok) passed++;
+    else failed++;
     summary.push(`${step.name}: ${ok ? 'ok' : `FAILED (exit ${r.status})`} (${secs}s)`);
   }
 }
