@@ -133,3 +133,13 @@ describe('profile form', () => {
     expect(checkProfile(d)).toEqual([]);
   });
 });
+
+describe('rates', () => {
+  it('shows decimal bandwidths compactly and parses them back', async () => {
+    const { compactRate } = await import('../../renderer/src/lib/profileFields.ts');
+    expect(compactRate(12 * 1024 ** 3)).toBe('12g');
+    expect(compactRate(2.8e9)).toBe('2.8e9');
+    expect(compactRate(2734375000)).toBe('2.734375e9');
+    expect(parseFieldText('bytesPerSec', compactRate(2734375000))).toEqual({ ok: true, value: 2734375000 });
+  });
+});

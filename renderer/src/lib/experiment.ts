@@ -1,0 +1,150 @@
+/**
+ * Pure pieces of the experiment form: strategy texts from parameter inputs, workload text from the
+ * form or a pasted fio / .fio / dma_map_benchmark text, sweep values. Unit-tested.
+ */
+import type { StrategyDef, StrategyParamDef } from '../../../core/strategies.ts';
+import { parseStrategy, STRATEGIES } from '../../../core/strategies.ts';
+import { formatBytes } from '../../../core/units.ts';
+import { parseAccel, parseDmaBench, parseFioJobFile, parseFioOptions, workloadText } from '../../../core/workload.ts';
+import type { FioRw, StrategyId, Workload } from '../../../core/types.ts';
+
+export interface StrategyEntry {
+  uid: number;
+  id: StrategyId;
+  /** Parameter values as typed (strings); empty means the default. */
+  params: Record<string, string>;
+}
+
+export function paramDefaultText(p: StrategyParamDef): string {
+  const v = p.default;
+  if (p.kind === 'size') return formatBytes(v as number);
+  if (p.kind === 'sizes') return (v as number[]).map(formatBytes).join('+');
+  if (p.kind === 'bool') return v ? '1' : '0';
+  return String(v);
+}
+
+/** `id:key=value` with only the parameters that differ from their defaults; or an error line. */
+export function entryText(e: StrategyEntry, def: StrategyDef | undefined): { text: string; error: string | null; paramErrors: Record<string, string> } {
+  const parts = [e.id as string];
+  // The host's catalog when loaded, else the core's own table (the same data).
+  const d = def ?? STRATEGIES.find((x) => x.id === e.id);
+  for (const p of d?.params ?? []) {
+    const v = (e.params[p.key] ?? '').trim();
+    if (v !== '' && v !== paramDefaultText(p)) parts.push(`${p.key}=${v}`);
+  }
+  const raw = parts.join(':');
+  try {
+    return { text: parseStrategy(raw).text, error: null, paramErrors: {} };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    const paramErrors: Record<string, string> = {};
+    const m = /parameter (\w+)/.exec(msg);
+    if (m) paramErrors[m[1]] = msg.replace(/^strategy \S+ parameter \w+: /, '');
+    return { text: raw, error: msg, paramErrors };
+  }
+}
+
+export type FioForm = {
+  rw: FioRw;
+  bsMode: 'bs' | 'bssplit';
+  bs: string;
+  bssplit: string;
+  iodepth: string;
+  numjobs: string;
+  size: string;
+  numberIos: string;
+  rwmixread: string;
+  direct: boolean;
+  ioengine: string;
+};
+
+export type DmaBenchForm = { threads: string; seconds: string; granule: string; dir: string; delayNs: string; sg: boolean };
+export type AccelForm = { msgLen: string; times: string; buffers: string };
+
+export function defaultFioForm(): FioForm {
+  return { rw: 'randread', bsMode: 'bs', bs: '4k', bssplit: '4k/60:64k/40', iodepth: '64', numjobs: '1', size: '256m', numberIos: '', rwmixread: '50', direct: true, ioengine: 'libaio' };
+}
+export function defaultDmaBenchForm(): DmaBenchForm {
+  return { threads: '1', seconds: '1', granule: '1', dir: '0', delayNs: '0', sg: false };
+}
+export function defaultAccelForm(): AccelForm {
+  return { msgLen: '1m', times: '100', buffers: '2' };
+}
+
+export function fioFormOptions(f: FioForm): string {
+  const o = [`rw=${f.rw}`];
+  if (f.bsMode === 'bssplit') o.push(`bssplit=${f.bssplit.trim()}`);
+  else o.push(`bs=${f.bs.trim()}`);
+  o.push(`iodepth=${f.iodepth.trim()}`, `numjobs=${f.numjobs.trim()}`, `size=${f.size.trim()}`);
+  if (f.numberIos.trim()) o.push(`number_ios=${f.numberIos.trim()}`);
+  if (f.rw === 'rw' || f.rw === 'randrw') o.push(`rwmixread=${f.rwmixread.trim()}`);
+  o.push(`direct=${f.direct ? 1 : 0}`, `ioengine=${f.ioengine.trim() || 'libaio'}`);
+  return o.join(',');
+}
+
+export type PasteKind = 'auto' | 'fio' | 'fio-file' | 'dmabench' | 'accel';
+
+/** Guesses what a pasted text is: a .fio job file, dma_map_benchmark flags, accel options or fio options. */
+export function detectPaste(text: string): Exclude<PasteKind, 'auto'> {
+  const t = text.trim();
+  if (/^\s*\[[^\]]+\]\s*$/m.test(t)) return 'fio-file';
+  if (/dma_map_benchmark|(^|\s)-[tsgdxn]\s+\d/.test(t) || /^dmabench:/i.test(t)) return 'dmabench';
+  if (/^accel:/i.test(t) || /\bmsg_len\s*=/.test(t)) return 'accel';
+  return 'fio';
+}
+
+export interface WorkloadParse {
+  ok: boolean;
+  workload: Workload | null;
+  /** Canonical text for runs:start (`fio:...`, `dmabench:...`, `accel:...`). */
+  text: string;
+  error: string | null;
+  kind: Exclude<PasteKind, 'auto'> | null;
+}
+
+function attempt(kind: Exclude<PasteKind, 'auto'>, f: () => Workload): WorkloadParse {
+  try {
+    const w = f();
+    return { ok: true, workload: w, text: workloadText(w), error: null, kind };
+  } catch (e) {
+    return { ok: false, workload: null, text: '', error: e instanceof Error ? e.message : String(e), kind };
+  }
+}
+
+export function parsePasted(text: string, kind: PasteKind = 'auto'): WorkloadParse {
+  if (!text.trim()) return { ok: false, workload: null, text: '', error: 'paste fio options, a .fio job file or dma_map_benchmark flags', kind: null };
+  const k = kind === 'auto' ? detectPaste(text) : kind;
+  const body = text.trim().replace(/^(fio|dmabench|dma_map_benchmark|accel):/i, '');
+  switch (k) {
+    case 'fio-file':
+      return attempt(k, () => parseFioJobFile(text));
+    case 'dmabench':
+      return attempt(k, () => parseDmaBench(body));
+    case 'accel':
+      return attempt(k, () => parseAccel(body));
+    default:
+      return attempt('fio', () => parseFioOptions(body));
+  }
+}
+
+export function parseForm(kind: 'fio' | 'dmabench' | 'accel', fio: FioForm, dmab: DmaBenchForm, accel: AccelForm): WorkloadParse {
+  if (kind === 'fio') return attempt('fio', () => parseFioOptions(fioFormOptions(fio)));
+  if (kind === 'dmabench') {
+    return attempt('dmabench', () => parseDmaBench(`threads=${dmab.threads.trim()},seconds=${dmab.seconds.trim()},granule=${dmab.granule.trim()},dir=${dmab.dir.trim()},delay_ns=${dmab.delayNs.trim()},sg=${dmab.sg ? 1 : 0}`));
+  }
+  return attempt('accel', () => parseAccel(`msg_len=${accel.msgLen.trim()},times=${accel.times.trim()},buffers=${accel.buffers.trim()}`));
+}
+
+/** Field of the form an error message is about (`fio iodepth: ...` → `iodepth`). */
+export function workloadErrorField(error: string | null): string | null {
+  if (!error) return null;
+  const m = /^(?:fio|dmabench|accel) (\w+)(?: percent)?:/.exec(error);
+  if (!m) return null;
+  const map: Record<string, string> = { number_ios: 'numberIos', delay_ns: 'delayNs', msg_len: 'msgLen', granule: 'granule' };
+  return map[m[1]] ?? m[1];
+}
+
+/** Sweep values typed as `4k, 16k, 64k` or `4k 16k 64k`. */
+export function splitValues(text: string): string[] {
+  return text.split(/[,\s]+/).map((s) => s.trim()).filter(Boolean);
+}

@@ -1,0 +1,23 @@
+/** What a file opened by the user is (pure). */
+export type OpenedKind = 'profile' | 'bundle' | 'fio' | 'workload' | 'unknown';
+
+export function classifyOpened(name: string, text: string): OpenedKind {
+  const lower = name.toLowerCase();
+  if (lower.endsWith('.fio')) return 'fio';
+  const t = text.trim();
+  if (t.startsWith('{')) {
+    try {
+      const j = JSON.parse(t) as Record<string, unknown>;
+      if (j && typeof j === 'object') {
+        if ('cpu' in j && 'iommu' in j) return 'profile';
+        if ('profile' in j && j.profile && typeof j.profile === 'object' && 'cpu' in (j.profile as object) && !('runs' in j) && !('run' in j)) return 'profile';
+        return 'bundle';
+      }
+    } catch {
+      return 'unknown';
+    }
+  }
+  if (/^\s*\[[^\]]+\]\s*$/m.test(t)) return 'fio';
+  if (/^(fio|dmabench|accel):/i.test(t) || /dma_map_benchmark/.test(t)) return 'workload';
+  return 'unknown';
+}
