@@ -102,24 +102,42 @@ abstract class Base implements MappingStrategy {
   }
 }
 
-/** iommu.passthrough=1 / identity domain: dma-direct, physical addresses, nothing to map. */
-class Passthrough extends Base {
-  readonly id = 'passthrough';
+/**
+ * Strategies with no per-IO IOMMU work: the DMA API call is a dma-direct style dispatch (plus
+ * cache maintenance on non-coherent hardware). They differ in what the device reaches.
+ */
+abstract class Direct extends Base {
+  /** Whether the device goes through the IOMMU (static or faulted mappings) or uses physical addresses. */
+  protected abstract readonly translated: boolean;
+  /** Bytes of memory the device can reach while this buffer is mapped. */
+  protected abstract reachableBytes(io: Io): number;
+
   map(io: Io, t: number): number {
     const m = this.m;
     m.cur = t;
-    io.iovaPage = -1;
-    m.recordMapping(io.bytes, m.p.cpu.memoryBytes);
+    io.iovaPage = this.translated ? io.bufferPage : -1;
+    io.iovaPages = m.cpuPagesFor(io.bytes, io.offsetInGranule);
+    m.recordMapping(io.bytes, this.reachableBytes(io));
     m.spend(PH_MAP, DMA_API_NS / 1000);
     m.cacheMaint(io.bytes, PH_MAP);
     return m.cur;
   }
+
   unmap(io: Io, t: number): number {
     const m = this.m;
     m.cur = t;
     m.spend(PH_UNMAP, DMA_API_NS / 1000);
     if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
     return m.cur;
+  }
+}
+
+/** iommu.passthrough=1 / identity domain: dma-direct, physical addresses, nothing to map. */
+class Passthrough extends Direct {
+  readonly id = 'passthrough';
+  protected readonly translated = false;
+  protected reachableBytes(): number {
+    return this.m.p.cpu.memoryBytes;
   }
 }
 
@@ -696,7 +714,7 @@ class BouncePool extends Base {
  * mode=sva: host shared virtual addressing, the fault is served by handle_mm_fault and the
  * driver's queue memory is kernel-pinned.
  */
-class Iopf extends Base {
+class Iopf extends Direct {
   readonly id = 'iopf';
   private readonly mapped = new Map<number, Uint8Array>();
   private readonly premap: number;
@@ -709,23 +727,9 @@ class Iopf extends Base {
     this.sva = params.mode === 'sva';
   }
 
-  map(io: Io, t: number): number {
-    const m = this.m;
-    m.cur = t;
-    io.iovaPage = io.bufferPage;
-    io.iovaPages = m.cpuPagesFor(io.bytes, io.offsetInGranule);
-    m.recordMapping(io.bytes, Math.max(io.bytes, this.pinnedPages * m.cpuPage));
-    m.spend(PH_MAP, DMA_API_NS / 1000);
-    m.cacheMaint(io.bytes, PH_MAP);
-    return m.cur;
-  }
-
-  unmap(io: Io, t: number): number {
-    const m = this.m;
-    m.cur = t;
-    m.spend(PH_UNMAP, DMA_API_NS / 1000);
-    if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
-    return m.cur;
+  protected readonly translated = true;
+  protected reachableBytes(io: Io): number {
+    return Math.max(io.bytes, this.pinnedPages * this.m.cpuPage);
   }
 
   private isMapped(page: number): boolean {
@@ -774,29 +778,16 @@ class Iopf extends Base {
 }
 
 /** VFIO type1 default: all memory pinned and mapped once (VFIO_IOMMU_MAP_DMA at start). */
-class Pinned extends Base {
+class Pinned extends Direct {
   readonly id = 'pinned';
+  protected readonly translated = true;
   constructor(m: Machine) {
     super(m);
     m.pinned.set(0, m.p.cpu.memoryBytes);
     m.iovaBytes.set(0, m.p.cpu.memoryBytes);
   }
-  map(io: Io, t: number): number {
-    const m = this.m;
-    m.cur = t;
-    io.iovaPage = io.bufferPage;
-    io.iovaPages = m.cpuPagesFor(io.bytes, io.offsetInGranule);
-    m.recordMapping(io.bytes, m.p.cpu.memoryBytes);
-    m.spend(PH_MAP, DMA_API_NS / 1000);
-    m.cacheMaint(io.bytes, PH_MAP);
-    return m.cur;
-  }
-  unmap(io: Io, t: number): number {
-    const m = this.m;
-    m.cur = t;
-    m.spend(PH_UNMAP, DMA_API_NS / 1000);
-    if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
-    return m.cur;
+  protected reachableBytes(): number {
+    return this.m.p.cpu.memoryBytes;
   }
 }
 
