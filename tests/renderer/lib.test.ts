@@ -58,6 +58,13 @@ describe('best-value marking', () => {
     expect(bestIndexes([1, 2], 'none')).toEqual([]);
     expect(bestIndexes([1, 1 + 1e-12, 2], 'lower')).toEqual([0, 1]);
   });
+  it('leaves ineligible columns (passthrough, the unprotected upper bound) unmarked', () => {
+    const s = (tp: number) => ({ throughputMiBps: { n: 1, median: tp, spreadPct: null, ci95: null } });
+    const t = comparisonTable(['passthrough', 'strict', 'bounce-pool'], [s(900), s(500), s(700)], undefined, [false, true, true]);
+    const row = t.rows.find((r) => r.row.key === 'throughputMiBps')!;
+    expect(row.best).toEqual([2]);
+    expect(row.values).toEqual([900, 500, 700]);
+  });
   it('every table row key is a metric the host summarises', () => {
     const keys = new Set(METRIC_DEFS.map((d) => d.key));
     for (const r of METRIC_ROWS) expect(keys.has(r.key), r.key).toBe(true);

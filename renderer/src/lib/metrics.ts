@@ -121,7 +121,11 @@ export interface TableModel {
 /** Median summaries per strategy, as the host's StrategySummary.metrics holds them. */
 export type SummaryMetrics = Record<string, { n: number; median: number; spreadPct: number | null; ci95: [number, number] | null } | undefined>;
 
-export function comparisonTable(columns: string[], summaries: SummaryMetrics[], rows: MetricRow[] = METRIC_ROWS): TableModel {
+/**
+ * `eligible` limits which columns can be marked best (e.g. leave passthrough out: it wins speed
+ * rows by giving up protection); every column is eligible by default.
+ */
+export function comparisonTable(columns: string[], summaries: SummaryMetrics[], rows: MetricRow[] = METRIC_ROWS, eligible?: boolean[]): TableModel {
   const value = (row: MetricRow, c: number): number | null => {
     const s = summaries[c]?.[row.key];
     return s && Number.isFinite(s.median) ? s.median : null;
@@ -134,7 +138,8 @@ export function comparisonTable(columns: string[], summaries: SummaryMetrics[], 
         const s = summaries[c]?.[row.key];
         return s ? { spreadPct: s.spreadPct, ci95: s.ci95, n: s.n } : null;
       });
-      return { row, values, extra, best: bestIndexes(values, row.better) };
+      const candidates = eligible ? values.map((v, c) => (eligible[c] === false ? null : v)) : values;
+      return { row, values, extra, best: bestIndexes(candidates, row.better) };
     }),
   };
 }
