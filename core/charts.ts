@@ -338,7 +338,7 @@ export function sweepLineOption(sweep: SweepDetail, opts: ChartOptions = {}): EC
           symbol: 'none',
           silent: true,
           lineStyle: { type: 'dashed', color: '#666' },
-          label: { formatter: '{b}', fontSize: 10 },
+          label: { formatter: '{b}', fontSize: 10, textBorderWidth: 0 },
           data: marks.map((m) => ({ xAxis: m.to, name: `${shortName(m.before)} → ${shortName(m.after)}` })),
         },
       } : {}),

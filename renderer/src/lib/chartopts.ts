@@ -51,8 +51,11 @@ export function screenOption(opt: EChartsOption, dark: boolean): EChartsOption {
   if (Array.isArray(o.series)) {
     o.series = o.series.map((s: Record<string, unknown>) => {
       if (s.type === 'scatter' && s.name === 'range') return { ...s, itemStyle: { color: dark ? '#c9d1d9' : '#444' } };
-      if (s.label && typeof s.label === 'object') return { ...s, label: { ...(s.label as object), color: fg } };
-      return s;
+      let out = s;
+      if (s.label && typeof s.label === 'object') out = { ...out, label: { ...(s.label as object), color: fg } };
+      const ml = s.markLine as { label?: object } | undefined;
+      if (ml?.label) out = { ...out, markLine: { ...ml, label: { ...ml.label, color: fg } } };
+      return out;
     });
   }
   return o;
