@@ -54,8 +54,29 @@ export async function runBench(io: CliIo, json: boolean, quick: boolean): Promis
     io.out(JSON.stringify({ engine, store }, null, 2) + '\n');
     return 0;
   }
-  io.out('Engine: fio rw=randread bs=4k iodepth=64 on vtd, one core, best of 3 after a warm-up\n');
+  io.out(`Engine: fio rw=randread bs=4k iodepth=64 on vtd, one core, ${quick ? 'one run' : 'best of 3'} after a warm-up${quick ? ' (--quick: smaller runs)' : ''}\n`);
   io.out(table(['strategy', 'IOs', 'wall s', 'IOs/s', 'RSS MiB'], engine.map((e) => [e.strategy, String(e.ios), e.wallSeconds.toFixed(3), e.iosPerSecond.toLocaleString('en-US'), String(e.rssPeakMiB)])));
-  if (store) io.out(`\nRun store:\n${JSON.stringify(store, null, 2)}\n`);
+  if (store) io.out(`\nRun store:\n${storeTable(store as Record<string, unknown>)}`);
   return 0;
+}
+
+const STORE_LABELS: Record<string, string> = {
+  saveRun100kPointsMs: 'save a run with 100,000 series points',
+  loadRun100kPointsMs: 'load it back',
+  insert10kRunsMs: 'insert 10,000 runs',
+  list10kRunsMs: 'list 10,000 runs',
+  listFirstPageOf10kMs: 'first page (50) of 10,000 runs',
+  searchIn10kRunsMs: 'search 10,000 runs',
+  dbBytes: 'database size',
+};
+
+/** The run-store figures as a table (they used to be dumped as raw JSON in the text output). */
+export function storeTable(store: Record<string, unknown>): string {
+  const rows = Object.entries(store).map(([k, v]) => {
+    const n = typeof v === 'number' ? v : NaN;
+    const value = k.endsWith('Ms') ? `${n.toLocaleString('en-US', { maximumFractionDigits: 1 })} ms`
+      : k.endsWith('Bytes') ? `${(n / 1024 / 1024).toFixed(1)} MiB` : String(v);
+    return [STORE_LABELS[k] ?? k, value];
+  });
+  return table(['operation', 'figure'], rows);
 }

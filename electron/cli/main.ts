@@ -9,9 +9,19 @@ function help(io: CliIo): number {
   return 0;
 }
 
+function commandHelp(c: CliCommand, io: CliIo): number {
+  io.out(`usage: iommu-lab ${c.usage}\n\n${c.summary}\n`);
+  return 0;
+}
+
 /** Exit codes: 0 ok, 1 failure inside a run, 2 bad input (one line naming field, value, allowed). */
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest.length === 1) {
+    // `help run`: the usage of one command.
+    const c = COMMANDS.find((x) => x.name === rest[0]);
+    if (c) return commandHelp(c, io);
+  }
   if (!name || name === 'help' || name === '--help' || name === '-h') return help(io);
   // `profile show ID` and `runs show ID` are two-word commands.
   const cmd: CliCommand | undefined = COMMANDS.find((c) => c.name === name);
@@ -21,6 +31,8 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   }
   try {
     const args = parseArgs(rest, new Set(['json', 'markdown', 'help', ...(cmd.booleanFlags ?? [])]));
+    // `run --help` / `run -h` print the command's usage (they used to be refused as unknown flags, exit 2).
+    if (args.flags.has('help') || args.positionals.includes('-h')) return commandHelp(cmd, io);
     return await cmd.run(args, io);
   } catch (e) {
     if (e instanceof InputError) {
@@ -34,10 +46,36 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   }
 }
 
+/**
+ * A writer for stdout/stderr that survives a reader going away: `iommu-lab runs | head -1` closes
+ * the pipe early, and Node then raises EPIPE as an unhandled 'error' event (a stack trace, exit 1).
+ * After EPIPE the writer drops further output quietly; the command still finishes normally
+ * (a `run --save` or `sweep --save` keeps writing its results to the database).
+ */
+export function pipeSafeWriter(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+      closed = true;
+      return;
+    }
+    throw e;
+  });
+  return (text: string) => {
+    if (closed || stream.destroyed) return;
+    try {
+      stream.write(text);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+      closed = true;
+    }
+  };
+}
+
 function defaultIo(): CliIo {
   return {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
+    out: pipeSafeWriter(process.stdout),
+    err: pipeSafeWriter(process.stderr),
     isTTY: Boolean(process.stdout.isTTY),
   };
 }

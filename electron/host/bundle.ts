@@ -230,6 +230,12 @@ export function parseBundle(text: string): Bundle {
       if (seen.has(key)) issues.push({ path: rp, message: `duplicate result for strategy ${res.strategyIndex} replication ${res.replication}` });
       seen.add(key);
     });
+    // A finished run holds one result per strategy and replication; fewer means a truncated or
+    // edited bundle (cancelled, failed and interrupted runs legitimately keep what had finished).
+    const expected = run.config.strategies.length * run.config.replications;
+    if (run.status === 'done' && seen.size !== expected) {
+      issues.push({ path: `${at}.results`, message: `a done run needs ${expected} results (${run.config.strategies.length} strategies x ${run.config.replications} replications), found ${seen.size}` });
+    }
   });
   if (issues.length) throw invalid(issues.slice(0, 3).map((i) => `${i.path}: ${i.message}`).join('; '), issues.slice(0, 50));
   return {

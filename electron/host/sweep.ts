@@ -105,6 +105,12 @@ import { median } from '../../core/stats.ts';
 import { metricDef, metricValue } from '../../core/report.ts';
 import type { RunStore } from './store.ts';
 
+/** Metrics that are rates per IO, per byte or per page: undefined when no IO completed. */
+export function isPerIoMetric(key: string): boolean {
+  return /^(latencyUs|mapUs|unmapUs|cpuSecondsPerGiB)\./.test(key)
+    || ['iotlb.missesPerPage', 'invalidations.perPage', 'exposure.fractionBeyondBuffer', 'cpuUtilisation', 'slowdownVsPinned'].includes(key);
+}
+
 export function buildSweepDetail(store: RunStore, ref: string, metricKey: string, resolveProfile: (id: string) => HardwareProfile): SweepDetail {
   const s = store.getSweep(ref);
   const def = metricDef(metricKey);
@@ -131,6 +137,10 @@ export function buildSweepDetail(store: RunStore, ref: string, metricKey: string
     if (run) {
       const by = new Map<string, number[]>();
       for (const r of run.results) {
+        // A strategy that completed no IO (every mapping failed: swiotlb above 256 KiB) has no
+        // latency, no CPU per GiB, no per-page rate: the engine reports 0 there, which would make
+        // it the "best" strategy and invent crossovers. Leave such points out of those metrics.
+        if (r.metrics.ios === 0 && isPerIoMetric(def.key)) continue;
         const v = metricValue(r.metrics, def.key);
         if (v === null) continue;
         const label = labels[r.strategyIndex] ?? r.strategy;

@@ -5,7 +5,7 @@ import {
   type ExperimentResult, type HardwareProfile, type Metrics, type Workload,
 } from '../../../core/index.ts';
 import { runValidation } from '../../../core/validation.ts';
-import { checkFlags, flag, hasFlag, requireFlag, type Args } from '../args.ts';
+import { checkFlags, checkPositionals, flag, hasFlag, requireFlag, type Args } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { runBench } from '../bench.ts';
 
@@ -27,30 +27,30 @@ function readInputFile(field: string, path: string): string {
 }
 
 /** A built-in id, or a path to a profile JSON file. */
-export function loadProfile(ref: string): HardwareProfile {
+export function loadProfile(ref: string, field = '--profile'): HardwareProfile {
   if (BUILT_IN_PROFILES.some((p) => p.id === ref)) return builtInProfile(ref);
   if (ref.endsWith('.json') || ref.includes('/') || existsSync(ref)) {
-    const text = readInputFile('--profile', ref);
+    const text = readInputFile(field, ref);
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new InputError('--profile', ref, 'a JSON file holding one profile (see `profile show vtd`)');
+      throw new InputError(field, ref, 'a JSON file holding one profile (see `profile show vtd`)');
     }
     return parseProfile(json);
   }
-  throw new InputError('--profile', ref, `${BUILT_IN_PROFILES.map((p) => p.id).join(', ')} or a profile .json file`);
+  throw new InputError(field, ref, `${BUILT_IN_PROFILES.map((p) => p.id).join(', ')} or a profile .json file`);
 }
 
 /**
  * A built-in id, a profile file, or the id of a profile saved in the run store (the app's
  * Profiles view). The store is only opened when its database already exists.
  */
-export async function loadProfileOrUserProfile(ref: string, dbPath: string | undefined): Promise<HardwareProfile> {
+export async function loadProfileOrUserProfile(ref: string, dbPath: string | undefined, field = '--profile'): Promise<HardwareProfile> {
   try {
-    return loadProfile(ref);
+    return loadProfile(ref, field);
   } catch (e) {
-    if (!(e instanceof InputError) || e.field !== '--profile' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(ref)) throw e;
+    if (!(e instanceof InputError) || e.field !== field || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(ref)) throw e;
     const { defaultDbPath } = await import('../../host/paths.ts');
     const db = dbPath ?? defaultDbPath();
     if (!existsSync(db)) throw e;
@@ -62,8 +62,22 @@ export async function loadProfileOrUserProfile(ref: string, dbPath: string | und
     } finally {
       await host.close();
     }
-    throw new InputError('--profile', ref, `${BUILT_IN_PROFILES.map((p) => p.id).join(', ')}, a profile saved in ${db}, or a profile .json file`);
+    throw new InputError(field, ref, `${BUILT_IN_PROFILES.map((p) => p.id).join(', ')}, a profile saved in ${db}, or a profile .json file`);
   }
+}
+
+/**
+ * --strategy as a list in which each strategy appears once: `strict,strict` or `strict,all` used to
+ * simulate the same thing twice, print duplicate rows and pair them arbitrarily in a diff.
+ */
+export function parseStrategyFlag(text: string): ReturnType<typeof parseStrategyList> {
+  const list = parseStrategyList(text);
+  const seen = new Set<string>();
+  for (const s of list) {
+    if (seen.has(s.text)) throw new InputError('--strategy', s.text, `each strategy once${/(^|,)\s*all\s*(,|$)/.test(text) ? ' (all already lists every strategy with its defaults)' : ''}; ${text} names it twice`);
+    seen.add(s.text);
+  }
+  return list;
 }
 
 /** `fio:...`, `dmabench:...`, `accel:...`, or a path to a `.fio` job file. */
@@ -148,9 +162,10 @@ const run: CliCommand = {
   booleanFlags: ['save'],
   async run(args, io) {
     checkFlags(args, RUN_FLAGS, 'run');
+    checkPositionals(args, 0, 'run');
     const profile = await loadProfileOrUserProfile(requireFlag(args, 'profile', `${BUILT_IN_PROFILES.map((p) => p.id).join(', ')} or a profile .json file`), flag(args, 'db'));
     const strategyText = requireFlag(args, 'strategy', `a comma-separated list of ${STRATEGIES.map((s) => s.id).join(', ')}`);
-    const strategies = parseStrategyList(strategyText);
+    const strategies = parseStrategyFlag(strategyText);
     const workload = loadWorkload(requireFlag(args, 'workload', 'fio:key=value,..., dmabench:key=value,..., accel:key=value,... or a .fio file'));
     const seed = parseSeed(flag(args, 'seed'));
     if (hasFlag(args, 'save')) {
@@ -204,6 +219,7 @@ const validate: CliCommand = {
   usage: 'validate [--seed N] [--json]',
   run(args, io) {
     checkFlags(args, ['json', 'seed'], 'validate');
+    checkPositionals(args, 0, 'validate');
     const rows = runValidation(parseSeed(flag(args, 'seed')), io.isTTY && !hasFlag(args, 'json') ? (id) => io.err(`\rrunning ${id}`.padEnd(40)) : undefined);
     if (io.isTTY && !hasFlag(args, 'json')) io.err('\r'.padEnd(41) + '\r');
     if (hasFlag(args, 'json')) {
@@ -230,6 +246,7 @@ const bench: CliCommand = {
   booleanFlags: ['quick'],
   async run(args, io) {
     checkFlags(args, ['json', 'quick'], 'bench');
+    checkPositionals(args, 0, 'bench');
     return runBench(io, hasFlag(args, 'json'), hasFlag(args, 'quick'));
   },
 };
@@ -240,6 +257,7 @@ const profiles: CliCommand = {
   usage: 'profiles [--json]',
   run(args, io) {
     checkFlags(args, ['json'], 'profiles');
+    checkPositionals(args, 0, 'profiles');
     if (hasFlag(args, 'json')) {
       io.out(JSON.stringify(BUILT_IN_PROFILES.map((p) => ({ id: p.id, name: p.name, description: p.description })), null, 2) + '\n');
       return 0;
@@ -259,10 +277,11 @@ const profile: CliCommand = {
   usage: 'profile show ID [--db PATH] | profile import FILE.json [--db PATH]',
   async run(args, io) {
     checkFlags(args, ['json', 'db'], 'profile');
+    checkPositionals(args, 2, 'profile', 'show ID or import FILE.json');
     const [verb, id] = args.positionals;
     if (verb === 'import') {
       if (!id) throw new InputError('profile file', '(missing)', 'a profile .json file');
-      const p = loadProfile(id.includes('/') || id.endsWith('.json') ? id : `./${id}`);
+      const p = loadProfile(id.includes('/') || id.endsWith('.json') ? id : `./${id}`, 'profile file');
       const { defaultDbPath } = await import('../../host/paths.ts');
       const { createHostService } = await import('../../host/service.ts');
       const host = createHostService({ dbPath: flag(args, 'db') ?? defaultDbPath(), workers: 1 });
@@ -277,7 +296,7 @@ const profile: CliCommand = {
     }
     if (verb !== 'show') throw new InputError('profile subcommand', verb ?? '(missing)', 'show, import');
     if (!id) throw new InputError('profile id', '(missing)', BUILT_IN_PROFILES.map((p) => p.id).join(', '));
-    const p = await loadProfileOrUserProfile(id, flag(args, 'db'));
+    const p = await loadProfileOrUserProfile(id, flag(args, 'db'), 'profile id');
     const { builtIn: _b, ...plain } = p;
     io.out(JSON.stringify(plain, null, 2) + '\n');
     return 0;
@@ -290,6 +309,7 @@ const strategies: CliCommand = {
   usage: 'strategies [--json]',
   run(args, io) {
     checkFlags(args, ['json'], 'strategies');
+    checkPositionals(args, 0, 'strategies');
     if (hasFlag(args, 'json')) {
       io.out(JSON.stringify(STRATEGIES, null, 2) + '\n');
       return 0;

@@ -6,13 +6,15 @@
  */
 import { workloadText } from '../../../core/index.ts';
 import { MAX_REPLICATIONS } from '../../../core/contract.ts';
-import { flag, hasFlag } from '../args.ts';
+import { hasFlag } from '../args.ts';
 import { setRunSaveHook } from './core.ts';
-import { openService, parseIntFlag, progressLine, tagsFlag, withContractErrors } from './store.ts';
+import { openService, parseIntFlag, progressLine, tagsFlag, textFlag, withContractErrors } from './store.ts';
 
 export function install(): void {
   setRunSaveHook((args, io, input) => withContractErrors(io, async () => {
     const replications = parseIntFlag(args, 'replications', 1, MAX_REPLICATIONS, 1);
+    // Checked before the database is opened (or created).
+    const meta = { name: textFlag(args, 'name'), tags: tagsFlag(args), notes: textFlag(args, 'notes') };
     const host = openService(args);
     const onInt = () => {
       io.err('\ncancelling (finished results are kept)...\n');
@@ -23,7 +25,7 @@ export function install(): void {
     try {
       const { runId } = await host.call('runs:start', {
         profile: input.profile, strategies: input.strategies, workload: workloadText(input.workload), seed: input.seed,
-        replications, name: flag(args, 'name'), tags: tagsFlag(args), notes: flag(args, 'notes'), saved: true,
+        replications, ...meta, saved: true,
       });
       active.push(runId);
       const s = await host.waitRun(runId, io.isTTY ? (st) => io.err(progressLine(`run ${runId}`, st.fraction, st.etaSeconds, st.current ?? '')) : undefined);

@@ -8,16 +8,17 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { BUILT_IN_PROFILES, InputError, workloadText, type HardwareProfile } from '../../../core/index.ts';
 import {
-  ContractError, EXPORT_FORMATS, CHART_KINDS, MAX_BUNDLE_CHARS, MAX_REPLICATIONS, type ExportFile, type OpArgs,
+  ContractError, EXPORT_FORMATS, CHART_KINDS, MAX_BUNDLE_CHARS, MAX_REPLICATIONS, RUN_STATUSES, type ExportFile, type OpArgs,
   type RunDetail, type SweepDetail,
 } from '../../../core/contract.ts';
-import { diffMarkdown, diffText, formatSweptValue, formatValue, summaryTable, textTable } from '../../../core/report.ts';
-import { checkFlags, flag, flagAll, hasFlag, requireFlag, type Args } from '../args.ts';
+import { diffMarkdown, diffText, formatSweptValue, formatValue, isMetricKey, METRIC_DEFS, summaryTable, textTable } from '../../../core/report.ts';
+import { checkFlags, checkPositionals, flag, flagAll, hasFlag, requireFlag, type Args } from '../args.ts';
+import { parseBundle } from '../../host/bundle.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { createHostService, type HostService } from '../../host/service.ts';
 import { DatabaseTooNewError } from '../../host/migrate.ts';
 import { defaultDbPath } from '../../host/paths.ts';
-import { loadProfile, loadWorkload } from './core.ts';
+import { loadProfile, loadWorkload, parseStrategyFlag } from './core.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers shared with store-hook.ts
@@ -57,9 +58,27 @@ export function parseIntFlag(args: Args, name: string, min: number, max: number,
   return Number(v);
 }
 
+const TAG_ALLOWED = 'tags of 1-64 characters without spaces (comma-separated or repeated), at most 32';
+
+/** Tags as the store accepts them (the contract's rule), checked here so the error names the tag. */
+export function checkTags(tags: string[], field: string): string[] {
+  for (const t of tags) if (t.length > 64 || !/^[^\s,]+$/.test(t)) throw new InputError(field, t, TAG_ALLOWED);
+  const unique = [...new Set(tags)];
+  if (unique.length > 32) throw new InputError(field, unique.slice(32).join(','), TAG_ALLOWED);
+  return unique;
+}
+
 export function tagsFlag(args: Args): string[] | undefined {
   const all = flagAll(args, 'tag').flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
-  return all.length ? [...new Set(all)] : undefined;
+  return all.length ? checkTags(all, '--tag') : undefined;
+}
+
+/** --name (at most 200 characters) and --notes (at most 20,000), as the store accepts them. */
+export function textFlag(args: Args, name: 'name' | 'notes'): string | undefined {
+  const v = flag(args, name);
+  const max = name === 'name' ? 200 : 20_000;
+  if (v !== undefined && v.length > max) throw new InputError(`--${name}`, v.length > 40 ? `${v.slice(0, 37)}...` : v, `at most ${max.toLocaleString('en-US')} characters (this one has ${v.length})`);
+  return v;
 }
 
 function fmtEta(s: number | null): string {
@@ -87,6 +106,42 @@ function positional(args: Args, i: number, what: string): string {
   const v = args.positionals[i];
   if (!v) throw new InputError(what, '(missing)', 'a run id (or a unique prefix of at least 4 characters)');
   return v;
+}
+
+const ID_ALLOWED = 'the id of a stored run, or a unique prefix of at least 4 characters (`runs --all` lists them)';
+
+/**
+ * A run id or prefix resolved against the store; unknown, too short or ambiguous ids are bad input
+ * naming the field, the value and what is allowed (they used to print `no run X` or a schema message).
+ */
+function resolveRunRef(h: HostService, ref: string, field = 'run id'): string {
+  try {
+    return h.store.resolveRunId(ref);
+  } catch (e) {
+    if (e instanceof ContractError && e.code === 'conflict') throw new InputError(field, ref, `a longer prefix: ${e.message}`);
+    if (e instanceof ContractError && e.code === 'not_found') throw new InputError(field, ref, ID_ALLOWED);
+    throw e;
+  }
+}
+
+/** A run or a sweep id (export takes either). */
+function resolveRunOrSweep(h: HostService, ref: string, field: string): { kind: 'run' | 'sweep'; id: string } {
+  for (const kind of ['run', 'sweep'] as const) {
+    try {
+      return { kind, id: kind === 'run' ? h.store.resolveRunId(ref) : h.store.resolveSweepId(ref) };
+    } catch (e) {
+      if (e instanceof ContractError && e.code === 'conflict') throw new InputError(field, ref, `a longer prefix: ${e.message}`);
+      if (!(e instanceof ContractError) || e.code !== 'not_found') throw e;
+    }
+  }
+  throw new InputError(field, ref, 'the id of a stored run or sweep, or a unique prefix of at least 4 characters (`runs --all` lists runs; a sweep prints its id)');
+}
+
+/** --metric: a metric key, checked before any work is done. */
+export function metricFlag(args: Args, dflt: string): string {
+  const m = flag(args, 'metric') ?? dflt;
+  if (!isMetricKey(m)) throw new InputError('--metric', m, METRIC_DEFS.map((d) => d.key).join(', '));
+  return m;
 }
 
 function cmd(c: Omit<CliCommand, 'run'> & { run(args: Args, io: CliIo): Promise<number> }): CliCommand {
@@ -120,46 +175,64 @@ function showRun(d: RunDetail): string {
   return `${lines.join('\n')}\n\n${d.summary.length ? textTable(summaryTable(d.summary)) : '(no results)\n'}`;
 }
 
-const RUNS_FLAGS = ['json', 'db', 'all', 'search', 'tag', 'profile', 'strategy', 'status', 'limit', 'offset', 'series', 'remove', 'help'];
+const RUNS_FLAGS = ['json', 'db', 'all', 'sweep', 'search', 'tag', 'profile', 'strategy', 'status', 'limit', 'offset', 'series', 'remove', 'help'];
+
+function resolveSweepRef(h: HostService, ref: string): string {
+  try {
+    return h.store.resolveSweepId(ref);
+  } catch (e) {
+    if (e instanceof ContractError && (e.code === 'not_found' || e.code === 'conflict')) {
+      throw new InputError('--sweep', ref, 'the id of a stored sweep (or a unique prefix of at least 4 characters)');
+    }
+    throw e;
+  }
+}
 
 const runs = cmd({
   name: 'runs',
-  summary: 'List saved runs (--all: every stored run); `runs show ID`, `runs rm ID`, `runs tag ID T [--remove]`.',
-  usage: 'runs [--all] [--search S] [--tag T] [--profile P] [--strategy S] [--limit N] [--json] [--db PATH] | runs show ID [--json] | runs rm ID | runs tag ID T',
+  summary: 'List saved runs (--all: every stored run, sweep points included; --sweep ID: one sweep\'s points); `runs show ID`, `runs rm ID`, `runs tag ID T [--remove]`.',
+  usage: 'runs [--all] [--sweep ID] [--search S] [--tag T] [--profile P] [--strategy S] [--status S] [--limit N] [--json] [--db PATH] | runs show ID [--json] | runs rm ID | runs tag ID T',
   booleanFlags: ['all', 'series', 'remove'],
   async run(args, io) {
     checkFlags(args, RUNS_FLAGS, 'runs');
     const sub = args.positionals[0];
     const json = hasFlag(args, 'json');
+    if (sub === 'show' || sub === 'rm') checkPositionals(args, 2, `runs ${sub}`, 'one run id');
+    const status = flag(args, 'status');
+    if (status !== undefined && !(RUN_STATUSES as readonly string[]).includes(status)) throw new InputError('--status', status, RUN_STATUSES.join(', '));
     return withService(args, async (h) => {
       if (sub === 'show') {
-        const d = await h.call('runs:get', { runId: positional(args, 1, 'run id'), series: hasFlag(args, 'series') });
+        const d = await h.call('runs:get', { runId: resolveRunRef(h, positional(args, 1, 'run id')), series: hasFlag(args, 'series') });
         io.out(json ? `${JSON.stringify(d, null, 2)}\n` : showRun(d));
         return 0;
       }
       if (sub === 'rm') {
-        const id = positional(args, 1, 'run id');
-        const s = await h.call('runs:get', { runId: id, series: false });
-        await h.call('runs:delete', { runId: s.id });
-        io.out(json ? `${JSON.stringify({ deleted: s.id })}\n` : `deleted ${s.id}\n`);
+        const id = resolveRunRef(h, positional(args, 1, 'run id'));
+        await h.call('runs:delete', { runId: id });
+        io.out(json ? `${JSON.stringify({ deleted: id })}\n` : `deleted ${id}\n`);
         return 0;
       }
       if (sub === 'tag') {
-        const id = positional(args, 1, 'run id');
+        const id = resolveRunRef(h, positional(args, 1, 'run id'));
         const tags = args.positionals.slice(2).flatMap((t) => t.split(',')).filter(Boolean);
         if (!tags.length) throw new InputError('runs tag', '(missing)', 'one or more tags: runs tag ID T [T...]');
+        checkTags(tags, 'runs tag');
         const s = await h.call('runs:update', hasFlag(args, 'remove') ? { runId: id, removeTags: tags } : { runId: id, addTags: tags, saved: true });
         io.out(json ? `${JSON.stringify(s)}\n` : `${s.id}: ${s.tags.join(', ') || '(no tags)'}\n`);
         return 0;
       }
       if (sub !== undefined) throw new InputError('runs', sub, 'show ID, rm ID, tag ID T, or flags to filter the list');
+      const sweepRef = flag(args, 'sweep');
       const list = await h.call('runs:list', {
         savedOnly: !hasFlag(args, 'all'),
+        // --all is every stored run, including the points of sweeps (an interrupted sweep shows here).
+        includeSweepRuns: hasFlag(args, 'all'),
+        sweepId: sweepRef === undefined ? undefined : resolveSweepRef(h, sweepRef),
         search: flag(args, 'search'),
         tag: flag(args, 'tag'),
         profileId: flag(args, 'profile'),
         strategy: flag(args, 'strategy'),
-        status: flag(args, 'status') as OpArgs<'runs:list'>['status'],
+        status: status as OpArgs<'runs:list'>['status'],
         limit: parseIntFlag(args, 'limit', 1, 10_000, 50),
         offset: parseIntFlag(args, 'offset', 0, 1e9, 0),
       });
@@ -175,7 +248,7 @@ const runs = cmd({
         header: ['id', 'created', 'status', 'name', 'profile', 'workload', 'n', 'tags', 'best MiB/s'],
         rows: list.items.map((r) => {
           const best = Object.entries(r.throughputMiBps).sort((a, b) => b[1] - a[1])[0];
-          return [r.id, date(r.createdAt), r.status, r.name, r.profileId, r.workloadText.length > 48 ? `${r.workloadText.slice(0, 47)}…` : r.workloadText,
+          return [r.id, date(r.createdAt), r.status, r.name || (r.sweepId ? `(sweep ${r.sweepId})` : ''), r.profileId, r.workloadText.length > 48 ? `${r.workloadText.slice(0, 47)}…` : r.workloadText,
             String(r.replications), r.tags.join(','), best ? `${formatValue(best[1], 'MiB/s')} ${best[0]}` : '-'];
         }),
         align: ['l', 'l', 'l', 'l', 'l', 'l', 'r', 'l', 'l'],
@@ -199,7 +272,7 @@ const diff = cmd({
     const b = positional(args, 1, 'run B');
     if (args.positionals.length > 2) throw new InputError('diff', args.positionals[2], 'exactly two run ids');
     return withService(args, async (h) => {
-      const d = await h.call('runs:diff', { a, b });
+      const d = await h.call('runs:diff', { a: resolveRunRef(h, a, 'run A'), b: resolveRunRef(h, b, 'run B') });
       if (hasFlag(args, 'json')) io.out(`${JSON.stringify(d, null, 2)}\n`);
       else if (hasFlag(args, 'markdown')) io.out(diffMarkdown(d));
       else io.out(diffText(d));
@@ -271,7 +344,7 @@ function sweepTable(d: SweepDetail): string {
     const vals = strategies.map((s) => p.medians[s]);
     const finite = vals.filter((v): v is number => typeof v === 'number');
     const best = finite.length > 1 && d.metric.better ? (d.metric.better === 'higher' ? Math.max(...finite) : Math.min(...finite)) : null;
-    return [...keys.map((k) => p.values[k] ?? ''), ...vals.map((v) => (typeof v === 'number' ? `${formatValue(v, d.metric.unit)}${v === best ? '*' : ''}` : p.status))];
+    return [...keys.map((k) => p.values[k] ?? ''), ...vals.map((v) => (typeof v === 'number' ? `${formatValue(v, d.metric.unit)}${v === best ? '*' : ''}` : p.status === 'done' ? '-' : p.status))];
   });
   let out = `${d.metric.label} (${d.metric.unit}), * best per point\n\n`;
   out += textTable({ header: [...keys, ...strategies], rows, align: [...keys.map(() => 'l' as const), ...strategies.map(() => 'r' as const)] });
@@ -295,6 +368,7 @@ const sweep = cmd({
   booleanFlags: ['save'],
   async run(args, io) {
     checkFlags(args, SWEEP_FLAGS, 'sweep');
+    checkPositionals(args, 0, 'sweep');
     const save = hasFlag(args, 'save');
     const strategies = [requireFlag(args, 'strategy', 'a comma-separated list of strategies')];
     const workload = workloadText(loadWorkload(requireFlag(args, 'workload', 'fio:key=value,..., dmabench:..., accel:... or a .fio file')));
@@ -302,12 +376,16 @@ const sweep = cmd({
     const seedText = flag(args, 'seed');
     const seed = seedText === undefined ? 1 : parseIntFlag(args, 'seed', 0, 0xffffffff, 1);
     const replications = parseIntFlag(args, 'replications', 1, MAX_REPLICATIONS, 1);
-    const metric = flag(args, 'metric') ?? 'throughputMiBps';
+    // Checked before the sweep runs (an unknown metric used to fail only after the whole sweep, already saved).
+    const metric = metricFlag(args, 'throughputMiBps');
+    // Strategy specs, name and tags are checked before the database is opened (or created).
+    parseStrategyFlag(strategies[0]);
+    const meta = { name: textFlag(args, 'name'), tags: tagsFlag(args), notes: textFlag(args, 'notes') };
     // Without --save the sweep lives in an in-memory database: nothing is written to disk.
     return withService(args, async (h) => {
       const profileIds = await sweepProfiles(args, h, !save);
       const { sweepId, runs: n } = await h.call('sweeps:start', {
-        profileIds, strategies, workload, vary, seed, replications, saved: save, name: flag(args, 'name'), tags: tagsFlag(args), notes: flag(args, 'notes'),
+        profileIds, strategies, workload, vary, seed, replications, saved: save, ...meta,
       });
       const onInt = () => {
         io.err('\ncancelling the sweep (finished points are kept)...\n');
@@ -333,7 +411,9 @@ const sweep = cmd({
       const d = await h.call('sweeps:get', { sweepId, metric });
       if (hasFlag(args, 'json')) io.out(`${JSON.stringify(d, null, 2)}\n`);
       else {
-        io.out(`sweep ${save ? sweepId : '(not saved; --save keeps it)'}: ${d.config.workload}\n`);
+        // The base workload keeps its defaults for the swept keys: say what varies next to it.
+        const varied = d.config.vary.map((v) => `${v.key}=${v.values.join(',')}`).join(' ');
+        io.out(`sweep ${save ? sweepId : '(not saved; --save keeps it)'}: ${d.config.workload}${varied ? `; vary: ${varied}` : ''}\n`);
         io.out(sweepTable(d));
       }
       if (st.status !== 'done') io.err(`sweep ${st.status}${st.error ? `: ${st.error}` : ''}\n`);
@@ -352,9 +432,17 @@ function writeExport(f: ExportFile, out: string | undefined, io: CliIo): void {
     return;
   }
   const path = resolve(out ?? f.filename);
-  writeFileSync(path, f.encoding === 'base64' ? Buffer.from(f.data, 'base64') : f.data);
+  try {
+    writeFileSync(path, f.encoding === 'base64' ? Buffer.from(f.data, 'base64') : f.data);
+  } catch (e) {
+    // A missing folder, a directory or a read-only place is bad input, not an internal failure.
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new InputError('--out', out ?? path, `a writable file path whose folder exists (${code}), or - for stdout`);
+  }
   io.out(`${path}\n`);
 }
+
+const RUN_CHARTS = CHART_KINDS.filter((c) => c !== 'diff' && c !== 'sweep');
 
 const EXPORT_FLAGS = ['format', 'out', 'chart', 'table', 'metric', 'width', 'height', 'db', 'help'];
 
@@ -364,9 +452,15 @@ const exportCmd = cmd({
   usage: `export ID [ID2] --format ${EXPORT_FORMATS.join('|')} [--out FILE|-] [--chart ${CHART_KINDS.filter((c) => c !== 'diff' && c !== 'sweep').join('|')}] [--table summary|series] [--metric M] [--width W --height H] [--db PATH]`,
   async run(args, io) {
     checkFlags(args, EXPORT_FLAGS, 'export');
+    checkPositionals(args, 2, 'export', 'a run or sweep id, or two run ids for a diff');
     const format = requireFlag(args, 'format', EXPORT_FORMATS.join(', '));
     if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new InputError('--format', format, EXPORT_FORMATS.join(', '));
     const id = positional(args, 0, 'run id');
+    const chart = flag(args, 'chart');
+    if (chart !== undefined && !(RUN_CHARTS as readonly string[]).includes(chart)) throw new InputError('--chart', chart, RUN_CHARTS.join(', '));
+    const tableKind = flag(args, 'table');
+    if (tableKind !== undefined && tableKind !== 'summary' && tableKind !== 'series') throw new InputError('--table', tableKind, 'summary, series');
+    const metric = flag(args, 'metric') === undefined ? undefined : metricFlag(args, 'throughputMiBps');
     const size = {
       width: parseIntFlag(args, 'width', 200, 4000, 900),
       height: parseIntFlag(args, 'height', 150, 4000, 500),
@@ -374,20 +468,21 @@ const exportCmd = cmd({
     return withService(args, async (h) => {
       let f: ExportFile;
       const fmt = format as (typeof EXPORT_FORMATS)[number];
+      const notFor = (what: string, flags: Array<[string, string | undefined]>): void => {
+        for (const [name, v] of flags) if (v !== undefined) throw new InputError(`--${name}`, v, `no --${name} when exporting ${what}`);
+      };
       if (args.positionals[1]) {
-        f = await h.call('export:diff', { a: id, b: args.positionals[1], format: fmt, metric: flag(args, 'metric'), ...size });
+        notFor('a diff (it charts --metric)', [['chart', chart], ['table', tableKind]]);
+        const a = resolveRunRef(h, id, 'run A');
+        const b = resolveRunRef(h, args.positionals[1], 'run B');
+        f = await h.call('export:diff', { a, b, format: fmt, metric, ...size });
       } else {
-        let isSweep = false;
-        try {
-          h.store.resolveRunId(id);
-        } catch (e) {
-          if (!(e instanceof ContractError) || e.code !== 'not_found') throw e;
-          h.store.resolveSweepId(id);
-          isSweep = true;
-        }
-        f = isSweep
-          ? await h.call('export:sweep', { sweepId: id, format: fmt, metric: flag(args, 'metric'), ...size })
-          : await h.call('export:run', { runId: id, format: fmt, table: flag(args, 'table') as 'summary' | 'series' | undefined, chart: flag(args, 'chart') as OpArgs<'export:run'>['chart'], ...size });
+        const target = resolveRunOrSweep(h, id, 'export id');
+        if (target.kind === 'sweep') notFor('a sweep (it charts --metric)', [['chart', chart], ['table', tableKind]]);
+        else notFor('a run (use --chart and --table)', [['metric', metric]]);
+        f = target.kind === 'sweep'
+          ? await h.call('export:sweep', { sweepId: target.id, format: fmt, metric, ...size })
+          : await h.call('export:run', { runId: target.id, format: fmt, table: tableKind as 'summary' | 'series' | undefined, chart: chart as OpArgs<'export:run'>['chart'], ...size });
       }
       writeExport(f, flag(args, 'out'), io);
       return 0;
@@ -401,6 +496,7 @@ const importCmd = cmd({
   usage: 'import FILE [--json] [--db PATH]',
   async run(args, io) {
     checkFlags(args, ['db', 'json', 'help'], 'import');
+    checkPositionals(args, 1, 'import', 'one bundle file');
     const file = args.positionals[0];
     if (!file) throw new InputError('import', '(missing)', 'a bundle file written by `export --format json`');
     let size: number;
@@ -417,6 +513,9 @@ const importCmd = cmd({
       throw new InputError('import', file, 'a readable file');
     }
     if (!text.trim()) throw new InputError('import', file, 'a non-empty JSON bundle');
+    // Validate the whole bundle before opening the database: a corrupted bundle writes nothing,
+    // not even a new empty database file.
+    parseBundle(text);
     return withService(args, async (h) => {
       const r = await h.call('export:import', { bundle: text });
       if (hasFlag(args, 'json')) io.out(`${JSON.stringify(r)}\n`);
