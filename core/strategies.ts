@@ -166,12 +166,15 @@ export function parseStrategy(text: string): StrategySpec {
   const def = strategyDef(parts[0].trim());
   const params: Record<string, StrategyParamValue> = {};
   for (const p of def.params) params[p.key] = p.default;
+  const seen = new Set<string>();
   for (const part of parts.slice(1)) {
     const eq = part.indexOf('=');
     if (eq <= 0) throw new InputError(`strategy ${def.id}`, part, `key=value with keys ${def.params.map((p) => p.key).join(', ') || '(none)'}`);
     const key = part.slice(0, eq).trim();
     const pdef = def.params.find((p) => p.key === key);
     if (!pdef) throw new InputError(`strategy ${def.id} parameter`, key, def.params.map((p) => p.key).join(', ') || 'no parameters');
+    if (seen.has(key)) throw new InputError(`strategy ${def.id} parameter ${key}`, part, 'each parameter once');
+    seen.add(key);
     params[key] = parseParam(def.id, pdef, part.slice(eq + 1).trim());
   }
   return { id: def.id, params, text: strategyText(def.id, params) };

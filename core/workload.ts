@@ -98,12 +98,21 @@ function applyFio(w: FioWorkload, key: string, value: string): void {
   }
 }
 
+/** fio refuses a job whose size cannot hold one block; so do we. */
+function checkFio(w: FioWorkload): FioWorkload {
+  const largest = w.bssplit ? Math.max(...w.bssplit.map(([s]) => s)) : w.bsBytes;
+  if (w.ios === null && w.sizeBytes < largest) {
+    throw new InputError('fio size', formatBytes(w.sizeBytes), `at least the block size (${formatBytes(largest)}), or number_ios`);
+  }
+  return w;
+}
+
 /** fio options as `key=value` separated by commas, spaces or newlines, with or without `--`. */
 export function parseFioOptions(text: string): FioWorkload {
   const w = defaultFio();
   const cleaned = text.replace(/^\s*fio\b/, '');
   for (const [k, v] of splitKv(cleaned, /[,\s]+/)) applyFio(w, k, v);
-  return w;
+  return checkFio(w);
 }
 
 /**
@@ -127,12 +136,15 @@ export function parseFioJobFile(text: string): FioWorkload {
     current.lines.push(eq < 0 ? [line, '1'] : [line.slice(0, eq).trim(), line.slice(eq + 1).trim()]);
   }
   const global = sections.find((s) => s.name === 'global');
-  const job = sections.find((s) => s.name !== 'global');
-  if (!global && !job) throw new InputError('fio job file', text.slice(0, 40), 'a [global] or job section with options');
+  const jobs = sections.filter((s) => s.name !== 'global');
+  if (!global && jobs.length === 0) throw new InputError('fio job file', text.slice(0, 40), 'a [global] or job section with options');
+  if (jobs.length > 1) {
+    throw new InputError('fio job file', jobs.map((j) => `[${j.name}]`).join(' '), 'one job section (use numjobs for identical jobs, or one file per job)');
+  }
   const w = defaultFio();
   for (const [k, v] of global?.lines ?? []) applyFio(w, k, v);
-  for (const [k, v] of job?.lines ?? []) applyFio(w, k, v);
-  return w;
+  for (const [k, v] of jobs[0]?.lines ?? []) applyFio(w, k, v);
+  return checkFio(w);
 }
 
 function applyDmaBench(w: DmaBenchWorkload, key: string, value: string): void {

@@ -59,6 +59,14 @@ describe('workloads', () => {
       expect(parseWorkload(workloadText(w))).toEqual(w);
     }
   });
+  it('refuses what fio itself refuses: a size below the block size, several jobs in one file', () => {
+    expect(inputError(() => parseWorkload('fio:size=1k,bs=4k')).field).toBe('fio size');
+    expect(parseWorkload('fio:size=1k,bs=4k,number_ios=10').kind).toBe('fio');
+    expect(inputError(() => parseFioJobFile('[a]\nrw=read\n[b]\nrw=write\n')).allowed).toContain('one job section');
+  });
+  it('refuses a strategy parameter given twice', () => {
+    expect(inputError(() => parseStrategy('bounce-pool:slots=1024:slots=3')).allowed).toBe('each parameter once');
+  });
   it('rejects out-of-range and unknown options with the field named', () => {
     expect(inputError(() => parseWorkload('fio:iodepth=0')).field).toBe('fio iodepth');
     expect(inputError(() => parseWorkload('fio:bs=4q')).field).toBe('fio bs');
