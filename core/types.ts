@@ -47,6 +47,11 @@ export interface CpuModel {
   pageAllocUs: number;
   /** Memory the device could reach with no translation (RAM of the host or guest). */
   memoryBytes: number;
+  /**
+   * Run-to-run spread of CPU work: each DMA call and each IO's driver work costs (1 +/- this)
+   * times its nominal cost, uniformly (cache misses, interrupts). 0 makes every call identical.
+   */
+  costJitterFraction: number;
 }
 
 export interface IommuModel {

@@ -31,24 +31,35 @@ export class Iotlb {
   /** A device access to one IOVA page; returns true on a miss (a table walk follows). */
   access(page: number): boolean {
     this.lookups++;
-    const base = this.setOf(page) * this.ways;
+    const ways = this.ways;
+    const base = this.setOf(page) * ways;
     const want = page + 1;
-    let victim = base;
-    let oldest = Infinity;
-    for (let i = base; i < base + this.ways; i++) {
-      if (this.tag[i] === want && this.gen[i] === this.generation) {
-        this.stamp[i] = ++this.clock;
-        return false;
-      }
-      const s = this.gen[i] === this.generation ? this.stamp[i] : -1;
-      if (s < oldest) {
-        oldest = s;
-        victim = i;
-      }
+    const tag = this.tag;
+    const gen = this.gen;
+    const g = this.generation;
+    let victim = -1;
+    for (let i = base; i < base + ways; i++) {
+      if (gen[i] === g) {
+        if (tag[i] === want) {
+          this.stamp[i] = ++this.clock;
+          return false;
+        }
+      } else if (victim < 0) victim = i;
     }
     this.misses++;
-    this.tag[victim] = want;
-    this.gen[victim] = this.generation;
+    if (victim < 0) {
+      // Set full of valid entries: evict the least recently used.
+      victim = base;
+      let oldest = this.stamp[base];
+      for (let i = base + 1; i < base + ways; i++) {
+        if (this.stamp[i] < oldest) {
+          oldest = this.stamp[i];
+          victim = i;
+        }
+      }
+    }
+    tag[victim] = want;
+    gen[victim] = g;
     this.stamp[victim] = ++this.clock;
     return true;
   }
@@ -56,7 +67,14 @@ export class Iotlb {
   invalidatePage(page: number): void {
     const base = this.setOf(page) * this.ways;
     const want = page + 1;
-    for (let i = base; i < base + this.ways; i++) if (this.tag[i] === want) this.tag[i] = 0;
+    const tag = this.tag;
+    for (let i = base; i < base + this.ways; i++) {
+      if (tag[i] === want) {
+        // An invalidated entry is an empty way: the next miss in this set refills it first.
+        tag[i] = 0;
+        this.gen[i] = 0;
+      }
+    }
   }
 
   invalidateRange(firstPage: number, pages: number): void {

@@ -156,6 +156,10 @@ export class Machine {
   skipCpuSync = false;
   /** The running CPU time of the call being simulated (see spend()). */
   cur = 0;
+  /** Cost factor of the current call (see begin()). */
+  private callFactor = 1;
+  private readonly jitter: number;
+  private jitterState: number;
   readonly allocOut = { start: 0, costNs: 0, tree: false };
 
   constructor(profile: HardwareProfile, seed: number, cpus: number, trackIova: boolean) {
@@ -163,6 +167,8 @@ export class Machine {
     this.rng = new Rng(seed);
     this.cpus = cpus;
     this.cpuFreeAt = new Float64Array(cpus);
+    this.jitter = profile.cpu.costJitterFraction;
+    this.jitterState = this.rng.u32() | 1;
     this.granule = profile.iommu.granuleBytes;
     this.granuleShift = Math.log2(this.granule);
     this.cpuPage = profile.cpu.pageSizeBytes;
@@ -191,8 +197,29 @@ export class Machine {
    * returning times keeps the hot path free of boxed doubles.
    */
   spend(phase: number, us: number): void {
-    this.phaseUs[phase] += us;
-    this.cur += us;
+    const v = us * this.callFactor;
+    this.phaseUs[phase] += v;
+    this.cur += v;
+  }
+
+  /** Starts a DMA-API call at `t`: the cursor moves there and the call draws its cost factor. */
+  begin(t: number): void {
+    this.cur = t;
+    this.callFactor = this.jitter > 0 ? this.jitterFactor() : 1;
+  }
+
+  /**
+   * A cost factor uniform in 1 +/- jitter. Drawn from a xorshift32 stream seeded by the run's
+   * PRNG: several draws per IO, so it must cost almost nothing.
+   */
+  jitterFactor(): number {
+    if (this.jitter <= 0) return 1;
+    let x = this.jitterState;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.jitterState = x;
+    return 1 + this.jitter * ((x >>> 0) / 2147483648 - 1);
   }
 
   /** Holds a shared resource from the cursor on; waiting counts as time in the phase. */

@@ -191,8 +191,9 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
     const cpu = io.cpu;
     let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
     io.submitT = tc;
-    tc += p.cpu.submitOverheadUs;
-    m.phaseUs[PH_OTHER] += p.cpu.submitOverheadUs;
+    const submitUs = p.cpu.submitOverheadUs * m.jitterFactor();
+    tc += submitUs;
+    m.phaseUs[PH_OTHER] += submitUs;
     const t0 = tc;
     tc = strat.map(io, tc);
     m.mapHist.record(tc - t0);
@@ -211,8 +212,9 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
   const complete = (io: Io, t: number, ok: boolean): void => {
     const cpu = io.cpu;
     let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
-    tc += p.cpu.completionOverheadUs;
-    m.phaseUs[PH_OTHER] += p.cpu.completionOverheadUs;
+    const completeUs = p.cpu.completionOverheadUs * m.jitterFactor();
+    tc += completeUs;
+    m.phaseUs[PH_OTHER] += completeUs;
     if (ok) {
       const t0 = tc;
       tc = strat.unmap(io, tc);

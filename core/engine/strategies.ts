@@ -114,7 +114,7 @@ abstract class Direct extends Base {
 
   map(io: Io, t: number): number {
     const m = this.m;
-    m.cur = t;
+    m.begin(t);
     io.iovaPage = this.translated ? io.bufferPage : -1;
     io.iovaPages = m.cpuPagesFor(io.bytes, io.offsetInGranule);
     m.recordMapping(io.bytes, this.reachableBytes(io));
@@ -125,7 +125,7 @@ abstract class Direct extends Base {
 
   unmap(io: Io, t: number): number {
     const m = this.m;
-    m.cur = t;
+    m.begin(t);
     m.spend(PH_UNMAP, DMA_API_NS / 1000);
     if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
     return m.cur;
@@ -150,7 +150,7 @@ class Strict extends Base {
   protected readonly gathered: boolean = false;
   map(io: Io, t: number): number {
     const m = this.m;
-    m.cur = t;
+    m.begin(t);
     m.spend(PH_MAP, DMA_API_NS / 1000);
     this.iommuMap(io, io.bytes, io.offsetInGranule, this.gathered);
     if (io.failed) return m.cur;
@@ -160,7 +160,7 @@ class Strict extends Base {
   }
   unmap(io: Io, t: number): number {
     const m = this.m;
-    m.cur = t;
+    m.begin(t);
     if (io.iovaPage < 0) return t;
     m.spend(PH_UNMAP, DMA_API_NS / 1000);
     this.iommuUnmap(io, this.gathered);
@@ -209,7 +209,7 @@ class Lazy extends Strict {
 
   override unmap(io: Io, t: number): number {
     const m = this.m;
-    m.cur = t;
+    m.begin(t);
     if (io.iovaPage < 0) return t;
     m.spend(PH_UNMAP, DMA_API_NS / 1000);
     if (m.p.virt.enabled) {
@@ -275,7 +275,7 @@ class Lazy extends Strict {
   }
 
   override finish(t: number): number {
-    this.m.cur = t;
+    this.m.begin(t);
     for (let q = 0; q < this.fq.length; q++) this.flush(q);
     return this.m.cur;
   }
@@ -360,7 +360,7 @@ class Swiotlb extends Base {
 
   map(io: Io, t: number): number {
     const m = this.m;
-    m.cur = t;
+    m.begin(t);
     m.spend(PH_MAP, DMA_API_NS / 1000);
     const n = this.slotsFor(io.bytes);
     const first = this.findSlots(n);
@@ -397,7 +397,7 @@ class Swiotlb extends Base {
 
   unmap(io: Io, t: number): number {
     const m = this.m;
-    m.cur = t;
+    m.begin(t);
     m.spend(PH_UNMAP, DMA_API_NS / 1000);
     if (this.viaIommu && io.iovaPage >= 0) this.iommuUnmap(io, false);
     if (io.fromDevice) {
@@ -572,7 +572,7 @@ class BouncePool extends Base {
 
   map(io: Io, t: number): number {
     const m = this.m;
-    m.cur = t;
+    m.begin(t);
     m.spend(PH_MAP, DMA_API_NS / 1000);
     let ci = -1;
     for (let k = 0; k < this.classes.length; k++) {
@@ -624,7 +624,7 @@ class BouncePool extends Base {
   unmap(io: Io, t: number): number {
     const m = this.m;
     if (this.ioFallback[io.index]) return this.fallback.unmap(io, t);
-    m.cur = t;
+    m.begin(t);
     m.spend(PH_UNMAP, DMA_API_NS / 1000);
     const c = this.classes[io.slotClass];
     const slot = io.slot;
@@ -675,7 +675,7 @@ class BouncePool extends Base {
 
   override finish(t: number): number {
     const m = this.m;
-    m.cur = t;
+    m.begin(t);
     for (const c of this.classes) {
       for (let p = 0; p < 3; p++) {
         for (const slot of c.cached[p]) {

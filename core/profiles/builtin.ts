@@ -50,6 +50,7 @@ export const VTD: HardwareProfile = {
     completionOverheadUs: 1.4,
     pageAllocUs: 0.25,
     memoryBytes: 32 * GiB,
+    costJitterFraction: 0.05,
   },
   iommu: {
     granuleBytes: 4 * KiB,
@@ -119,6 +120,7 @@ export const SMMUV3: HardwareProfile = {
     completionOverheadUs: 2.0,
     pageAllocUs: 0.3,
     memoryBytes: 16 * GiB,
+    costJitterFraction: 0.05,
   },
   iommu: {
     granuleBytes: 4 * KiB,
@@ -189,6 +191,7 @@ export const VIRTIO_IOMMU: HardwareProfile = {
     completionOverheadUs: 6,
     pageAllocUs: 0.4,
     memoryBytes: 8 * GiB,
+    costJitterFraction: 0.05,
   },
   iommu: {
     granuleBytes: 4 * KiB,
@@ -257,6 +260,7 @@ export const TEGRA_SMMU: HardwareProfile = {
     completionOverheadUs: 5,
     pageAllocUs: 1.0,
     memoryBytes: 4 * GiB,
+    costJitterFraction: 0.05,
   },
   iommu: {
     granuleBytes: 4 * KiB,
@@ -326,6 +330,7 @@ export const DART_16K: HardwareProfile = {
     completionOverheadUs: 1.3,
     pageAllocUs: 0.2,
     memoryBytes: 16 * GiB,
+    costJitterFraction: 0.05,
   },
   iommu: {
     granuleBytes: 16 * KiB,

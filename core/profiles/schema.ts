@@ -25,6 +25,7 @@ export const profileSchema = z.object({
     completionOverheadUs: nonneg(1e6),
     pageAllocUs: nonneg(1e6),
     memoryBytes: z.number().int().min(64 * 1024 * 1024).max(2 ** 50),
+    costJitterFraction: nonneg(0.9),
   }).strict(),
   iommu: z.object({
     granuleBytes: pow2(4096, 64 * 1024),

@@ -107,6 +107,7 @@ describe('invariants over random configurations', () => {
 function fixedProfile(): HardwareProfile {
   const p = builtInProfile('vtd');
   p.cpu.cores = 1;
+  p.cpu.costJitterFraction = 0;
   p.device.latencyJitterFraction = 0;
   p.iommu.tableAllocUs = 0;
   return p;

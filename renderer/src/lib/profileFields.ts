@@ -43,6 +43,7 @@ export const PROFILE_SECTIONS: SectionDef[] = [
       f('cpu.completionOverheadUs', 'Completion overhead', 'number', 'µs'),
       f('cpu.pageAllocUs', 'Page alloc', 'number', 'µs', 'buddy allocator, one page'),
       f('cpu.memoryBytes', 'Memory', 'bytes', 'bytes'),
+      f('cpu.costJitterFraction', 'Cost jitter', 'number', 'fraction', 'each call costs (1 ± this) × nominal: run-to-run spread'),
     ],
   },
   {
