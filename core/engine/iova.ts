@@ -13,6 +13,7 @@ export class IovaAllocator {
   /** [cpu][class] loaded / prev magazines as stacks. */
   private readonly loaded: number[][][];
   private readonly prev: number[][][];
+  /** [class] -> full magazines. */
   private readonly depot: number[][][];
   private readonly treeFree = new Map<number, number[]>();
   private next: number;
@@ -31,7 +32,7 @@ export class IovaAllocator {
     const mk = () => Array.from({ length: cpus }, () => Array.from({ length: this.classes }, () => [] as number[]));
     this.loaded = mk();
     this.prev = mk();
-    this.depot = Array.from({ length: this.classes }, () => [] as number[][]) as unknown as number[][][];
+    this.depot = Array.from({ length: this.classes }, (): number[][] => []);
     this.limitPages = 2 ** (iovaBits - granuleShift);
     this.next = this.limitPages;
     this.live = track ? new Map() : null;
@@ -63,7 +64,7 @@ export class IovaAllocator {
         this.prev[cpu][cls] = ld;
         return this.hit(pv.pop()!, size, out);
       }
-      const dep = (this.depot as unknown as number[][][])[cls];
+      const dep = this.depot[cls];
       if (dep.length > 0) {
         const mag = dep.pop()!;
         this.loaded[cpu][cls] = mag;
@@ -119,7 +120,7 @@ export class IovaAllocator {
         return this.model.rcacheHitNs;
       }
       // Both full: the loaded magazine goes to the depot, or back to the tree when the depot is full.
-      const dep = (this.depot as unknown as number[][][])[cls];
+      const dep = this.depot[cls];
       let cost = this.model.rcacheHitNs;
       if (dep.length < this.model.rcacheDepotMagazines) dep.push(ld);
       else {

@@ -455,8 +455,7 @@ export function simulateStrategy(profile: HardwareProfile, spec: StrategySpec, w
   // Drain deferred work (flush queues, cached pool slots) after the last IO: it costs CPU but
   // not the workload's time, and leaves every mapping unmapped.
   const endT = totals.endT;
-  const drained = strat.finish(endT);
-  void drained;
+  strat.finish(endT);
   if (opts.checkInvariants) {
     if (strat instanceof BouncePool) strat.checkInvariants();
     const live = m.iova.live;
