@@ -400,6 +400,58 @@ export const webSuite: Suite = {
       },
     },
     {
+      name: 'a reload mid-run keeps following the run and opens it when done',
+      async fn() {
+        const p = page();
+        await nav('experiment');
+        await p.click(tid('experiment-reset'));
+        await chooseStrategies(['strict', 'lazy', 'swiotlb', 'bounce-pool']);
+        await setField('fio-number-ios', '1000000');
+        await p.click(tid('run-button'));
+        await p.waitForSelector(tid('run-progress'), { timeout: 10_000 });
+        const runId = await latestRunId();
+        await p.reload();
+        // Either still running (progress shown again) or already done: in both cases the run opens by itself.
+        await p.waitForFunction(
+          (id) => window.location.hash === '#/comparison' && document.querySelector('[data-testid="comparison-status"]')?.textContent?.trim() === 'done'
+            && (document.querySelector('[data-testid="comparison-title"]')?.textContent ?? '').includes(id),
+          runId,
+          { timeout: 120_000 },
+        );
+        assertEqual(await p.locator('[data-testid^="summary-col-"]').count(), 4, 'strategies of the resumed run');
+        await p.evaluate(() => window.localStorage.removeItem('iommu-lab.experiment.v1'));
+      },
+    },
+    {
+      name: 'profiles: a non-profile JSON is refused, an id change renames, Delete says what it did',
+      needs: ['profile from a preset: a bad value shows an inline error and is not saved; a good one is'],
+      async fn() {
+        const p = page();
+        await nav('profiles');
+        await p.waitForSelector(tid(`profile-item-${state.profileId}`));
+        // Some JSON that is not a profile: a message, no empty editor.
+        const [fc] = await Promise.all([p.waitForEvent('filechooser'), p.click(tid('profile-import'))]);
+        await fc.setFiles({ name: 'junk.json', mimeType: 'application/json', buffer: Buffer.from('{"foo": 1}') });
+        await p.waitForFunction(() => /junk\.json: not a hardware profile/.test(document.querySelector('[data-testid="profile-message"]')?.textContent ?? ''));
+        assertEqual(await p.locator(tid('profile-field-foo')).count(), 0, 'no form for a non-profile');
+        // Rename: the old id is gone, the new one holds the profile.
+        await p.click(tid(`profile-item-${state.profileId}`));
+        await p.waitForSelector(tid('profile-field-id'));
+        const newId = `${state.profileId}-renamed`;
+        await setField('profile-field-id', newId);
+        await p.click(tid('profile-save'));
+        await p.waitForFunction(() => /renamed from/.test(document.querySelector('[data-testid="profile-message"]')?.textContent ?? ''));
+        const ids = ((await state.srv!.api('profiles:list', {})).body.result as Array<{ id: string }>).map((x) => x.id);
+        assert(ids.includes(newId) && !ids.includes(state.profileId!), `after the rename: ${ids.join(', ')}`);
+        await p.waitForSelector(tid(`profile-item-${newId}`));
+        assertEqual(await p.locator(tid(`profile-item-${state.profileId}`)).count(), 0, 'old id gone from the list');
+        // Delete: the confirmation is followed by a visible message.
+        await p.click(tid('profile-delete'));
+        await p.click(tid('profile-delete-confirm-ok'));
+        await p.waitForFunction((id) => (document.querySelector('[data-testid="profile-message"]')?.textContent ?? '').includes(`Deleted profile ${id}`), newId);
+      },
+    },
+    {
       name: 'no errors in the page console',
       async fn() {
         const real = state.errors.filter((e) => !/favicon/.test(e));

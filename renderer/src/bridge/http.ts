@@ -28,20 +28,19 @@ export function takeToken(loc: Location = window.location, store: Storage = wind
 
 /** Reads a host error body: `{ok:false, error:{code,message,issues}}`, `{error:"..."}`, `{message}` or text. */
 export function errorFromBody(op: string, status: number, body: unknown, text: string): HostError {
-  const tokenHint = ' — the access token is missing or wrong: open the URL printed by "iommu-lab serve" (it ends in ?token=…)';
+  // A refused token: the server's own wording ("missing or wrong token (Authorization: Bearer …)")
+  // adds nothing for someone in a browser, so say what happened and what to do, once.
+  if (status === 401 || status === 403) {
+    return new HostError(op, 'the access token is missing or wrong (the server may have been restarted: each start prints a new one). Open the URL printed by "iommu-lab serve" (it ends in ?token=…)', { code: 'unauthorized', status });
+  }
   if (body && typeof body === 'object') {
     const b = body as Record<string, unknown>;
     const e = b.error;
-    if (e && typeof e === 'object' && typeof (e as Record<string, unknown>).message === 'string') {
-      const err = hostErrorFromData(op, e as Record<string, unknown>, status);
-      if (status === 401 || status === 403) return new HostError(op, err.message + tokenHint, { code: 'unauthorized', status });
-      return err;
-    }
+    if (e && typeof e === 'object' && typeof (e as Record<string, unknown>).message === 'string') return hostErrorFromData(op, e as Record<string, unknown>, status);
     const m = typeof e === 'string' ? e : typeof b.message === 'string' ? b.message : undefined;
-    if (m) return new HostError(op, status === 401 || status === 403 ? m + tokenHint : m, { status, code: status === 401 || status === 403 ? 'unauthorized' : undefined });
+    if (m) return new HostError(op, m, { status });
   }
   const msg = text.trim().split('\n')[0] || `HTTP ${status}`;
-  if (status === 401 || status === 403) return new HostError(op, msg + tokenHint, { code: 'unauthorized', status });
   return new HostError(op, msg, { status });
 }
 

@@ -1,5 +1,6 @@
 /** Pure helpers of the Diff view. Unit-tested. */
 import type { DiffRow, MetricDef, RunResult } from '../../../core/contract.ts';
+import { formatBytes } from '../../../core/units.ts';
 
 /** good / bad / same for colouring a delta, from the metric's direction and significance. */
 export function deltaClass(row: Pick<DiffRow, 'deltaPct' | 'significant'>, better: MetricDef['better']): 'delta-good' | 'delta-bad' | 'delta-same' {
@@ -21,9 +22,16 @@ export function pText(p: number | null): string {
   return `p=${p.toFixed(3)}`;
 }
 
-/** A value shown in the config-changes table. */
-export function configValue(v: unknown): string {
+/**
+ * A value shown in the config-changes table; a byte count (a path ending in `Bytes`, e.g.
+ * `workload.bsBytes`) also in the notation engineers type (`16384 (16k)`).
+ */
+export function configValue(v: unknown, path = ''): string {
   if (v === undefined) return '(absent)';
+  if (typeof v === 'number' && /Bytes$/.test(path) && Number.isInteger(v) && v >= 1024) {
+    const h = formatBytes(v);
+    return h === String(v) ? h : `${v} (${h})`;
+  }
   if (v === null) return 'null';
   if (typeof v === 'string') return v;
   return JSON.stringify(v);

@@ -8,6 +8,17 @@ import { formatBytes } from '../../../core/units.ts';
 import { parseAccel, parseDmaBench, parseFioJobFile, parseFioOptions, workloadText } from '../../../core/workload.ts';
 import type { FioRw, StrategyId, Workload } from '../../../core/types.ts';
 
+/**
+ * Problems for strategies listed more than once with the same effective parameters (a variant left
+ * at its defaults, or two variants typed alike): the host would run them twice under one column
+ * name. `texts` are the canonical strategy texts; entries with errors are skipped.
+ */
+export function duplicateStrategyProblems(texts: Array<{ text: string; error: string | null }>): string[] {
+  const seen = new Map<string, number>();
+  for (const t of texts) if (!t.error) seen.set(t.text, (seen.get(t.text) ?? 0) + 1);
+  return [...seen].filter(([, n]) => n > 1).map(([text, n]) => `Strategy ${text} is listed ${n} times with the same parameters: give each variant different values, or remove it.`);
+}
+
 export interface StrategyEntry {
   uid: number;
   id: StrategyId;

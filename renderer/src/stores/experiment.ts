@@ -9,12 +9,43 @@ import type { StrategyId } from '../../../core/types.ts';
 import { host } from '../bridge/api.ts';
 import { errorMessage } from '../bridge/types.ts';
 import {
-  defaultAccelForm, defaultDmaBenchForm, defaultFioForm, entryText, parseForm, parsePasted, splitValues,
+  defaultAccelForm, defaultDmaBenchForm, defaultFioForm, duplicateStrategyProblems, entryText, parseForm, parsePasted, splitValues,
   type PasteKind, type StrategyEntry,
 } from '../lib/experiment.ts';
 import { useCatalogStore } from './catalog.ts';
 
 const STORAGE_KEY = 'iommu-lab.experiment.v1';
+/** The run in flight (this tab): a reload picks its progress up again instead of losing it. */
+const INFLIGHT_KEY = 'iommu-lab.experiment.inflight';
+
+export interface InFlight {
+  kind: 'run' | 'sweep';
+  id: string;
+  total: number;
+  startedAt: number;
+}
+
+function rememberInFlight(v: InFlight | null): void {
+  try {
+    if (typeof window === 'undefined') return;
+    if (v) window.sessionStorage.setItem(INFLIGHT_KEY, JSON.stringify(v));
+    else window.sessionStorage.removeItem(INFLIGHT_KEY);
+  } catch {
+    /* storage disabled */
+  }
+}
+
+export function storedInFlight(): InFlight | null {
+  try {
+    const raw = typeof window === 'undefined' ? null : window.sessionStorage.getItem(INFLIGHT_KEY);
+    const v = raw ? (JSON.parse(raw) as Partial<InFlight>) : null;
+    return v && (v.kind === 'run' || v.kind === 'sweep') && typeof v.id === 'string'
+      ? { kind: v.kind, id: v.id, total: Number(v.total) || 0, startedAt: Number(v.startedAt) || Date.now() }
+      : null;
+  } catch {
+    return null;
+  }
+}
 const POLL_MS = 200;
 
 export interface RunProgress {
@@ -72,6 +103,7 @@ export const useExperimentStore = defineStore('experiment', () => {
     if (profileIds.value.length === 0) out.push('Choose at least one profile.');
     if (entries.value.length === 0) out.push('Choose at least one strategy.');
     for (const t of strategyTexts.value) if (t.error) out.push(t.error);
+    out.push(...duplicateStrategyProblems(strategyTexts.value));
     if (!workload.value.ok) out.push(`Workload: ${workload.value.error}`);
     if (!Number.isInteger(replications.value) || replications.value < 1 || replications.value > 100) out.push('Replications: an integer from 1 to 100.');
     if (!Number.isInteger(seed.value) || seed.value < 0 || seed.value > 0xffffffff) out.push('Seed: an integer from 0 to 4294967295.');
@@ -196,6 +228,7 @@ export const useExperimentStore = defineStore('experiment', () => {
       timer = setTimeout(poll, POLL_MS);
     } else {
       timer = null;
+      rememberInFlight(null);
       // A cancelled run with something finished is shown; one cancelled before any result stays here.
       if (now.status === 'done' || (now.status === 'cancelled' && now.done > 0)) finished.value = { kind: now.kind, id: now.id, status: now.status };
     }
@@ -227,9 +260,19 @@ export const useExperimentStore = defineStore('experiment', () => {
       startError.value = errorMessage(e);
       return false;
     }
+    rememberInFlight({ kind: progress.value.kind, id: progress.value.id, total: progress.value.total, startedAt: progress.value.startedAt });
     stopPolling();
     timer = setTimeout(poll, 50);
     return true;
+  }
+
+  /** Follows a run started before a reload (its progress, Cancel, and the switch to Comparison). */
+  function resume(f: InFlight): void {
+    if (running.value) return;
+    startError.value = null;
+    progress.value = { kind: f.kind, id: f.id, status: 'running', fraction: 0, etaSeconds: null, done: 0, total: f.total, current: null, error: null, startedAt: f.startedAt };
+    stopPolling();
+    timer = setTimeout(poll, 0);
   }
 
   async function cancel(): Promise<void> {
@@ -246,12 +289,18 @@ export const useExperimentStore = defineStore('experiment', () => {
   function clearProgress(): void {
     stopPolling();
     progress.value = null;
+    rememberInFlight(null);
+  }
+
+  if (typeof window !== 'undefined') {
+    const f = storedInFlight();
+    if (f) resume(f);
   }
 
   return {
     profileIds, entries, workloadMode, workloadKind, fio, dmabench, accel, pasteText, pasteKind, replications, seed,
     sweepEnabled, sweepKey, sweepValues, name, progress, startError, finished,
     strategyTexts, workload, sweepList, isSweep, running, problems,
-    has, toggle, addVariant, removeEntry, setAll, reset, start, cancel, clearProgress,
+    has, toggle, addVariant, removeEntry, setAll, reset, start, cancel, clearProgress, resume,
   };
 });

@@ -39,6 +39,28 @@ export function duplicateProfile(p: HardwareProfile, taken: Set<string>): Hardwa
   return copy;
 }
 
+const PROFILE_KEYS = ['cpu', 'iommu', 'iova', 'virt', 'device', 'iopf'];
+
+/**
+ * Whether parsed JSON looks like a hardware profile at all (an object with at least one of the
+ * profile's sections), so that an invalid one is worth opening in the editor to fix; a run bundle,
+ * an array or some other JSON is refused instead of showing an empty form full of errors.
+ */
+export function looksLikeProfile(raw: unknown): raw is Record<string, unknown> {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return false;
+  const o = raw as Record<string, unknown>;
+  return PROFILE_KEYS.some((k) => o[k] !== null && typeof o[k] === 'object' && !Array.isArray(o[k]));
+}
+
+/** Why a JSON text is not a profile, for the Import message (null when it is one). */
+export function notAProfileReason(raw: unknown): string | null {
+  if (looksLikeProfile(raw)) return null;
+  if (raw && typeof raw === 'object' && (raw as Record<string, unknown>).format === 'iommu-lab-bundle') {
+    return 'this is a run bundle, not a profile: import it in History (Import bundle…)';
+  }
+  return `not a hardware profile: expected a JSON object with id, name and the sections ${PROFILE_KEYS.join(', ')} (as written by Export JSON)`;
+}
+
 export const useProfilesStore = defineStore('profiles', () => {
   const list = ref<ProfileSummary[]>([]);
   const records = shallowRef<Record<string, ProfileRecord>>({});
