@@ -36,6 +36,12 @@ function splitKv(text: string, sep: RegExp): Array<[string, string]> {
   return out;
 }
 
+/**
+ * fio's block-device engines. The engine is recorded with the run; the model's per-IO submit and
+ * completion costs come from the profile (cpu.submitOverheadUs, completionOverheadUs).
+ */
+const FIO_ENGINES = ['libaio', 'io_uring', 'psync', 'sync', 'pvsync', 'pvsync2', 'vsync', 'posixaio', 'mmap', 'sg', 'splice', 'null', 'windowsaio', 'solarisaio', 'xnvme', 'spdk'];
+
 const FIO_IGNORED = new Set(['name', 'filename', 'group_reporting', 'time_based', 'runtime', 'ramp_time', 'thread', 'norandommap', 'randrepeat', 'invalidate', 'output-format', 'buffered', 'gtod_reduce', 'refill_buffers', 'directory', 'stonewall', 'new_group', 'cpus_allowed', 'iodepth_batch', 'iodepth_batch_complete', 'end_fsync', 'fsync', 'verify']);
 
 function applyFio(w: FioWorkload, key: string, value: string): void {
@@ -89,7 +95,7 @@ function applyFio(w: FioWorkload, key: string, value: string): void {
       w.direct = parseBool('fio direct', value);
       return;
     case 'ioengine':
-      if (!/^[a-z0-9_]+$/i.test(value)) throw new InputError('fio ioengine', value, 'an engine name such as libaio, io_uring, psync');
+      if (!FIO_ENGINES.includes(value)) throw new InputError('fio ioengine', value, FIO_ENGINES.join(', '));
       w.ioengine = value;
       return;
     default:

@@ -26,9 +26,15 @@ export function parseWorkloadText(text: string): Workload {
   return parseWorkload(text);
 }
 
-/** Strategy texts as given by users: each may itself be a comma list or `all`. */
+/** Strategy texts as given by users: each may itself be a comma list or `all`; each strategy once. */
 export function parseStrategies(texts: string[]): StrategySpec[] {
-  return texts.flatMap((t) => parseStrategyList(t));
+  const list = texts.flatMap((t) => parseStrategyList(t));
+  const seen = new Set<string>();
+  for (const s of list) {
+    if (seen.has(s.text)) throw new InputError('strategies', s.text, `each strategy once; ${texts.join(',')} names it twice`);
+    seen.add(s.text);
+  }
+  return list;
 }
 
 /** Keys usable in `vary` besides workload keys. */

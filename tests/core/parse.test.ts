@@ -64,6 +64,10 @@ describe('workloads', () => {
     expect(parseWorkload('fio:size=1k,bs=4k,number_ios=10').kind).toBe('fio');
     expect(inputError(() => parseFioJobFile('[a]\nrw=read\n[b]\nrw=write\n')).allowed).toContain('one job section');
   });
+  it('knows fio\'s ioengines and refuses others', () => {
+    expect(parseWorkload('fio:ioengine=io_uring').kind).toBe('fio');
+    expect(inputError(() => parseWorkload('fio:ioengine=bogus')).allowed).toContain('libaio');
+  });
   it('refuses a strategy parameter given twice', () => {
     expect(inputError(() => parseStrategy('bounce-pool:slots=1024:slots=3')).allowed).toBe('each parameter once');
   });

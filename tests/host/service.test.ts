@@ -85,6 +85,14 @@ describe('profiles', () => {
   });
 });
 
+describe('strategy lists at the boundary', () => {
+  it('refuses the same strategy twice in runs:start and sweeps:start, as the CLI does', async () => {
+    await expectError(host.call('runs:start', { profileId: 'vtd', strategies: ['iopf', 'iopf'], workload: SMALL_FIO }), 'invalid', /each strategy once/);
+    await expectError(host.call('runs:start', { profileId: 'vtd', strategies: ['strict,all'], workload: SMALL_FIO }), 'invalid', /each strategy once/);
+    await expectError(host.call('sweeps:start', { profileIds: ['vtd'], strategies: ['lazy', 'lazy'], workload: SMALL_FIO, vary: [{ key: 'bs', values: ['4k', '8k'] }] }), 'invalid', /each strategy once/);
+  });
+});
+
 describe('runs through the worker pool', () => {
   it('runs strategies x replications off the main thread and stores them', async () => {
     const { runId } = await host.api['runs:start']({ profileId: 'vtd', strategies: ['strict,lazy', 'bounce-pool:slots=256'], workload: SMALL_FIO, replications: 3, seed: 5, tags: ['t1'] });
