@@ -155,3 +155,13 @@ describe('runs --all', () => {
     await expectBadInput(['runs', '--sweep', 'zzzzzz', '--db', db], 'zzzzzz', /^--sweep/);
   }, 30_000);
 });
+
+describe('read-only commands and --db', () => {
+  it('refuse a --db that does not exist instead of creating an empty database', async () => {
+    const typo = join(t.dir, 'typo.db');
+    for (const argv of [['runs', '--db', typo], ['diff', runId, runId, '--db', typo], ['export', runId, '--format', 'json', '--out', join(t.dir, 'x.json'), '--db', typo]]) {
+      await expectBadInput(argv, typo, /--db/);
+    }
+    expect(existsSync(typo)).toBe(false);
+  });
+});

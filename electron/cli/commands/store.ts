@@ -29,8 +29,16 @@ export function dbPathOf(args: Args): string {
   return f ? resolve(f) : defaultDbPath();
 }
 
-export function openService(args: Args, opts: { memory?: boolean } = {}): HostService {
-  return createHostService({ dbPath: opts.memory ? ':memory:' : dbPathOf(args) });
+/**
+ * `existing`: the command only reads, so an explicit --db that does not exist is a typo, not a
+ * new database to create (the default database may be absent: that is simply "no runs yet").
+ */
+export function openService(args: Args, opts: { memory?: boolean; existing?: boolean } = {}): HostService {
+  const dbPath = opts.memory ? ':memory:' : dbPathOf(args);
+  if (opts.existing && flag(args, 'db') !== undefined && !existsSync(dbPath)) {
+    throw new InputError('--db', flag(args, 'db'), 'an existing database file (runs are stored by run --save, sweep --save or import)');
+  }
+  return createHostService({ dbPath });
 }
 
 /** ContractError / refused database -> one line on stderr, exit 2 (internal errors stay exit 1). */
@@ -148,13 +156,18 @@ function cmd(c: Omit<CliCommand, 'run'> & { run(args: Args, io: CliIo): Promise<
   return { ...c, run: (args, io) => withContractErrors(io, () => c.run(args, io)) };
 }
 
-async function withService<T>(args: Args, fn: (h: HostService) => Promise<T>, opts: { memory?: boolean } = {}): Promise<T> {
+async function withService<T>(args: Args, fn: (h: HostService) => Promise<T>, opts: { memory?: boolean; existing?: boolean } = {}): Promise<T> {
   const h = openService(args, opts);
   try {
     return await fn(h);
   } finally {
     await h.close();
   }
+}
+
+/** For commands that only read the store (runs, diff, export). */
+function withExistingService<T>(args: Args, fn: (h: HostService) => Promise<T>): Promise<T> {
+  return withService(args, fn, { existing: true });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,7 +213,7 @@ const runs = cmd({
     if (sub === 'show' || sub === 'rm') checkPositionals(args, 2, `runs ${sub}`, 'one run id');
     const status = flag(args, 'status');
     if (status !== undefined && !(RUN_STATUSES as readonly string[]).includes(status)) throw new InputError('--status', status, RUN_STATUSES.join(', '));
-    return withService(args, async (h) => {
+    return withExistingService(args, async (h) => {
       if (sub === 'show') {
         const d = await h.call('runs:get', { runId: resolveRunRef(h, positional(args, 1, 'run id')), series: hasFlag(args, 'series') });
         io.out(json ? `${JSON.stringify(d, null, 2)}\n` : showRun(d));
@@ -271,7 +284,7 @@ const diff = cmd({
     const a = positional(args, 0, 'run A');
     const b = positional(args, 1, 'run B');
     if (args.positionals.length > 2) throw new InputError('diff', args.positionals[2], 'exactly two run ids');
-    return withService(args, async (h) => {
+    return withExistingService(args, async (h) => {
       const d = await h.call('runs:diff', { a: resolveRunRef(h, a, 'run A'), b: resolveRunRef(h, b, 'run B') });
       if (hasFlag(args, 'json')) io.out(`${JSON.stringify(d, null, 2)}\n`);
       else if (hasFlag(args, 'markdown')) io.out(diffMarkdown(d));
@@ -465,7 +478,7 @@ const exportCmd = cmd({
       width: parseIntFlag(args, 'width', 200, 4000, 900),
       height: parseIntFlag(args, 'height', 150, 4000, 500),
     };
-    return withService(args, async (h) => {
+    return withExistingService(args, async (h) => {
       let f: ExportFile;
       const fmt = format as (typeof EXPORT_FORMATS)[number];
       const notFor = (what: string, flags: Array<[string, string | undefined]>): void => {
