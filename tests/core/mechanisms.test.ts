@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { builtInProfile, parseStrategy, parseWorkload, simulateStrategy } from '../../core/index.ts';
+
+const run = (profile: string, strategy: string, workload: string, seed = 1) =>
+  simulateStrategy(builtInProfile(profile), parseStrategy(strategy), parseWorkload(workload), seed).metrics;
+
+describe('lazy flush queues', () => {
+  it('flush the whole domain once per full queue of 256 IOVAs', () => {
+    const m = run('vtd', 'lazy', 'fio:rw=randread,bs=4k,iodepth=64,number_ios=25600');
+    expect(m.invalidations.count).toBeGreaterThanOrEqual(100);
+    expect(m.invalidations.count).toBeLessThanOrEqual(101);
+  });
+  it('with one shared 32768-entry queue, flush far less often and keep freed IOVAs reachable longer', () => {
+    const percpu = run('vtd', 'lazy', 'fio:rw=randread,bs=4k,iodepth=64,number_ios=40000');
+    const single = run('vtd', 'lazy:single=1', 'fio:rw=randread,bs=4k,iodepth=64,number_ios=40000');
+    expect(single.invalidations.count).toBeLessThan(percpu.invalidations.count / 50);
+    expect(single.exposure.staleWindowUs.max).toBeGreaterThan(percpu.exposure.staleWindowUs.max * 10);
+  });
+  it('flush on the 10 ms timer when IOs are too slow to fill the queue', () => {
+    const m = run('vtd', 'lazy', 'fio:rw=randread,bs=4k,iodepth=1,number_ios=2000');
+    // One IO every ~80 us: 256 unmaps take ~20 ms, so the 10 ms timer fires first.
+    expect(m.exposure.staleWindowUs.max).toBeLessThanOrEqual(10_000 + 200);
+    expect(m.exposure.staleWindowUs.max).toBeGreaterThan(9_000);
+  });
+});
+
+describe('virtual IOMMU', () => {
+  it('sends one MAP request per scatter-gather entry and one UNMAP per buffer', () => {
+    const p = builtInProfile('virtio-iommu');
+    const v = p.virt;
+    const contiguous = run('virtio-iommu', 'strict', 'dmabench:granule=4,sg=0,delay_ns=0');
+    const sg = run('virtio-iommu', 'strict', 'dmabench:granule=4,sg=1,delay_ns=0');
+    const perTrap = v.trapUs + v.requestUs;
+    // Four single-page entries cost three more round trips than one contiguous entry.
+    expect(sg.mapUs.mean - contiguous.mapUs.mean).toBeGreaterThan(3 * perTrap * 0.9);
+    expect(sg.mapUs.mean - contiguous.mapUs.mean).toBeLessThan(3 * perTrap * 1.2);
+    expect(Math.abs(sg.unmapUs.mean - contiguous.unmapUs.mean)).toBeLessThan(1);
+  });
+  it('serialises several vCPUs on the VMM lock: more threads do not map faster', () => {
+    const one = run('virtio-iommu', 'strict', 'dmabench:threads=1,granule=1,delay_ns=0');
+    const four = run('virtio-iommu', 'strict', 'dmabench:threads=4,granule=1,delay_ns=0');
+    expect(four.ios).toBeLessThan(one.ios * 1.1);
+  });
+});
+
+describe('invalidation hardware', () => {
+  it('DART flushes whole streams: one command per unmap whatever its size', () => {
+    const small = run('dart-16k', 'strict', 'dmabench:granule=4,delay_ns=0');
+    const large = run('dart-16k', 'strict', 'dmabench:granule=256,delay_ns=0');
+    expect(small.invalidations.count).toBe(small.ios);
+    expect(large.invalidations.count).toBe(large.ios);
+  });
+  it('Tegra flushes per page under strict and once per range with the range-flush strategy', () => {
+    const strict = run('tegra-smmu', 'strict', 'dmabench:granule=32,sg=1,skip_cpu_sync=1');
+    const range = run('tegra-smmu', 'range-flush', 'dmabench:granule=32,sg=1,skip_cpu_sync=1');
+    // strict: 32 page flushes on map (cached invalid PTEs) and 32 on unmap, per iteration.
+    expect(strict.invalidations.count / strict.ios).toBe(64);
+    expect(range.invalidations.count / range.ios).toBe(2);
+    expect(range.unmapUs.mean).toBeLessThan(strict.unmapUs.mean / 10);
+  });
+});
+
+describe('I/O page faults', () => {
+  it('fault once per premap window on a fresh buffer, then never again', () => {
+    // Host SVA: only the 1 MiB input and output buffers fault (the queue memory is kernel-pinned).
+    const one = run('smmuv3', 'iopf:premap=1:mode=sva', 'accel:msg_len=1m,times=1,buffers=1,env=host');
+    const wide = run('smmuv3', 'iopf:premap=64:mode=sva', 'accel:msg_len=1m,times=1,buffers=1,env=host');
+    expect(one.faults).toBe(512);
+    expect(wide.faults).toBe(8);
+    const again = run('smmuv3', 'iopf:premap=64:mode=sva', 'accel:msg_len=1m,times=50,buffers=1,env=host');
+    expect(again.faults).toBe(8);
+    expect(again.pinnedBytes.peak).toBe(512 * 4096);
+  });
+});
+
+describe('bounce buffers', () => {
+  it('copy only in the direction the DMA needs', () => {
+    const read = run('vtd', 'bounce-pool', 'fio:rw=read,bs=16k,iodepth=8,number_ios=5000');
+    const write = run('vtd', 'bounce-pool', 'fio:rw=write,bs=16k,iodepth=8,number_ios=5000');
+    // Reads copy at unmap (device -> buffer), writes at map (buffer -> device): the map of a read copies nothing.
+    expect(read.mapUs.mean).toBeLessThan(write.mapUs.mean);
+    expect(read.unmapUs.mean).toBeGreaterThan(write.unmapUs.mean);
+  });
+  it('align swiotlb slots to the 16 KiB DART granule, so a 4 KiB buffer takes 8 slots of 2 KiB', () => {
+    // 256 KiB = 128 slots: room for 16 granule-aligned 4 KiB mappings (64 on a 4 KiB granule).
+    const dartFull = run('dart-16k', 'swiotlb:pool=256k', 'fio:rw=randread,bs=4k,iodepth=24,number_ios=500');
+    expect(dartFull.failures).toBeGreaterThan(0);
+    const dartOk = run('dart-16k', 'swiotlb:pool=256k', 'fio:rw=randread,bs=4k,iodepth=16,number_ios=500');
+    expect(dartOk.failures).toBe(0);
+    const vtdOk = run('vtd', 'swiotlb:pool=256k', 'fio:rw=randread,bs=4k,iodepth=24,number_ios=500');
+    expect(vtdOk.failures).toBe(0);
+  });
+});
