@@ -6,20 +6,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../electron/cli/main.ts';
+import { cli } from '../cli-harness.ts';
 import { RunStore } from '../../electron/host/store.ts';
 import { SMALL_FIO, tempDir } from './helpers.ts';
 
 const t = tempDir();
 afterAll(() => t.cleanup());
 const db = t.db();
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => { out += s; }, err: (s) => { err += s; }, isTTY: false });
-  return { code, out, err };
-}
 
 /** Exit 2, exactly one line on stderr, nothing on stdout, and the line names the value. */
 async function expectBadInput(argv: string[], value: string, field: RegExp): Promise<string> {

@@ -2,20 +2,13 @@ import { readFileSync, writeFileSync, existsSync, openSync, ftruncateSync, close
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../electron/cli/main.ts';
+import { cli } from '../cli-harness.ts';
 import { RunStore } from '../../electron/host/store.ts';
 import { SMALL_FIO, tempDir } from './helpers.ts';
 
 const t = tempDir();
 afterAll(() => t.cleanup());
 const db = t.db();
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => { out += s; }, err: (s) => { err += s; }, isTTY: false });
-  return { code, out, err };
-}
 
 describe('command line', () => {
   let a = '';

@@ -2,34 +2,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { setBridge } from '../../renderer/src/bridge/index.ts';
+import { fakeBridge, wait } from './fake-bridge.ts';
 import { errorFromBody } from '../../renderer/src/bridge/http.ts';
-import { HostError, type HostBridge } from '../../renderer/src/bridge/types.ts';
+import { HostError } from '../../renderer/src/bridge/types.ts';
 import { configValue } from '../../renderer/src/lib/diff.ts';
 import { duplicateStrategyProblems, entryText } from '../../renderer/src/lib/experiment.ts';
 import { looksLikeProfile, notAProfileReason } from '../../renderer/src/stores/profiles.ts';
 import { useExperimentStore } from '../../renderer/src/stores/experiment.ts';
 import { BUILT_IN_PROFILES } from '../../core/profiles/builtin.ts';
-
-function fakeBridge(handlers: Record<string, (args: any) => unknown>, calls: string[] = []): HostBridge {
-  return {
-    kind: 'http',
-    async call<T>(op: string, args?: unknown): Promise<T> {
-      calls.push(op);
-      const h = handlers[op];
-      if (!h) throw new HostError(op, `no fake for ${op}`);
-      return (await h(args)) as T;
-    },
-    async saveFile() {
-      return { saved: true };
-    },
-    async openFile() {
-      return null;
-    },
-    onOpenFile: () => () => {},
-    onMenu: () => () => {},
-  };
-}
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeEach(() => setActivePinia(createPinia()));
 

@@ -1,36 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { setBridge } from '../../renderer/src/bridge/index.ts';
-import type { HostBridge } from '../../renderer/src/bridge/types.ts';
+import { fakeBridge, wait } from './fake-bridge.ts';
 import { HostError } from '../../renderer/src/bridge/types.ts';
 import { useExperimentStore } from '../../renderer/src/stores/experiment.ts';
 import { useProfilesStore } from '../../renderer/src/stores/profiles.ts';
 import { useHistoryStore } from '../../renderer/src/stores/history.ts';
 import { BUILT_IN_PROFILES } from '../../core/profiles/builtin.ts';
-
-type Handler = (args: any) => unknown;
-
-function fakeBridge(handlers: Record<string, Handler>, calls: Array<[string, unknown]>): HostBridge {
-  return {
-    kind: 'http',
-    async call<T>(op: string, args?: unknown): Promise<T> {
-      calls.push([op, args]);
-      const h = handlers[op];
-      if (!h) throw new HostError(op, `no fake for ${op}`);
-      return (await h(args)) as T;
-    },
-    async saveFile() {
-      return { saved: true };
-    },
-    async openFile() {
-      return null;
-    },
-    onOpenFile: () => () => {},
-    onMenu: () => () => {},
-  };
-}
-
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeEach(() => setActivePinia(createPinia()));
 
