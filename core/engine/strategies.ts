@@ -49,15 +49,14 @@ abstract class Base implements MappingStrategy {
   }
 
   /**
-   * iommu_dma_map_page/map_sg: IOVA allocation, then the driver's map (PTE writes, table
-   * allocations, the map-side flush on hardware that caches invalid PTEs) or, on a virtual
-   * IOMMU, one synchronous MAP request per scatter-gather entry. Sets io.failed when the IOVA
-   * space is exhausted.
+   * iommu_dma_map_page/map_sg: IOVA allocation, then the driver's map of the range. Sets
+   * io.failed when the IOVA space is exhausted. `entries`: scatter-gather entries (a bounce
+   * slot is one contiguous entry whatever the caller's buffer was).
    */
-  protected iommuMap(io: Io, bytes: number, offset: number, gathered: boolean, phase = PH_MAP): void {
+  protected iommuMap(io: Io, bytes: number, offset: number, gathered: boolean, entries = io.sgEntries): void {
     const m = this.m;
     const g = m.granulesFor(bytes, offset);
-    m.iovaAlloc(io.cpu, g, phase);
+    m.iovaAlloc(io.cpu, g, PH_MAP);
     const start = m.allocOut.start;
     if (start < 0) {
       io.failed = true;
@@ -66,38 +65,52 @@ abstract class Base implements MappingStrategy {
     }
     io.iovaPage = start;
     io.iovaPages = g;
+    this.mapRange(start, g, m.cpuPagesFor(bytes, offset), entries, gathered, PH_MAP);
+  }
+
+  /**
+   * The driver's map of `g` IOMMU pages at an allocated IOVA: PTE writes, table allocations and
+   * the map-side flush on hardware that caches invalid PTEs; or, on a virtual IOMMU, one
+   * synchronous MAP request per scatter-gather entry.
+   */
+  protected mapRange(start: number, g: number, cpuPages: number, entries: number, gathered: boolean, phase: number): void {
+    const m = this.m;
     if (m.p.virt.enabled) {
-      const pages = m.cpuPagesFor(bytes, offset);
-      const entries = Math.min(io.sgEntries, pages);
-      m.spend(phase, (entries * m.p.iommu.mapCallNs) / 1000);
-      for (let e = 0; e < entries; e++) {
-        const pe = Math.floor(pages / entries) + (e < pages % entries ? 1 : 0);
+      const requests = Math.min(entries, cpuPages);
+      m.spend(phase, (requests * m.p.iommu.mapCallNs) / 1000);
+      for (let e = 0; e < requests; e++) {
+        const pe = Math.floor(cpuPages / requests) + (e < cpuPages % requests ? 1 : 0);
         m.virtRequest(1, pe, m.p.virt.hostMapPerPageUs, phase);
       }
     } else {
-      m.pteMap(start, g, Math.min(io.sgEntries, g), gathered, phase);
+      m.pteMap(start, g, Math.min(entries, g), gathered, phase);
       if (m.p.iommu.cachesInvalidPtes) m.invalidateForMap(start, g, gathered);
     }
   }
 
-  /** iommu_dma_unmap_*: PTE clears and the invalidation (per page when strict, gathered otherwise), then the IOVA free. */
-  protected iommuUnmap(io: Io, gathered: boolean, phase = PH_UNMAP): void {
+  /**
+   * The driver's unmap of `g` IOMMU pages: PTE clears and the invalidation (per page when strict,
+   * gathered otherwise); on a virtual IOMMU one UNMAP request, whose host side flushes the IOTLB.
+   */
+  protected unmapRange(start: number, g: number, gathered: boolean, phase: number): void {
     const m = this.m;
-    const start = io.iovaPage;
-    const g = io.iovaPages;
     if (m.p.virt.enabled) {
       m.spend(phase, m.p.iommu.unmapCallNs / 1000);
-      const pages = Math.max(1, Math.round((g * m.granule) / m.cpuPage));
-      m.virtRequest(1, pages, m.p.virt.hostUnmapPerPageUs, phase);
+      const cpuPages = Math.max(1, Math.round((g * m.granule) / m.cpuPage));
+      m.virtRequest(1, cpuPages, m.p.virt.hostUnmapPerPageUs, phase);
       m.invalidations++;
-      m.invalidatedPages += g;
       m.iotlb.invalidateRange(start, g);
     } else {
       m.pteUnmap(start, g, gathered, phase);
       if (gathered) m.invalidateGathered(start, g);
       else m.invalidateStrict(start, g);
     }
-    m.iovaFree(io.cpu, start, g, phase);
+  }
+
+  /** iommu_dma_unmap_*: the driver's unmap, then the IOVA free. */
+  protected iommuUnmap(io: Io, gathered: boolean): void {
+    this.unmapRange(io.iovaPage, io.iovaPages, gathered, PH_UNMAP);
+    this.m.iovaFree(io.cpu, io.iovaPage, io.iovaPages, PH_UNMAP);
     io.iovaPage = -1;
   }
 }
@@ -374,10 +387,7 @@ class Swiotlb extends Base {
     if (io.toDevice) m.copy(io.bytes);
     if (this.viaIommu) {
       // The slot is granule-aligned and padded: map it whole, one contiguous entry.
-      const sg = io.sgEntries;
-      io.sgEntries = 1;
-      this.iommuMap(io, n * SWIOTLB_SLOT, 0, false);
-      io.sgEntries = sg;
+      this.iommuMap(io, n * SWIOTLB_SLOT, 0, false, 1);
       if (io.failed) {
         this.release(io);
         return m.cur;
@@ -442,10 +452,7 @@ class SwiotlbDynamic extends Swiotlb {
     m.fallbacks++;
     if (io.toDevice) m.copy(io.bytes);
     if (this.viaIommu) {
-      const sg = io.sgEntries;
-      io.sgEntries = 1;
-      this.iommuMap(io, bytes, 0, false);
-      io.sgEntries = sg;
+      this.iommuMap(io, bytes, 0, false, 1);
       if (io.failed) {
         this.dynamicInUse -= bytes;
         this.dynBytes[io.index] = 0;
@@ -539,14 +546,7 @@ class BouncePool extends Base {
 
   private mapSlot(c: PoolClass, slot: number): void {
     const m = this.m;
-    const page = c.iovaBase + slot * c.pagesPerSlot;
-    if (m.p.virt.enabled) {
-      m.spend(PH_MAP, m.p.iommu.mapCallNs / 1000);
-      m.virtRequest(1, c.slotBytes / m.cpuPage, m.p.virt.hostMapPerPageUs, PH_MAP);
-    } else {
-      m.pteMap(page, c.pagesPerSlot, 1, false, PH_MAP);
-      if (m.p.iommu.cachesInvalidPtes) m.invalidateForMap(page, c.pagesPerSlot, false);
-    }
+    this.mapRange(c.iovaBase + slot * c.pagesPerSlot, c.pagesPerSlot, c.slotBytes / m.cpuPage, 1, false, PH_MAP);
     // Slot memory is allocated when the slot is first mapped.
     m.spend(PH_MAP, (c.slotBytes / m.cpuPage) * m.p.cpu.pageAllocUs);
     this.mappedSlotBytes += c.slotBytes;
@@ -555,17 +555,7 @@ class BouncePool extends Base {
 
   private unmapSlot(c: PoolClass, slot: number, phase: number): void {
     const m = this.m;
-    const page = c.iovaBase + slot * c.pagesPerSlot;
-    if (m.p.virt.enabled) {
-      m.spend(phase, m.p.iommu.unmapCallNs / 1000);
-      m.virtRequest(1, c.slotBytes / m.cpuPage, m.p.virt.hostUnmapPerPageUs, phase);
-      m.invalidations++;
-      m.invalidatedPages += c.pagesPerSlot;
-      m.iotlb.invalidateRange(page, c.pagesPerSlot);
-    } else {
-      m.pteUnmap(page, c.pagesPerSlot, false, phase);
-      m.invalidateStrict(page, c.pagesPerSlot);
-    }
+    this.unmapRange(c.iovaBase + slot * c.pagesPerSlot, c.pagesPerSlot, false, phase);
     this.mappedSlotBytes -= c.slotBytes;
     m.bounce.set(m.cur, this.mappedSlotBytes);
   }
