@@ -20,7 +20,6 @@ export class IovaAllocator {
   private readonly limitPages: number;
   livePages = 0;
   peakLivePages = 0;
-  treeAllocs = 0;
   treeFrees = 0;
   failures = 0;
   /** Debug: live ranges by start page (only when tracking is on, for property tests). */
@@ -71,7 +70,6 @@ export class IovaAllocator {
         return this.hit(mag.pop()!, size, out);
       }
     }
-    this.treeAllocs++;
     const start = this.treeAlloc(size);
     out.start = start;
     out.costNs = this.model.treeAllocNs;

@@ -16,10 +16,8 @@ export const PH_OTHER = 5;
 /** Event kinds (priority orders simultaneous events: completions before new work). */
 export const EV_DEV_ARRIVE = 1;
 export const EV_DEV_DONE = 2;
-export const EV_SUBMIT = 3;
 export const EV_FQ_TIMER = 4;
 export const EV_POOL_EVICT = 5;
-export const EV_SAMPLE = 6;
 export const EV_LOOP = 7;
 
 /**
@@ -30,17 +28,11 @@ export const EV_LOOP = 7;
  */
 export class Resource {
   freeAt = 0;
-  busyUs = 0;
-  waitUs = 0;
-  acquisitions = 0;
 
   /** Holds the resource for `holdUs` from the first moment it is free at or after `t`; returns the release time. */
   hold(t: number, holdUs: number): number {
     const start = t > this.freeAt ? t : this.freeAt;
-    this.waitUs += start - t;
     this.freeAt = start + holdUs;
-    this.busyUs += holdUs;
-    this.acquisitions++;
     return this.freeAt;
   }
 }
@@ -57,10 +49,6 @@ export class Gauge {
     this.lastT = t;
     this.value = v;
     if (v > this.peak) this.peak = v;
-  }
-
-  add(t: number, dv: number): void {
-    this.set(t, this.value + dv);
   }
 
   mean(endT: number): number {
@@ -140,7 +128,6 @@ export class Machine {
   readonly iovaBytes = new Gauge();
 
   invalidations = 0;
-  invalidatedPages = 0;
   faults = 0;
   fallbacks = 0;
   failures = 0;
@@ -151,7 +138,6 @@ export class Machine {
   staleN = 0;
   staleSumUs = 0;
   staleMaxUs = 0;
-  deviceWalkUs = 0;
   /** DMA_ATTR_SKIP_CPU_SYNC for every call. */
   skipCpuSync = false;
   /** The running CPU time of the call being simulated (see spend()). */
@@ -160,6 +146,7 @@ export class Machine {
   private callFactor = 1;
   private readonly jitter: number;
   private jitterState: number;
+  /** Result of the last iovaAlloc (reused: no allocation per IO). */
   readonly allocOut = { start: 0, costNs: 0, tree: false };
 
   constructor(profile: HardwareProfile, seed: number, cpus: number, trackIova: boolean) {
@@ -341,11 +328,10 @@ export class Machine {
   }
 
   /** Runs `cmdUs` of invalidation work through the (possibly shared) invalidation queue. */
-  private invalidate(cmdUs: number, commands: number, pages: number): void {
+  private invalidate(cmdUs: number, commands: number): void {
     if (this.p.iommu.invalidation.serialised) this.holdShared(this.invQueue, cmdUs, PH_INV);
     else this.spend(PH_INV, cmdUs);
     this.invalidations += commands;
-    this.invalidatedPages += pages;
   }
 
   /**
@@ -358,7 +344,7 @@ export class Machine {
     if (inv.byAddressNs !== null) {
       const syncs = inv.syncEachPage ? pages : 1;
       this.iotlb.invalidateRange(firstPage, pages);
-      this.invalidate((pages * inv.byAddressNs + syncs * inv.syncNs) / 1000, pages, pages);
+      this.invalidate((pages * inv.byAddressNs + syncs * inv.syncNs) / 1000, pages);
       return;
     }
     this.invalidateGathered(firstPage, pages);
@@ -393,15 +379,15 @@ export class Machine {
     if (!Number.isFinite(best)) best = 0;
     if (kind === 3) this.iotlb.invalidateAll();
     else this.iotlb.invalidateRange(firstPage, pages);
-    this.invalidate((best + inv.syncNs) / 1000, commands, pages);
+    this.invalidate((best + inv.syncNs) / 1000, commands);
   }
 
-  /** Whole-domain flush (flush queue drain, pool teardown): domain or stream command + sync. */
-  invalidateAllPages(pagesCovered: number): void {
+  /** Whole-domain flush (flush queue drain): domain or stream command + sync. */
+  invalidateDomain(): void {
     const inv = this.p.iommu.invalidation;
     const cmd = inv.domainNs ?? inv.streamNs ?? inv.byRangeNs ?? inv.byAddressNs ?? 0;
     this.iotlb.invalidateAll();
-    this.invalidate((cmd + inv.syncNs) / 1000, 1, pagesCovered);
+    this.invalidate((cmd + inv.syncNs) / 1000, 1);
   }
 
   /**
@@ -418,12 +404,12 @@ export class Machine {
     }
     if (!gathered) {
       const syncs = inv.syncEachPage ? pages : 1;
-      this.invalidate((pages * wc + syncs * inv.syncNs) / 1000, pages, pages);
+      this.invalidate((pages * wc + syncs * inv.syncNs) / 1000, pages);
       return;
     }
     // Gathered: one walk-cache flush covering the range (the whole cache if cheaper), one sync.
     const once = inv.walkCacheAllNs !== null ? Math.min(wc, inv.walkCacheAllNs) : wc;
-    this.invalidate((once + inv.syncNs) / 1000, 1, pages);
+    this.invalidate((once + inv.syncNs) / 1000, 1);
   }
 
   /** One virtual-IOMMU request round trip: exit, VMM, VFIO ioctl with per-page host work, under the big lock. */
@@ -440,7 +426,6 @@ export class Machine {
     let misses = 0;
     for (let i = 0; i < pages; i++) if (this.iotlb.access(iovaPage + i)) misses++;
     const us = (misses * this.p.iommu.iotlbMissWalkNs) / 1000;
-    this.deviceWalkUs += us;
     return us;
   }
 }

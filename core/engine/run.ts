@@ -99,7 +99,6 @@ class Device {
   private head = 0;
   private tail = 0;
   private pipeFreeAt = 0;
-  busyUs = 0;
   constructor(private readonly m: Machine, private readonly strat: MappingStrategy, capacity: number, private readonly jitter: number) {
     this.waiting = new Int32Array(capacity + 1);
   }
@@ -126,7 +125,6 @@ class Device {
     const base = io.fromDevice ? d.readLatencyUs : d.writeLatencyUs;
     const lat = this.jitter > 0 ? base * (1 - this.jitter + 2 * this.jitter * m.rng.float()) : base;
     const done = Math.max(begin + lat + walk, this.pipeFreeAt + walk);
-    this.busyUs += done - t;
     m.queue.push(done, 0, EV_DEV_DONE, io.index);
   }
 

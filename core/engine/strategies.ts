@@ -21,8 +21,6 @@ export interface MappingStrategy {
   onEvent(kind: number, arg: number, t: number): void;
   /** End of run: drain deferred work (flush queues, cached slots); returns the end time. */
   finish(t: number): number;
-  /** The device is protected from foreign memory only through bounce slots. */
-  readonly bounces: boolean;
 }
 
 /** DMA API call overhead outside the IOMMU driver (dma_map_page_attrs dispatch, checks). */
@@ -33,7 +31,6 @@ const SLOT_FREE_NS = 80;
 
 abstract class Base implements MappingStrategy {
   abstract readonly id: string;
-  readonly bounces: boolean = false;
   constructor(protected readonly m: Machine) {}
   abstract map(io: Io, t: number): number;
   abstract unmap(io: Io, t: number): number;
@@ -250,16 +247,15 @@ class Lazy extends Strict {
     const m = this.m;
     const fq = this.fq[q];
     if (fq.length === 0) return;
-    let pages = 0;
-    for (const e of fq) pages += e.pages;
     if (m.p.virt.enabled) {
+      let pages = 0;
+      for (const e of fq) pages += e.pages;
       const cpuPages = Math.round((pages * m.granule) / m.cpuPage);
       m.virtRequest(fq.length, cpuPages, m.p.virt.hostUnmapPerPageUs, PH_INV);
       m.invalidations += fq.length;
-      m.invalidatedPages += pages;
       m.iotlb.invalidateAll();
     } else {
-      m.invalidateAllPages(pages);
+      m.invalidateDomain();
     }
     const flushedAt = m.cur;
     for (const e of fq) {
@@ -307,7 +303,6 @@ const SWIOTLB_SEG = 128; // IO_TLB_SEGSIZE
  */
 class Swiotlb extends Base {
   readonly id: string = 'swiotlb';
-  override readonly bounces = true;
   protected readonly used: Uint8Array;
   protected readonly slots: number;
   protected readonly poolBytes: number;
@@ -506,7 +501,6 @@ interface PoolClass {
  */
 class BouncePool extends Base {
   readonly id = 'bounce-pool';
-  override readonly bounces = true;
   private readonly classes: PoolClass[];
   private readonly evictUs: number;
   private readonly fallback: Strict;
