@@ -83,7 +83,8 @@ const runConfigSchema = z.strictObject({
   engineVersion: z.string().min(1).max(100),
 });
 
-const runSchema = z.strictObject({
+/** What a stored run and a stored sweep both carry: identity, user labels, lifecycle. */
+const recordFields = {
   id,
   name: z.string().max(200),
   tags,
@@ -92,8 +93,12 @@ const runSchema = z.strictObject({
   status,
   createdAt: ms,
   finishedAt: ms.nullable(),
-  wallMs: z.number().finite().min(0).max(1e12).nullable(),
   error: z.string().max(10_000).nullable(),
+};
+
+const runSchema = z.strictObject({
+  ...recordFields,
+  wallMs: z.number().finite().min(0).max(1e12).nullable(),
   config: runConfigSchema,
   sweepId: id.nullable(),
   sweepIndex: z.number().int().min(0).max(1e6).nullable(),
@@ -112,15 +117,7 @@ const sweepConfigSchema = z.strictObject({
 });
 
 const sweepSchema = z.strictObject({
-  id,
-  name: z.string().max(200),
-  tags,
-  notes: z.string().max(20_000),
-  saved: z.boolean(),
-  status,
-  createdAt: ms,
-  finishedAt: ms.nullable(),
-  error: z.string().max(10_000).nullable(),
+  ...recordFields,
   config: sweepConfigSchema,
   pointCount: z.number().int().min(1).max(100_000),
 });

@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
-  HardwareProfile, Histogram, Metrics, TimeSeries,
+  HardwareProfile, Metrics, TimeSeries,
 } from '../../core/types.ts';
 import {
   ContractError, MAX_SERIES_POINTS,
@@ -47,16 +47,8 @@ export interface NewRun {
   sweepPoint?: Record<string, string> | null;
 }
 
-export interface NewResult {
-  strategy: string;
-  strategyIndex: number;
-  replication: number;
-  seed: number;
-  wallMs: number;
-  metrics: Metrics;
-  series: TimeSeries;
-  latencyHistogram: Histogram;
-}
+/** A result to store: the same shape runs:get gives back. */
+export type NewResult = RunResult;
 
 export interface RunFilter {
   search?: string;
