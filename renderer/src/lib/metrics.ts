@@ -2,6 +2,7 @@
  * The rows of the comparison table: what each metric is, its unit, how to read it from the
  * core's Metrics, and which direction is better. Pure: unit-tested in tests/renderer.
  */
+import { metricValue } from '../../../core/report.ts';
 import type { Metrics } from '../../../core/types.ts';
 import { fmtBytes, fmtInt, fmtNum, fmtPct } from './format.ts';
 
@@ -56,14 +57,9 @@ export const METRIC_ROWS: MetricRow[] = [
   r('slowdownVsPinned', 'Events', 'Slowdown vs pinned', '%', 'lower', 'pct'),
 ];
 
-/** Value at a dotted path of a Metrics object; null when absent or not a number. */
+/** Value at a dotted path of a Metrics object (core/report's reader); null when absent or not a finite number. */
 export function metricAt(m: Metrics | Record<string, unknown> | null | undefined, key: string): number | null {
-  let o: unknown = m;
-  for (const k of key.split('.')) {
-    if (o === null || o === undefined || typeof o !== 'object') return null;
-    o = (o as Record<string, unknown>)[k];
-  }
-  return typeof o === 'number' ? o : null;
+  return m ? metricValue(m as Metrics, key) : null;
 }
 
 export function formatMetric(row: Pick<MetricRow, 'kind'>, v: number | null | undefined): string {
