@@ -29,8 +29,9 @@ function finite(xs: readonly number[]): number[] {
   return xs.filter((x) => Number.isFinite(x));
 }
 
+/** Finite values in ascending order, -0 read as 0 so that order statistics do not depend on input order. */
 function sorted(xs: readonly number[]): number[] {
-  return finite(xs).sort((a, b) => a - b);
+  return finite(xs).map((x) => x + 0).sort((a, b) => a - b);
 }
 
 /** Median of the finite values; NaN for none. */

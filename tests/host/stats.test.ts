@@ -17,6 +17,11 @@ describe('median and summaries', () => {
     }));
   });
 
+  it('median does not depend on the order of 0 and -0', () => {
+    expect(median([0, -0, -5e-324])).toBe(median([-5e-324, -0, 0]));
+    expect(Object.is(median([-0, 0, 1]), 0)).toBe(true);
+  });
+
   it('median of known samples', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
