@@ -276,10 +276,21 @@ export interface Metrics {
   bounceBytes: { peak: number; mean: number };
   pinnedBytes: { peak: number };
   iovaBytes: { peak: number };
+  /** What the device can reach that the driver did not hand it, and for how long (core/protection.ts). */
   exposure: {
+    /** Mean per mapping: bytes of a live mapping beyond its buffer (granule rounding). */
     bytesBeyondBuffer: number;
     fractionBeyondBuffer: number;
+    /** Freed buffers still reachable until the IOTLB flush (lazy flush queues): per unmap. */
     staleWindowUs: { mean: number; max: number };
+    /**
+     * Peak bytes reachable with no live mapping behind them for the whole run: all RAM for
+     * passthrough, all pinned memory for pinned, every faulted-in page for iopf; 0 otherwise.
+     * Absent in runs stored before this field existed.
+     */
+    standingBytes?: number;
+    /** Derived from the three fields above by protectionOf(); never set independently. */
+    protection?: ProtectionClass;
   };
   faults: number;
   fallbacks: number;
@@ -303,9 +314,38 @@ export interface Histogram {
   counts: number[];
 }
 
+/**
+ * Where the time of a DMA-API call goes, in the engine's cost vocabulary. Every engine cost is
+ * booked to exactly one term, so a call's terms sum to its duration.
+ */
+export type CostTerm =
+  | 'api' | 'iovaAlloc' | 'iovaFree' | 'pte' | 'tableAlloc' | 'cacheMaint' | 'invalidateCmd' | 'syncWait'
+  | 'lockWait' | 'trap' | 'hostWork' | 'copy' | 'slot' | 'pageAlloc' | 'fault' | 'other';
+
+export const COST_TERMS: readonly CostTerm[] = [
+  'api', 'iovaAlloc', 'iovaFree', 'pte', 'tableAlloc', 'cacheMaint', 'invalidateCmd', 'syncWait',
+  'lockWait', 'trap', 'hostWork', 'copy', 'slot', 'pageAlloc', 'fault', 'other',
+];
+
+/** Mean µs per map call and per unmap call, split by cost term (terms sum to mapUs.mean / unmapUs.mean). */
+export interface CallBreakdown {
+  map: Partial<Record<CostTerm, number>>;
+  unmap: Partial<Record<CostTerm, number>>;
+}
+
+/**
+ * Protection classes, worst last. 'full': the device reaches only the buffers handed to it, only
+ * while mapped. 'granule': also the rest of each IOMMU granule around a buffer while it is mapped.
+ * 'deferred': freed buffers stay reachable until a deferred flush (bounded window). 'none': memory
+ * never handed to the device is reachable all the time (passthrough, pinned, faulted-in pages).
+ */
+export type ProtectionClass = 'full' | 'granule' | 'deferred' | 'none';
+
 export interface StrategyResult {
   strategy: string;
   metrics: Metrics;
+  /** Cost-term breakdown of the mean map and unmap call (engine versions that book terms). */
+  explain?: CallBreakdown;
   series: TimeSeries;
   latencyHistogram: Histogram;
 }
