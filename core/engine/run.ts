@@ -3,6 +3,7 @@ import type {
   AccelWorkload, DmaBenchWorkload, ExperimentInput, ExperimentResult, FioWorkload, HardwareProfile, Metrics,
   Progress, StrategyResult, StrategySpec, TimeSeries, Workload,
 } from '../types.ts';
+import { protectionOf } from '../protection.ts';
 import { workloadText } from '../workload.ts';
 import {
   EV_DEV_ARRIVE, EV_DEV_DONE, EV_LOOP, Machine, newIo, PH_COPY, PH_FAULT, PH_INV, PH_MAP, PH_OTHER, PH_UNMAP,
@@ -462,7 +463,10 @@ export function simulateStrategy(profile: HardwareProfile, spec: StrategySpec, w
     }
   }
   const series = sampler.finish(endT);
-  return { strategy: spec.text, metrics: buildMetrics(m, totals, endT), series, latencyHistogram: m.latency.export() };
+  const metrics = buildMetrics(m, totals, endT);
+  metrics.exposure.standingBytes = Math.round(strat.standingBytes());
+  metrics.exposure.protection = protectionOf(metrics.exposure);
+  return { strategy: spec.text, metrics, series, latencyHistogram: m.latency.export() };
 }
 
 function callStats(h: { mean(): number; quantile(q: number): number; stddev(): number }) {

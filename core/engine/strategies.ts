@@ -19,6 +19,8 @@ export interface MappingStrategy {
   /** Device touches driver queue memory (accelerator rings); faultable only under VFIO IOPF. */
   touchQueuePages(firstPage: number, pages: number, t: number): number;
   onEvent(kind: number, arg: number, t: number): void;
+  /** Peak bytes the device could reach with no live mapping behind them (core/protection.ts). */
+  standingBytes(): number;
   /** End of run: drain deferred work (flush queues, cached slots); returns the end time. */
   finish(t: number): number;
 }
@@ -41,6 +43,9 @@ abstract class Base implements MappingStrategy {
     return 0;
   }
   onEvent(_kind: number, _arg: number, _t: number): void {}
+  standingBytes(): number {
+    return 0;
+  }
   finish(t: number): number {
     return t;
   }
@@ -119,15 +124,15 @@ abstract class Base implements MappingStrategy {
 abstract class Direct extends Base {
   /** Whether the device goes through the IOMMU (static or faulted mappings) or uses physical addresses. */
   protected abstract readonly translated: boolean;
-  /** Bytes of memory the device can reach while this buffer is mapped. */
-  protected abstract reachableBytes(io: Io): number;
+  /** Memory the device reaches whatever is mapped: the standing exposure of core/protection.ts. */
+  abstract override standingBytes(): number;
 
   map(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
     io.iovaPage = this.translated ? io.bufferPage : -1;
     io.iovaPages = m.cpuPagesFor(io.bytes, io.offsetInGranule);
-    m.recordMapping(io.bytes, this.reachableBytes(io));
+    m.recordMapping(io.bytes, io.bytes);
     m.spend(PH_MAP, DMA_API_NS / 1000);
     m.cacheMaint(io.bytes, PH_MAP);
     return m.cur;
@@ -146,7 +151,7 @@ abstract class Direct extends Base {
 class Passthrough extends Direct {
   readonly id = 'passthrough';
   protected readonly translated = false;
-  protected reachableBytes(): number {
+  override standingBytes(): number {
     return this.m.p.cpu.memoryBytes;
   }
 }
@@ -712,8 +717,9 @@ class Iopf extends Direct {
   }
 
   protected readonly translated = true;
-  protected reachableBytes(io: Io): number {
-    return Math.max(io.bytes, this.pinnedPages * this.m.cpuPage);
+  /** Faulted-in pages stay mapped until the vfio_dma is unmapped: the peak of the pinned set. */
+  override standingBytes(): number {
+    return this.m.pinned.peak;
   }
 
   private isMapped(page: number): boolean {
@@ -770,7 +776,7 @@ class Pinned extends Direct {
     m.pinned.set(0, m.p.cpu.memoryBytes);
     m.iovaBytes.set(0, m.p.cpu.memoryBytes);
   }
-  protected reachableBytes(): number {
+  override standingBytes(): number {
     return this.m.p.cpu.memoryBytes;
   }
 }
