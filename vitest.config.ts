@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['core/**/*.test.ts', 'electron/**/*.test.ts', 'tests/**/*.test.ts'],
     environment: 'node',
+    // The CLI tests run the built command line (tests/cli-harness.ts).
+    globalSetup: ['tests/build-cli.global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

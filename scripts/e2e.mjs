@@ -7,6 +7,9 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.stdout.write('0 passed, 1 failed\n');
   process.exit(1);
 }
+// The suites start `iommu-lab serve` as users do: through the built command line and worker.
+const { buildCli } = await import('./build-cli.mjs');
+await buildCli();
 const { register } = await import('tsx/esm/api');
 register();
 let code = 1;

@@ -1,6 +1,6 @@
 import { builtInProfile, parseStrategy, parseWorkload, simulateStrategy } from '../../core/index.ts';
 import type { CliIo } from './command.ts';
-import { table } from './commands/core.ts';
+import { table } from './format.ts';
 
 interface EngineFigure {
   strategy: string;

@@ -13,7 +13,6 @@ import {
   diffCsv, diffMarkdown, diffRuns, isMetricKey, metricDef, runMarkdown, seriesCsv, summaryCsv, sweepCsv, sweepMarkdown,
 } from '../../core/report.ts';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, parseBundle, type Bundle } from './bundle.ts';
-import { renderPng, renderSvg } from './render.ts';
 import type { RunStore, StoredRun } from './store.ts';
 
 const MIME: Record<ExportFormat, string> = {
@@ -32,7 +31,9 @@ function text(filename: string, format: ExportFormat, data: string): ExportFile 
   return { filename, mimeType: MIME[format], encoding: 'utf8', data };
 }
 
-function chartFile(base: string, format: 'svg' | 'png', option: EChartsOption, width: number, height: number): ExportFile {
+/** ECharts and resvg load on the first chart file only: every other command starts without them. */
+async function chartFile(base: string, format: 'svg' | 'png', option: EChartsOption, width: number, height: number): Promise<ExportFile> {
+  const { renderPng, renderSvg } = await import('./render.ts');
   if (format === 'svg') return text(`${base}.svg`, 'svg', renderSvg(option, width, height));
   return { filename: `${base}.png`, mimeType: MIME.png, encoding: 'base64', data: renderPng(option, width, height).toString('base64') };
 }
@@ -66,7 +67,7 @@ export class Exporter {
     };
   }
 
-  exportRun(a: { runId: string; format: ExportFormat; table: 'summary' | 'series'; chart: ChartKind; width: number; height: number }): ExportFile {
+  async exportRun(a: { runId: string; format: ExportFormat; table: 'summary' | 'series'; chart: ChartKind; width: number; height: number }): Promise<ExportFile> {
     const id = this.store.resolveRunId(a.runId);
     const base = `iommu-lab-run-${id}`;
     switch (a.format) {
@@ -95,7 +96,7 @@ export class Exporter {
     return diffRuns({ summary: a, config: a.config, results: a.results }, { summary: b, config: b.config, results: b.results });
   }
 
-  exportDiff(a: { a: string; b: string; format: ExportFormat; metric: string; width: number; height: number }): ExportFile {
+  async exportDiff(a: { a: string; b: string; format: ExportFormat; metric: string; width: number; height: number }): Promise<ExportFile> {
     checkMetric(a.metric);
     const diff = this.diff(a.a, a.b);
     const base = `iommu-lab-diff-${diff.a.id}-${diff.b.id}`;
@@ -112,7 +113,7 @@ export class Exporter {
     }
   }
 
-  exportSweep(detail: SweepDetail, a: { format: ExportFormat; width: number; height: number }): ExportFile {
+  async exportSweep(detail: SweepDetail, a: { format: ExportFormat; width: number; height: number }): Promise<ExportFile> {
     const base = `iommu-lab-sweep-${detail.id}`;
     switch (a.format) {
       case 'json': {

@@ -8,6 +8,7 @@ import { runValidation } from '../../../core/validation.ts';
 import { checkFlags, checkPositionals, flag, hasFlag, requireFlag, type Args } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { runBench } from '../bench.ts';
+import { table } from '../format.ts';
 
 const MAX_INPUT_FILE_BYTES = 4 * 1024 * 1024;
 
@@ -106,12 +107,7 @@ function bytesShort(n: number): string {
   return String(Math.round(n));
 }
 
-/** A plain-text table, columns padded, first column left-aligned. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
-}
+export { table };
 
 export function summaryTable(result: ExperimentResult): string {
   const header = ['strategy', 'MiB/s', 'IOPS', 'lat p50 us', 'lat p99 us', 'map us', 'unmap us', 'CPU s/GiB', 'inval/page', 'bounce peak', 'pinned peak', 'exposed B', 'stale us', 'faults', 'fallbk', 'fail'];
@@ -148,7 +144,11 @@ export function runJson(result: ExperimentResult): string {
 
 export const RUN_FLAGS = ['profile', 'strategy', 'workload', 'seed', 'json', 'save', 'name', 'tag', 'notes', 'replications', 'db'];
 
-/** `--save` and friends are served by the run store (issue 3); a hook keeps this module free of the database. */
+/**
+ * `--save` and friends are served by the run store (issue 3); a hook keeps this module free of the
+ * database. commands/index.ts installs it (store-hook.ts, loaded on first use): modules import
+ * downward only, so this one never imports the store commands.
+ */
 export type SaveHook = (args: Args, io: CliIo, input: { profile: HardwareProfile; strategies: string[]; workload: Workload; seed: number }) => Promise<number>;
 let saveHook: SaveHook | null = null;
 export function setRunSaveHook(hook: SaveHook): void {
@@ -169,10 +169,6 @@ const run: CliCommand = {
     const workload = loadWorkload(requireFlag(args, 'workload', 'fio:key=value,..., dmabench:key=value,..., accel:key=value,... or a .fio file'));
     const seed = parseSeed(flag(args, 'seed'));
     if (hasFlag(args, 'save')) {
-      if (!saveHook) {
-        const mod = await import('./store-hook.ts').catch(() => null);
-        mod?.install?.();
-      }
       if (!saveHook) throw new InputError('--save', 'true', 'the run store, which is not available in this build');
       return saveHook(args, io, { profile, strategies: strategies.map((s) => s.text), workload, seed });
     }

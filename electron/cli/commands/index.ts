@@ -1,5 +1,5 @@
 import type { CliCommand } from '../command.ts';
-import { coreCommands } from './core.ts';
+import { coreCommands, setRunSaveHook } from './core.ts';
 import { serveCommands } from './serve.ts';
 import { storeCommands } from './store.ts';
 
@@ -10,3 +10,6 @@ import { storeCommands } from './store.ts';
  * store.ts: runs, diff, sweep, export, import (the run store; `run --save` via store-hook.ts).
  */
 export const COMMANDS: CliCommand[] = [...coreCommands, ...serveCommands, ...storeCommands];
+
+// `run --save` goes through the run store; installed here so core.ts never imports upward.
+setRunSaveHook(async (args, io, input) => (await import('./store-hook.ts')).saveRun(args, io, input));

@@ -5,18 +5,18 @@
  *   Listening on http://127.0.0.1:PORT/?token=TOKEN
  * Everything else (build output, request log with --verbose) goes to stderr.
  */
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { InputError } from '../../../core/errors.ts';
 import { OP_NAMES } from '../../../core/contract.ts';
 import { checkFlags, flag, hasFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
+import { packageRoot } from '../../host/paths.ts';
 import { createHostService } from '../../host/service.ts';
 import { ensureRendererBuilt } from '../../server/build-renderer.ts';
 import { startWebServer } from '../../server/server.ts';
 
 export const DEFAULT_PORT = 5178;
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const PROJECT_ROOT = packageRoot(import.meta.url);
 
 export function parsePort(v: string | undefined): number {
   if (v === undefined) return DEFAULT_PORT;
