@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import {
   BUILT_IN_PROFILES, builtInProfile, ENGINE_VERSION, InputError, parseFioJobFile, parseProfile, parseStrategyList,
   parseWorkload, runExperiment, STRATEGIES, workloadText,
-  type ExperimentResult, type HardwareProfile, type Metrics, type Workload,
+  type ExperimentResult, type HardwareProfile, type Metrics, type Progress, type Workload,
 } from '../../../core/index.ts';
 import { runValidation } from '../../../core/validation.ts';
 import { checkFlags, checkPositionals, flag, hasFlag, requireFlag, type Args } from '../args.ts';
@@ -173,10 +173,11 @@ const run: CliCommand = {
       return saveHook(args, io, { profile, strategies: strategies.map((s) => s.text), workload, seed });
     }
     const progress = io.isTTY && !hasFlag(args, 'json');
-    const result = runExperiment(
-      { profile, strategies, workload, seed },
-      progress ? { onProgress: throttled((p) => io.err(`\r${Math.round(p.fraction * 100)}% ${p.strategy}`.padEnd(60))) } : {},
-    );
+    const input = { profile, strategies, workload, seed };
+    const runOpts = progress ? { onProgress: throttled((p: Progress) => io.err(`\r${Math.round(p.fraction * 100)}% ${p.strategy}`.padEnd(60))) } : {};
+    // Several strategies use every core (worker pool); one stays in this process.
+    const parallel = await import('../../host/parallel.ts');
+    const result = parallel.usePool(strategies.length) ? await parallel.runExperimentOnPool(input, runOpts) : runExperiment(input, runOpts);
     if (progress) io.err('\r'.padEnd(61) + '\r');
     if (hasFlag(args, 'json')) {
       io.out(runJson(result));
