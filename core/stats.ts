@@ -15,9 +15,12 @@ const BOOTSTRAP_SEED = 0x1b873593;
 
 /** mulberry32: small, fast, seeded PRNG; returns floats in [0, 1). */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
+  // State kept as int32 (`| 0`, not `>>> 0`): a uint32 above 2^31 is no small integer, so the
+  // captured variable would be a heap-allocated double on every draw. Every use below reads it
+  // through ToInt32/ToUint32, so the stream is the same.
+  let a = seed | 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
+    a = (a + 0x6d2b79f5) | 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
@@ -57,7 +60,10 @@ export function mean(xs: readonly number[]): number {
 
 /** Linear-interpolated quantile (type 7) of the finite values, q in [0, 1]. */
 export function quantile(xs: readonly number[], q: number): number {
-  const s = sorted(xs);
+  return quantileSorted(sorted(xs), q);
+}
+
+function quantileSorted(s: readonly number[], q: number): number {
   if (s.length === 0) return NaN;
   const pos = Math.min(1, Math.max(0, q)) * (s.length - 1);
   const lo = Math.floor(pos);
@@ -142,8 +148,20 @@ function erfc(x: number): number {
   return x >= 0 ? r : 2 - r;
 }
 
-/** Number of arrangements giving each U value for sizes (n1, n2), no ties: exact null distribution. */
+const exactUCache = new Map<number, Float64Array>();
+
+/** Number of arrangements giving each U value for sizes (n1, n2), no ties: exact null distribution (memoised: pure in n1, n2). */
 function exactUCounts(n1: number, n2: number): Float64Array {
+  const key = n1 * 1024 + n2;
+  let counts = exactUCache.get(key);
+  if (!counts) {
+    counts = computeExactUCounts(n1, n2);
+    exactUCache.set(key, counts);
+  }
+  return counts;
+}
+
+function computeExactUCounts(n1: number, n2: number): Float64Array {
   // f(i, j, u): counts for sizes i, j. Recurrence f(i,j,u) = f(i-1,j,u-j) + f(i,j-1,u).
   const max = n1 * n2;
   let prev: Float64Array[] = [];
@@ -277,25 +295,94 @@ export function mannWhitneyU(aIn: readonly number[], bIn: readonly number[]): Ma
 /**
  * Percentile bootstrap 95% CI of the relative change of the median, (median(b)/median(a) - 1) * 100.
  * Deterministic (fixed seed). Null with fewer than MIN_SAMPLES_TEST samples on a side or a zero median.
+ *
+ * A resample's median is an order statistic of the sorted sample: each side is sorted once, a
+ * resample only counts how often each rank was drawn (the same draws, in the same order, as
+ * copying values out), and its median is read off the cumulative counts. O(n) per resample instead
+ * of a comparator sort; the interval is the same number for the same seed.
  */
 export function bootstrapDeltaCI(aIn: readonly number[], bIn: readonly number[], iterations = BOOTSTRAP_ITERATIONS, seed = BOOTSTRAP_SEED): [number, number] | null {
   const a = finite(aIn);
   const b = finite(bIn);
   if (a.length < MIN_SAMPLES_TEST || b.length < MIN_SAMPLES_TEST) return null;
-  const rnd = mulberry32(seed);
-  const ra = new Array<number>(a.length);
-  const rb = new Array<number>(b.length);
+  const A = new RankedSample(a);
+  const B = new RankedSample(b);
+  // mulberry32's state, advanced in place by the resamples (the same stream as mulberry32(seed)).
+  const state = new Int32Array([seed | 0]);
   const deltas: number[] = [];
   for (let it = 0; it < iterations; it++) {
-    for (let i = 0; i < a.length; i++) ra[i] = a[Math.floor(rnd() * a.length)];
-    for (let i = 0; i < b.length; i++) rb[i] = b[Math.floor(rnd() * b.length)];
-    const ma = median(ra);
-    const mb = median(rb);
+    const ma = A.resampleMedian(state);
+    const mb = B.resampleMedian(state);
     if (ma === 0) continue;
     deltas.push((mb / ma - 1) * 100 * Math.sign(ma));
   }
   if (deltas.length < iterations / 2) return null;
-  return [quantile(deltas, 0.025), quantile(deltas, 0.975)];
+  const s = sorted(deltas);
+  return [quantileSorted(s, 0.025), quantileSorted(s, 0.975)];
+}
+
+const MULBERRY_STEP = 0x6d2b79f5;
+
+/** A sample sorted once, with the rank of each original position, for resampled order statistics. */
+class RankedSample {
+  private readonly n: number;
+  private readonly values: Float64Array;
+  private readonly rankOf: Int32Array;
+  private readonly counts: Int32Array;
+  /** Every value equal: any resample's median is that value. */
+  private readonly constant: boolean;
+
+  constructor(xs: readonly number[]) {
+    const n = xs.length;
+    this.n = n;
+    // -0 reads as 0, as median() does.
+    const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => (xs[i] + 0) - (xs[j] + 0) || i - j);
+    this.values = new Float64Array(n);
+    this.rankOf = new Int32Array(n);
+    for (let r = 0; r < n; r++) {
+      this.values[r] = xs[order[r]] + 0;
+      this.rankOf[order[r]] = r;
+    }
+    this.counts = new Int32Array(n);
+    this.constant = this.values[0] === this.values[n - 1];
+  }
+
+  /**
+   * Median of n draws with replacement: draw i picks position floor(u * n) with u the next
+   * mulberry32 output, as copying the values out would. mulberry32's state is a counter (the
+   * output is a hash of it), so a constant sample skips its n draws in one addition.
+   */
+  resampleMedian(state: Int32Array): number {
+    const n = this.n;
+    if (this.constant) {
+      state[0] = (state[0] + Math.imul(n, MULBERRY_STEP)) | 0;
+      return this.values[0];
+    }
+    const counts = this.counts;
+    const rankOf = this.rankOf;
+    counts.fill(0);
+    let a = state[0];
+    for (let i = 0; i < n; i++) {
+      a = (a + MULBERRY_STEP) | 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      counts[rankOf[Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n)]]++;
+    }
+    state[0] = a;
+    const h = n >> 1;
+    // Order statistics h (and h - 1 for even n), 0-based, of the resample.
+    let acc = 0;
+    let r = 0;
+    while (acc + counts[r] <= h - 1) acc += counts[r++];
+    const lo = this.values[r];
+    if (n % 2) {
+      while (acc + counts[r] <= h) acc += counts[r++];
+      return this.values[r];
+    }
+    while (acc + counts[r] <= h) acc += counts[r++];
+    return (lo + this.values[r]) / 2;
+  }
 }
 
 export interface Comparison {
