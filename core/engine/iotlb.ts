@@ -4,6 +4,8 @@
  */
 export class Iotlb {
   private readonly sets: number;
+  /** sets - 1 when sets is a power of two (every built-in profile), else -1: the set index is a mask, not a float %. */
+  private readonly setMask: number;
   private readonly ways: number;
   private readonly tag: Float64Array; // page + 1, 0 = empty
   private readonly gen: Uint32Array;
@@ -16,6 +18,7 @@ export class Iotlb {
   constructor(entries: number, ways: number) {
     this.ways = Math.max(1, Math.min(ways, entries));
     this.sets = Math.max(1, Math.floor(entries / this.ways));
+    this.setMask = (this.sets & (this.sets - 1)) === 0 ? this.sets - 1 : -1;
     const n = this.sets * this.ways;
     this.tag = new Float64Array(n);
     this.gen = new Uint32Array(n);
@@ -23,9 +26,10 @@ export class Iotlb {
   }
 
   private setOf(page: number): number {
-    // Spread sequential pages and aligned allocations over the sets.
-    const h = (page ^ (page / 4096)) >>> 0;
-    return (Math.imul(h, 0x9e3779b1) >>> 0) % this.sets;
+    // Spread sequential pages and aligned allocations over the sets. Math.imul reads its operand
+    // as int32, and the low bits of an unsigned product are its remainder by a power of two.
+    const h = Math.imul(page ^ (page / 4096), 0x9e3779b1);
+    return this.setMask >= 0 ? h & this.setMask : (h >>> 0) % this.sets;
   }
 
   /** A device access to one IOVA page; returns true on a miss (a table walk follows). */
@@ -37,11 +41,12 @@ export class Iotlb {
     const tag = this.tag;
     const gen = this.gen;
     const g = this.generation;
+    const stamp = this.stamp;
     let victim = -1;
     for (let i = base; i < base + ways; i++) {
       if (gen[i] === g) {
         if (tag[i] === want) {
-          this.stamp[i] = ++this.clock;
+          stamp[i] = ++this.clock;
           return false;
         }
       } else if (victim < 0) victim = i;
@@ -50,17 +55,17 @@ export class Iotlb {
     if (victim < 0) {
       // Set full of valid entries: evict the least recently used.
       victim = base;
-      let oldest = this.stamp[base];
+      let oldest = stamp[base];
       for (let i = base + 1; i < base + ways; i++) {
-        if (this.stamp[i] < oldest) {
-          oldest = this.stamp[i];
+        if (stamp[i] < oldest) {
+          oldest = stamp[i];
           victim = i;
         }
       }
     }
     tag[victim] = want;
     gen[victim] = g;
-    this.stamp[victim] = ++this.clock;
+    stamp[victim] = ++this.clock;
     return true;
   }
 

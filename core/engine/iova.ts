@@ -155,6 +155,7 @@ export class IovaAllocator {
 
 export function pow2(n: number): number {
   if (n <= 1) return 1;
-  if (n <= 0x40000000) return 2 ** (32 - Math.clz32(n - 1));
+  // A shift, not 2 ** e: the result stays a small integer (e <= 30 here).
+  if (n <= 0x40000000) return 1 << (32 - Math.clz32(n - 1));
   return 2 ** Math.ceil(Math.log2(n));
 }

@@ -23,7 +23,7 @@ export class EventQueue {
   }
 
   push(time: number, priority: number, kind: number, arg: number): void {
-    if (!(time >= 0) || !Number.isFinite(time)) throw new Error(`event time must be finite and >= 0, got ${time}`);
+    if (!(time >= 0 && time < Infinity)) throw new Error(`event time must be finite and >= 0, got ${time}`);
     if (this.n === this.time.length) this.grow();
     const ord = priority * 1099511627776 + this.seq++;
     let i = this.n++;

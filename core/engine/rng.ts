@@ -2,6 +2,10 @@
  * sfc32 seeded from a 32-bit seed through splitmix32: small, fast and identical on every
  * JavaScript engine (only 32-bit integer ops). One instance per simulated run; nothing else
  * in the engine draws randomness.
+ *
+ * The state is kept as int32 (`| 0`): a uint32 above 2^31 is not a small integer in V8, so
+ * `>>> 0` state would be boxed doubles. The arithmetic is modulo 2^32 either way, so the stream
+ * is the same bits; only the public u32() converts to unsigned.
  */
 export class Rng {
   private a: number;
@@ -10,34 +14,40 @@ export class Rng {
   private d: number;
 
   constructor(seed: number) {
-    let s = seed >>> 0;
+    let s = seed | 0;
     const next = (): number => {
-      s = (s + 0x9e3779b9) >>> 0;
+      s = (s + 0x9e3779b9) | 0;
       let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return z ^ (z >>> 16);
     };
     this.a = next();
     this.b = next();
     this.c = next();
     this.d = next();
-    for (let i = 0; i < 12; i++) this.u32();
+    for (let i = 0; i < 12; i++) this.next();
+  }
+
+  /** The next output as int32 (the same bits as u32()). */
+  private next(): number {
+    const b = this.b;
+    const c = this.c;
+    const t = (this.a + b + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = b ^ (b >>> 9);
+    this.b = (c + (c << 3)) | 0;
+    this.c = (((c << 21) | (c >>> 11)) + t) | 0;
+    return t;
   }
 
   u32(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
-    this.c = (this.c + t) >>> 0;
-    return t;
+    return this.next() >>> 0;
   }
 
   /** Uniform in [0, 1). */
   float(): number {
-    return this.u32() / 4294967296;
+    return (this.next() >>> 0) / 4294967296;
   }
 
   /** Uniform integer in [0, n). */
