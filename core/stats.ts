@@ -63,7 +63,7 @@ export function quantile(xs: readonly number[], q: number): number {
   return quantileSorted(sorted(xs), q);
 }
 
-function quantileSorted(s: readonly number[], q: number): number {
+function quantileSorted(s: ArrayLike<number>, q: number): number {
   if (s.length === 0) return NaN;
   const pos = Math.min(1, Math.max(0, q)) * (s.length - 1);
   const lo = Math.floor(pos);
@@ -309,15 +309,20 @@ export function bootstrapDeltaCI(aIn: readonly number[], bIn: readonly number[],
   const B = new RankedSample(b);
   // mulberry32's state, advanced in place by the resamples (the same stream as mulberry32(seed)).
   const state = new Int32Array([seed | 0]);
-  const deltas: number[] = [];
+  const deltas = new Float64Array(iterations);
+  let n = 0;
+  let k = 0;
   for (let it = 0; it < iterations; it++) {
     const ma = A.resampleMedian(state);
     const mb = B.resampleMedian(state);
     if (ma === 0) continue;
-    deltas.push((mb / ma - 1) * 100 * Math.sign(ma));
+    n++;
+    const d = (mb / ma - 1) * 100 * Math.sign(ma);
+    // As sorted(): finite values only, -0 read as 0; a typed array sorts numerically without a comparator.
+    if (Number.isFinite(d)) deltas[k++] = d + 0;
   }
-  if (deltas.length < iterations / 2) return null;
-  const s = sorted(deltas);
+  if (n < iterations / 2) return null;
+  const s = deltas.subarray(0, k).sort();
   return [quantileSorted(s, 0.025), quantileSorted(s, 0.975)];
 }
 

@@ -1,4 +1,6 @@
-import { builtInProfile, parseStrategy, parseWorkload, simulateStrategy } from '../../core/index.ts';
+import { builtInProfile, ENGINE_VERSION, parseStrategy, parseWorkload, simulateStrategy, STRATEGIES, workloadText } from '../../core/index.ts';
+import { diffRuns, type DiffInput } from '../../core/report.ts';
+import { bareLoop } from './bare-loop.ts';
 import type { CliIo } from './command.ts';
 import { table } from './format.ts';
 
@@ -7,33 +9,82 @@ interface EngineFigure {
   ios: number;
   wallSeconds: number;
   iosPerSecond: number;
+  /** CPU time of the simulating thread (best of the repeats, like the wall time). */
+  cpuSeconds: number;
+  iosPerCpuSecond: number;
+  /** iosPerCpuSecond over the bare hand-written loop's (electron/cli/bare-loop.ts). */
+  ratioToBareLoop: number;
   rssPeakMiB: number;
 }
 
+interface BareLoopFigure {
+  ios: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+  iosPerCpuSecond: number;
+}
+
+/** CPU seconds of this thread (the engine runs on one); the whole process where Node lacks it. */
+function cpuSeconds(): number {
+  const threadCpu = (process as unknown as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage;
+  const u = threadCpu ? threadCpu.call(process) : process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** Best wall and best CPU time of `repeats` calls (hyperfine's minimum: other load only slows a run down). */
+function timeBest(repeats: number, fn: () => void): { wall: number; cpu: number } {
+  let wall = Infinity;
+  let cpu = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    const c0 = cpuSeconds();
+    const t0 = performance.now();
+    fn();
+    wall = Math.min(wall, (performance.now() - t0) / 1000);
+    cpu = Math.min(cpu, cpuSeconds() - c0);
+  }
+  return { wall, cpu };
+}
+
+const BENCH_FIO = 'fio:rw=randread,bs=4k,iodepth=64';
+
+/** The bare event loop of the same closed loop (fio 4k randread QD64, vtd, strict), same process. */
+export function benchBareLoop(ios: number, repeats: number): BareLoopFigure {
+  const profile = builtInProfile('vtd');
+  bareLoop(profile, 300_000);
+  let sink = 0;
+  const t = timeBest(repeats, () => {
+    const r = bareLoop(profile, ios);
+    if (r.ios !== ios) throw new Error(`bench: bare loop completed ${r.ios} IOs, expected ${ios}`);
+    sink += r.checksum;
+  });
+  if (!(sink > 0)) throw new Error('bench: bare loop did no work');
+  return { ios, wallSeconds: round3(t.wall), cpuSeconds: round3(t.cpu), iosPerCpuSecond: Math.round(ios / t.cpu) };
+}
+
 /**
- * Engine speed on one core: fio 4k randread iodepth 64 on the vtd profile under strict and
- * bounce-pool, at 1M and 4M IOs. RSS is sampled after each run; flat RSS across the two sizes
- * shows memory does not grow with the number of IOs.
+ * Engine speed on one core: fio 4k randread iodepth 64 on the vtd profile, every strategy at
+ * `sizes[0]` IOs, strict and bounce-pool also at the larger sizes. RSS is sampled after each run;
+ * flat RSS across sizes shows memory does not grow with the number of IOs.
  */
-export function benchEngine(sizes: number[], repeats = 3): EngineFigure[] {
+export function benchEngine(sizes: number[], repeats = 3, bare?: BareLoopFigure): EngineFigure[] {
   const out: EngineFigure[] = [];
   const profile = builtInProfile('vtd');
-  for (const strategy of ['strict', 'bounce-pool']) {
+  for (const def of STRATEGIES) {
+    const strategy = def.id;
     // Warm the JIT first: the figures are steady-state speed, as a long run sees it.
-    simulateStrategy(profile, parseStrategy(strategy), parseWorkload('fio:rw=randread,bs=4k,iodepth=64,number_ios=300000'), 1);
-    for (const ios of sizes) {
-      const workload = parseWorkload(`fio:rw=randread,bs=4k,iodepth=64,number_ios=${ios}`);
-      // Best of `repeats`, as hyperfine's minimum: other processes on the machine only ever slow a run down.
-      let best = Infinity;
-      for (let r = 0; r < repeats; r++) {
-        const t0 = performance.now();
+    simulateStrategy(profile, parseStrategy(strategy), parseWorkload(`${BENCH_FIO},number_ios=300000`), 1);
+    const mySizes = strategy === 'strict' || strategy === 'bounce-pool' ? sizes : sizes.slice(0, 1);
+    for (const ios of mySizes) {
+      const workload = parseWorkload(`${BENCH_FIO},number_ios=${ios}`);
+      const t = timeBest(repeats, () => {
         const res = simulateStrategy(profile, parseStrategy(strategy), workload, 1);
-        const wall = (performance.now() - t0) / 1000;
         if (res.metrics.ios !== ios) throw new Error(`bench: expected ${ios} IOs, simulated ${res.metrics.ios}`);
-        best = Math.min(best, wall);
-      }
+      });
+      const perCpu = ios / t.cpu;
       out.push({
-        strategy, ios, wallSeconds: Math.round(best * 1000) / 1000, iosPerSecond: Math.round(ios / best),
+        strategy, ios, wallSeconds: round3(t.wall), iosPerSecond: Math.round(ios / t.wall),
+        cpuSeconds: round3(t.cpu), iosPerCpuSecond: Math.round(perCpu),
+        ratioToBareLoop: bare ? Math.round((perCpu / bare.iosPerCpuSecond) * 100) / 100 : NaN,
         // Peak resident set of the process so far (getrusage maxrss), not the current RSS.
         rssPeakMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       });
@@ -42,8 +93,34 @@ export function benchEngine(sizes: number[], repeats = 3): EngineFigure[] {
   return out;
 }
 
+/** `diff` of two stored runs of `strategies` x `replications` each: the statistics only (no database). */
+export function benchDiff(strategies: string[], replications: number, repeats: number): { strategies: number; replications: number; ms: number } {
+  const profile = builtInProfile('vtd');
+  const workload = parseWorkload(`${BENCH_FIO},bssplit=4k/50:64k/50,number_ios=500`);
+  const specs = strategies.map((s) => parseStrategy(s));
+  const side = (base: number): DiffInput => {
+    const results = specs.flatMap((spec, strategyIndex) => Array.from({ length: replications }, (_, replication) => ({
+      strategy: spec.text, strategyIndex, replication, seed: base + replication, wallMs: 0,
+      metrics: simulateStrategy(profile, spec, workload, base + replication).metrics,
+    })));
+    const config = { profile, strategies: specs, workload, workloadText: workloadText(workload), seed: base, replications, seriesPoints: null, engineVersion: ENGINE_VERSION };
+    return { summary: { id: `bench${base}` }, config, results } as unknown as DiffInput;
+  };
+  const a = side(1);
+  const b = side(1001);
+  diffRuns(a, b);
+  return { strategies: specs.length, replications, ms: Math.round(timeBest(repeats, () => diffRuns(a, b)).wall * 10000) / 10 };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
 export async function runBench(io: CliIo, json: boolean, quick: boolean): Promise<number> {
-  const engine = benchEngine(quick ? [100_000, 400_000] : [1_000_000, 4_000_000], quick ? 1 : 3);
+  const repeats = quick ? 1 : 3;
+  const bare = benchBareLoop(quick ? 400_000 : 4_000_000, repeats);
+  const engine = benchEngine(quick ? [200_000, 400_000] : [1_000_000, 4_000_000], repeats, bare);
+  const diff = [benchDiff(['strict'], 30, quick ? 3 : 5), benchDiff(['strict', 'lazy', 'bounce-pool'], 30, quick ? 3 : 5)];
   let store: unknown = null;
   try {
     const mod = await import('../host/bench.ts');
@@ -52,11 +129,17 @@ export async function runBench(io: CliIo, json: boolean, quick: boolean): Promis
     if ((e as NodeJS.ErrnoException)?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
   }
   if (json) {
-    io.out(JSON.stringify({ engine, store }, null, 2) + '\n');
+    io.out(JSON.stringify({ engine, bareLoop: bare, diff, store }, null, 2) + '\n');
     return 0;
   }
-  io.out(`Engine: fio rw=randread bs=4k iodepth=64 on vtd, one core, ${quick ? 'one run' : 'best of 3'} after a warm-up${quick ? ' (--quick: smaller runs)' : ''}\n`);
-  io.out(table(['strategy', 'IOs', 'wall s', 'IOs/s', 'peak RSS MiB'], engine.map((e) => [e.strategy, String(e.ios), e.wallSeconds.toFixed(3), e.iosPerSecond.toLocaleString('en-US'), String(e.rssPeakMiB)])));
+  io.out(`Engine: ${BENCH_FIO.slice(4).replaceAll(',', ' ')} on vtd, one core, ${quick ? 'one run' : 'best of 3'} after a warm-up${quick ? ' (--quick: smaller runs)' : ''}\n`);
+  io.out(table(['strategy', 'IOs', 'wall s', 'IOs/s', 'CPU s', 'IOs/CPU s', 'vs bare loop', 'peak RSS MiB'], engine.map((e) => [
+    e.strategy, String(e.ios), e.wallSeconds.toFixed(3), e.iosPerSecond.toLocaleString('en-US'), e.cpuSeconds.toFixed(3),
+    e.iosPerCpuSecond.toLocaleString('en-US'), `${e.ratioToBareLoop.toFixed(2)}x`, String(e.rssPeakMiB),
+  ])));
+  io.out(`\nBare hand-written event loop of the same closed loop (strict): ${bare.ios.toLocaleString('en-US')} IOs in ${bare.cpuSeconds.toFixed(3)} CPU s = ${bare.iosPerCpuSecond.toLocaleString('en-US')} IOs/CPU s\n`);
+  io.out(`\nDiff statistics (medians, 95% bootstrap CIs, Mann-Whitney) of two runs, every metric:\n`);
+  io.out(table(['strategies', 'replications', 'ms'], diff.map((d) => [String(d.strategies), `${d.replications} x ${d.replications}`, d.ms.toFixed(1)])));
   if (store) io.out(`\nRun store:\n${storeTable(store as Record<string, unknown>)}`);
   return 0;
 }
