@@ -6,7 +6,7 @@
 // the run store's host service), so a command loads only what it uses.
 // Usage: node scripts/build-cli.mjs [--quiet]
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,7 +17,6 @@ export const CLI_OUT = join(ROOT, 'out', 'cli');
 
 export async function buildCli({ quiet = false } = {}) {
   const t0 = performance.now();
-  rmSync(CLI_OUT, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: { main: 'electron/cli/main.ts', 'sim-worker': 'electron/host/sim-worker.ts' },
@@ -36,7 +35,23 @@ export async function buildCli({ quiet = false } = {}) {
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
+    write: false,
   });
+  // Replace files atomically and only when changed, then drop stale chunks: a test run or a
+  // command running while another build happens never reads a half-written or missing file.
+  mkdirSync(CLI_OUT, { recursive: true });
+  const keep = new Set();
+  for (const f of result.outputFiles) {
+    keep.add(f.path);
+    if (existsSync(f.path) && readFileSync(f.path).equals(f.contents)) continue;
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, f.contents);
+    renameSync(tmp, f.path);
+  }
+  for (const name of readdirSync(CLI_OUT)) {
+    const path = join(CLI_OUT, name);
+    if (!keep.has(path) && /\.js(\.map)?$/.test(name)) rmSync(path, { force: true });
+  }
   if (!quiet) {
     const bytes = Object.values(result.metafile.outputs).reduce((a, o) => a + o.bytes, 0);
     process.stderr.write(`built out/cli (${Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js')).length} files, ${Math.round(bytes / 1024)} KiB) in ${Math.round(performance.now() - t0)} ms\n`);
