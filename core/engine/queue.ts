@@ -1,21 +1,20 @@
 /**
  * The event heap: a binary min-heap ordered by (time, priority, sequence), stored in typed
  * arrays so a simulated IO costs no allocation. `sequence` makes ties deterministic (FIFO).
- * Payload is two integers (event kind and argument).
+ * Payload is two integers (event kind and argument), kept side by side in one array so a
+ * sift step moves three array slots, as a bare loop's heap of (time, sequence, payload) does.
  */
 export class EventQueue {
   private time: Float64Array;
   private order: Float64Array; // priority * 2^40 + sequence
-  private kind: Int32Array;
-  private arg: Int32Array;
+  private payload: Int32Array; // [2i] kind, [2i + 1] arg
   private n = 0;
   private seq = 0;
 
   constructor(capacity = 1024) {
     this.time = new Float64Array(capacity);
     this.order = new Float64Array(capacity);
-    this.kind = new Int32Array(capacity);
-    this.arg = new Int32Array(capacity);
+    this.payload = new Int32Array(2 * capacity);
   }
 
   get size(): number {
@@ -27,14 +26,15 @@ export class EventQueue {
     if (this.n === this.time.length) this.grow();
     const ord = priority * 1099511627776 + this.seq++;
     let i = this.n++;
-    const T = this.time, O = this.order, K = this.kind, A = this.arg;
+    const T = this.time, O = this.order, P = this.payload;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (T[p] < time || (T[p] === time && O[p] < ord)) break;
-      T[i] = T[p]; O[i] = O[p]; K[i] = K[p]; A[i] = A[p];
+      const tp = T[p];
+      if (tp < time || (tp === time && O[p] < ord)) break;
+      T[i] = tp; O[i] = O[p]; P[2 * i] = P[2 * p]; P[2 * i + 1] = P[2 * p + 1];
       i = p;
     }
-    T[i] = time; O[i] = ord; K[i] = kind; A[i] = arg;
+    T[i] = time; O[i] = ord; P[2 * i] = kind; P[2 * i + 1] = arg;
   }
 
   /** Time of the next event (undefined behaviour when empty: check size). */
@@ -44,29 +44,35 @@ export class EventQueue {
 
   /** Pops the minimum into `out` ([time, kind, arg]). */
   pop(out: { time: number; kind: number; arg: number }): void {
-    const T = this.time, O = this.order, K = this.kind, A = this.arg;
-    out.time = T[0]; out.kind = K[0]; out.arg = A[0];
+    const T = this.time, O = this.order, P = this.payload;
+    out.time = T[0]; out.kind = P[0]; out.arg = P[1];
     const last = --this.n;
     if (last === 0) return;
-    const t = T[last], o = O[last], k = K[last], a = A[last];
+    const t = T[last], o = O[last], k = P[2 * last], a = P[2 * last + 1];
     let i = 0;
     const half = last >> 1;
     while (i < half) {
       let c = 2 * i + 1;
       const r = c + 1;
-      if (r < last && (T[r] < T[c] || (T[r] === T[c] && O[r] < O[c]))) c = r;
-      if (t < T[c] || (t === T[c] && o < O[c])) break;
-      T[i] = T[c]; O[i] = O[c]; K[i] = K[c]; A[i] = A[c];
+      let tc = T[c];
+      if (r < last) {
+        const tr = T[r];
+        if (tr < tc || (tr === tc && O[r] < O[c])) {
+          c = r;
+          tc = tr;
+        }
+      }
+      if (t < tc || (t === tc && o < O[c])) break;
+      T[i] = tc; O[i] = O[c]; P[2 * i] = P[2 * c]; P[2 * i + 1] = P[2 * c + 1];
       i = c;
     }
-    T[i] = t; O[i] = o; K[i] = k; A[i] = a;
+    T[i] = t; O[i] = o; P[2 * i] = k; P[2 * i + 1] = a;
   }
 
   private grow(): void {
     const cap = this.time.length * 2;
     const t = new Float64Array(cap); t.set(this.time); this.time = t;
     const o = new Float64Array(cap); o.set(this.order); this.order = o;
-    const k = new Int32Array(cap); k.set(this.kind); this.kind = k;
-    const a = new Int32Array(cap); a.set(this.arg); this.arg = a;
+    const p = new Int32Array(2 * cap); p.set(this.payload); this.payload = p;
   }
 }

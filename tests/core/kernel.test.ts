@@ -36,13 +36,14 @@ describe('event heap', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 3 })), { maxLength: 300 }), (events) => {
         const q = new EventQueue(4);
-        events.forEach(([t, p], i) => q.push(t, p, 1, i));
+        events.forEach(([t, p], i) => q.push(t, p, i % 7, i - 150));
         const expected = events.map(([t, p], i) => ({ t, p, i })).sort((x, y) => x.t - y.t || x.p - y.p || x.i - y.i);
         const out = { time: 0, kind: 0, arg: 0 };
         for (const e of expected) {
           q.pop(out);
           expect(out.time).toBe(e.t);
-          expect(out.arg).toBe(e.i);
+          expect(out.kind).toBe(e.i % 7);
+          expect(out.arg).toBe(e.i - 150);
         }
         expect(q.size).toBe(0);
       }),
