@@ -1,3 +1,4 @@
+import { availableParallelism, loadavg } from 'node:os';
 import { builtInProfile, ENGINE_VERSION, parseStrategy, parseWorkload, simulateStrategy, STRATEGIES, workloadText } from '../../core/index.ts';
 import { diffRuns, type DiffInput } from '../../core/report.ts';
 import { bareLoop } from './bare-loop.ts';
@@ -128,10 +129,13 @@ export async function runBench(io: CliIo, json: boolean, quick: boolean): Promis
   } catch (e) {
     if ((e as NodeJS.ErrnoException)?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
   }
+  // Figures from a shared machine mean little without its load (1-minute load average, cores).
+  const machine = { cores: availableParallelism(), loadAverage1m: Math.round(loadavg()[0] * 100) / 100 };
   if (json) {
-    io.out(JSON.stringify({ engine, bareLoop: bare, diff, store }, null, 2) + '\n');
+    io.out(JSON.stringify({ machine, engine, bareLoop: bare, diff, store }, null, 2) + '\n');
     return 0;
   }
+  io.out(`Machine: ${machine.cores} cores, load average ${machine.loadAverage1m.toFixed(2)} (1 min, at the end)\n`);
   io.out(`Engine: ${BENCH_FIO.slice(4).replaceAll(',', ' ')} on vtd, one core, ${quick ? 'one run' : 'best of 3'} after a warm-up${quick ? ' (--quick: smaller runs)' : ''}\n`);
   io.out(table(['strategy', 'IOs', 'wall s', 'IOs/s', 'CPU s', 'IOs/CPU s', 'vs bare loop', 'peak RSS MiB'], engine.map((e) => [
     e.strategy, String(e.ios), e.wallSeconds.toFixed(3), e.iosPerSecond.toLocaleString('en-US'), e.cpuSeconds.toFixed(3),
