@@ -1,4 +1,5 @@
 import { InputError } from '../../core/errors.ts';
+import { escapeForTerminal } from '../../core/sanitize.ts';
 import { parseArgs } from './args.ts';
 import type { CliCommand, CliIo } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -15,7 +16,9 @@ function commandHelp(c: CliCommand, io: CliIo): number {
 }
 
 /** Exit codes: 0 ok, 1 failure inside a run, 2 bad input (one line naming field, value, allowed). */
-export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+export async function main(argv: string[], rawIo: CliIo = defaultIo()): Promise<number> {
+  // Names, tags and notes (typed or imported) may hold escape sequences: printed escaped, never executed.
+  const io: CliIo = { ...rawIo, out: (t) => rawIo.out(escapeForTerminal(t)), err: (t) => rawIo.err(escapeForTerminal(t, { keepCR: true })) };
   const [name, ...rest] = argv;
   if (name === 'help' && rest.length === 1) {
     // `help run`: the usage of one command.

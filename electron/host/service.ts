@@ -15,6 +15,7 @@ import {
   type ProfileRecord, type ProfileSummary, type RunConfig, type RunStatusInfo, type SweepConfig, type SweepStatusInfo,
 } from '../../core/contract.ts';
 import { METRIC_DEFS } from '../../core/report.ts';
+import { estimateWork, overBudget, seriesPointsPerResult, workDetail } from '../../core/budget.ts';
 import { checkMetric, Exporter } from './export.ts';
 import { JobRunner } from './jobs.ts';
 import { DatabaseTooNewError } from './migrate.ts';
@@ -205,9 +206,12 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
       } catch (e) {
         throw withPath(e, 'workload');
       }
+      const est = estimateWork(workload, strategies.length, a.replications);
+      const why = a.force ? null : overBudget(est.total, workDetail(est, strategies.length, a.replications), 'force: true (--force on the command line)');
+      if (why) throw new ContractError('invalid', `runs:start: ${why}`, [{ path: 'force', message: why }]);
       const config: RunConfig = {
         profile, strategies, workload, workloadText: workloadTextOf(workload), seed: a.seed, replications: a.replications,
-        seriesPoints: a.seriesPoints ?? null, engineVersion: ENGINE_VERSION,
+        seriesPoints: boundedSeriesPoints(a.seriesPoints, est.tasks), engineVersion: ENGINE_VERSION,
       };
       const runId = jobs.startRun(config, { name: a.name, tags: a.tags, notes: a.notes, saved: a.saved });
       return { runId };
@@ -242,9 +246,20 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
       } catch (e) {
         throw withPath(e, 'vary');
       }
+      let total = 0;
+      let tasks = 0;
+      for (const p of points) {
+        const e = estimateWork(p.workload, p.strategies.length, a.replications);
+        total += e.total;
+        tasks += e.tasks;
+      }
+      const why = a.force ? null : overBudget(total, `${points.length} points, ${tasks} strategy x replication tasks`, 'force: true (--force on the command line)');
+      if (why) throw new ContractError('invalid', `sweeps:start: ${why}`, [{ path: 'force', message: why }]);
+      // The series budget covers the whole sweep, so its bundle imports back like a run's.
+      const seriesPoints = boundedSeriesPoints(a.seriesPoints, tasks);
       const sweepId = jobs.startSweep(config, points, { name: a.name, tags: a.tags, notes: a.notes, saved: a.saved }, (p) => ({
         profile: p.profile, strategies: p.strategies, workload: p.workload, workloadText: p.workloadText, seed: a.seed,
-        replications: a.replications, seriesPoints: a.seriesPoints ?? null, engineVersion: ENGINE_VERSION,
+        replications: a.replications, seriesPoints, engineVersion: ENGINE_VERSION,
       }));
       return { sweepId, runs: points.length };
     },
@@ -364,6 +379,12 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
   };
 }
 
+
+/** The series points each result keeps (null: the engine's default, when that already fits). */
+function boundedSeriesPoints(asked: number | undefined, results: number): number | null {
+  const n = seriesPointsPerResult(asked, results);
+  return asked === undefined && n === seriesPointsPerResult(undefined, 1) ? null : n;
+}
 
 function withPath(e: unknown, path: string): unknown {
   if (e instanceof InputError) return new ContractError('invalid', e.message, [{ path, message: e.message }]);

@@ -22,6 +22,7 @@ import {
   type RunStatus, type RunSummary, type SweepConfig, type SweepSummary,
 } from '../../core/contract.ts';
 import { summarizeResults, throughputByStrategy } from '../../core/report.ts';
+import { seriesPointsPerResult } from '../../core/budget.ts';
 import { DatabaseTooNewError, loadMigrations, migrate, userVersion, type Migration } from './migrate.ts';
 
 export interface StoreOptions {
@@ -142,8 +143,8 @@ function boundSeries(s: TimeSeries, max = MAX_SERIES_POINTS): TimeSeries {
   return out;
 }
 
-export function packSeries(s: TimeSeries): { points: number; blob: Buffer } {
-  const b = boundSeries(s);
+export function packSeries(s: TimeSeries, maxPoints = MAX_SERIES_POINTS): { points: number; blob: Buffer } {
+  const b = boundSeries(s, Math.min(maxPoints, MAX_SERIES_POINTS));
   const n = b.tUs.length;
   for (const f of SERIES_FIELDS) {
     if (!Array.isArray(b[f]) || b[f].length !== n) throw new ContractError('invalid', `series.${f}: expected ${n} points like series.tUs`);
@@ -417,8 +418,8 @@ export class RunStore {
     return id;
   }
 
-  private insertResult(runId: string, r: NewResult): void {
-    const { points, blob } = packSeries(r.series);
+  private insertResult(runId: string, r: NewResult, maxPoints = MAX_SERIES_POINTS): void {
+    const { points, blob } = packSeries(r.series, maxPoints);
     this.db.prepare(`INSERT INTO results (run_id, strategy_index, replication, strategy, seed, wall_ms, metrics_json, histogram_json, series_points, series)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       runId, r.strategyIndex, r.replication, r.strategy, r.seed, r.wallMs, JSON.stringify(r.metrics), JSON.stringify(r.latencyHistogram), points, blob,
@@ -428,10 +429,11 @@ export class RunStore {
   /** Commit one strategy x replication result of a running run. */
   addResult(runId: string, r: NewResult): void {
     this.tx(() => {
-      const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: RunStatus } | undefined;
+      const row = this.db.prepare(`SELECT status, replications, json_array_length(config_json, '$.strategies') AS strategies FROM runs WHERE id = ?`).get(runId) as { status: RunStatus; replications: number; strategies: number } | undefined;
       if (!row) throw new ContractError('not_found', `no run ${runId}`);
       if (row.status !== 'running') throw new ContractError('conflict', `run ${runId} is ${row.status}, not running`);
-      this.insertResult(runId, r);
+      // Stored bytes per run are bounded (core/budget.ts), so every stored run exports as a bundle import takes.
+      this.insertResult(runId, r, seriesPointsPerResult(MAX_SERIES_POINTS, row.replications * Math.max(1, row.strategies ?? 1)));
     });
   }
 

@@ -3,7 +3,7 @@
  * service (and contract) as the app and the web mode. Bad input, unknown ids and refused databases
  * exit 2 with one line; failures inside a run exit 1.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { BUILT_IN_PROFILES, InputError, workloadText, type HardwareProfile } from '../../../core/index.ts';
@@ -18,6 +18,7 @@ import type { CliCommand, CliIo } from '../command.ts';
 import { createHostService, type HostService } from '../../host/service.ts';
 import { DatabaseTooNewError } from '../../host/migrate.ts';
 import { defaultDbPath } from '../../host/paths.ts';
+import { readUserText } from '../../host/read-input.ts';
 import { loadProfile, loadWorkload, parseStrategyFlag } from './core.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -372,13 +373,13 @@ function sweepTable(d: SweepDetail): string {
   return out;
 }
 
-const SWEEP_FLAGS = ['profile', 'strategy', 'workload', 'vary', 'seed', 'replications', 'save', 'name', 'tag', 'notes', 'db', 'json', 'metric', 'help'];
+const SWEEP_FLAGS = ['profile', 'strategy', 'workload', 'vary', 'seed', 'replications', 'save', 'name', 'tag', 'notes', 'db', 'json', 'metric', 'help', 'force'];
 
 const sweep = cmd({
   name: 'sweep',
   summary: 'Run the cartesian product of profiles and --vary values (workload keys or strategy.param); shows the crossovers.',
-  usage: 'sweep --profile P[,P] --strategy S[,S] --workload W --vary key=v1,v2,... [--vary ...] [--replications K] [--seed N] [--metric M] [--save [--name N] [--tag T]] [--json] [--db PATH]',
-  booleanFlags: ['save'],
+  usage: 'sweep --profile P[,P] --strategy S[,S] --workload W --vary key=v1,v2,... [--vary ...] [--replications K] [--seed N] [--metric M] [--save [--name N] [--tag T]] [--json] [--force] [--db PATH]',
+  booleanFlags: ['save', 'force'],
   async run(args, io) {
     checkFlags(args, SWEEP_FLAGS, 'sweep');
     checkPositionals(args, 0, 'sweep');
@@ -398,7 +399,7 @@ const sweep = cmd({
     return withService(args, async (h) => {
       const profileIds = await sweepProfiles(args, h, !save);
       const { sweepId, runs: n } = await h.call('sweeps:start', {
-        profileIds, strategies, workload, vary, seed, replications, saved: save, ...meta,
+        profileIds, strategies, workload, vary, seed, replications, saved: save, ...meta, force: hasFlag(args, 'force'),
       });
       const onInt = () => {
         io.err('\ncancelling the sweep (finished points are kept)...\n');
@@ -512,19 +513,7 @@ const importCmd = cmd({
     checkPositionals(args, 1, 'import', 'one bundle file');
     const file = args.positionals[0];
     if (!file) throw new InputError('import', '(missing)', 'a bundle file written by `export --format json`');
-    let size: number;
-    try {
-      size = statSync(file).size;
-    } catch {
-      throw new InputError('import', file, 'a readable file');
-    }
-    if (size > MAX_BUNDLE_CHARS) throw new InputError('import', file, `a bundle of at most ${MAX_BUNDLE_CHARS / 1024 / 1024} MiB`);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      throw new InputError('import', file, 'a readable file');
-    }
+    const text = readUserText(file, { what: 'import', maxBytes: MAX_BUNDLE_CHARS, expect: 'a bundle file written by `export --format json`' });
     if (!text.trim()) throw new InputError('import', file, 'a non-empty JSON bundle');
     // Validate the whole bundle before opening the database: a corrupted bundle writes nothing,
     // not even a new empty database file.
