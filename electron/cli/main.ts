@@ -42,6 +42,11 @@ export async function main(argv: string[], rawIo: CliIo = defaultIo()): Promise<
       io.err(`${e.message}\n`);
       return 2;
     }
+    // A database that cannot be used (damaged, deleted, read-only, not creatable, too new): one line, exit 2.
+    if ((e as Error)?.name === 'DatabaseUnusableError' || (e as Error)?.name === 'DatabaseTooNewError') {
+      io.err(`${(e as Error).message.split('\n')[0]}\n`);
+      return 2;
+    }
     const err = e as Error;
     io.err(`error: ${err?.message ?? String(e)}\n`);
     if (process.env.IOMMU_LAB_DEBUG) io.err(`${err?.stack}\n`);

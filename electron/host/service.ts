@@ -18,7 +18,7 @@ import { METRIC_DEFS } from '../../core/report.ts';
 import { estimateWork, overBudget, seriesPointsPerResult, workDetail } from '../../core/budget.ts';
 import { checkMetric, Exporter } from './export.ts';
 import { JobRunner } from './jobs.ts';
-import { DatabaseTooNewError } from './migrate.ts';
+import { DatabaseTooNewError, DatabaseUnusableError } from './migrate.ts';
 import { defaultDbPath } from './paths.ts';
 import { WorkerPool } from './pool.ts';
 import { RunStore } from './store.ts';
@@ -79,7 +79,7 @@ export interface HostService {
 export function toContractError(e: unknown): ContractError {
   if (e instanceof ContractError) return e;
   if (e instanceof InputError) return new ContractError('invalid', e.message, [{ path: e.field, message: `allowed: ${e.allowed}` }]);
-  if (e instanceof DatabaseTooNewError) return new ContractError('conflict', e.message);
+  if (e instanceof DatabaseTooNewError || e instanceof DatabaseUnusableError) return new ContractError('conflict', e.message);
   const err = e as Error;
   return new ContractError('internal', err?.message ?? String(e));
 }

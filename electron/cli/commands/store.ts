@@ -16,7 +16,7 @@ import { checkFlags, checkPositionals, flag, flagAll, hasFlag, requireFlag, type
 import { parseBundle } from '../../host/bundle.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { createHostService, type HostService } from '../../host/service.ts';
-import { DatabaseTooNewError } from '../../host/migrate.ts';
+import { DatabaseTooNewError, DatabaseUnusableError } from '../../host/migrate.ts';
 import { defaultDbPath } from '../../host/paths.ts';
 import { readUserText } from '../../host/read-input.ts';
 import { loadProfile, loadWorkload, parseStrategyFlag } from './core.ts';
@@ -47,7 +47,7 @@ export async function withContractErrors(io: CliIo, fn: () => Promise<number>): 
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof DatabaseTooNewError) {
+    if (e instanceof DatabaseTooNewError || e instanceof DatabaseUnusableError) {
       io.err(`${e.message}\n`);
       return 2;
     }
