@@ -29,7 +29,7 @@ const tags = z.array(z.string().min(1).max(64).regex(/^[^\s,]+$/)).max(32);
 const status = z.enum(RUN_STATUSES);
 
 /**
- * A JSON tree whose leaves are finite numbers or null (metrics may grow new fields), at most
+ * A JSON tree whose leaves are finite numbers, null or short strings (metrics may grow new fields), at most
  * METRIC_DEPTH levels deep and METRIC_KEYS keys per level: a deeply nested tree used to validate and
  * then fail at insert (SQLite's JSON depth limit, an HTTP 500).
  */
@@ -47,8 +47,10 @@ export function depthAtMost(value: unknown, max: number): boolean {
   }
   return true;
 }
+/** Leaves: numbers, null, and short labels (exposure.protection is a class name such as "full"). */
+const metricLeaf = z.union([finite, z.null(), z.string().max(200)]);
 const metricTreeAt = (depth: number): z.ZodType<unknown> =>
-  depth <= 0 ? z.union([finite, z.null()]) : z.union([finite, z.null(), z.record(z.string().max(100), metricTreeAt(depth - 1)).refine((o) => Object.keys(o).length <= METRIC_KEYS, `at most ${METRIC_KEYS} keys`)]);
+  depth <= 0 ? metricLeaf : z.union([finite, z.null(), z.string().max(200), z.record(z.string().max(100), metricTreeAt(depth - 1)).refine((o) => Object.keys(o).length <= METRIC_KEYS, `at most ${METRIC_KEYS} keys`)]);
 const metricsSchema = z.record(z.string().max(100), metricTreeAt(METRIC_DEPTH - 1)).superRefine((m, ctx) => {
   for (const k of ['throughputMiBps', 'iops', 'ios', 'bytes']) {
     if (typeof m[k] !== 'number') ctx.addIssue({ code: 'custom', path: [k], message: 'a finite number is required' });
