@@ -6,7 +6,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { BUILT_IN_PROFILES, InputError, workloadText, type HardwareProfile } from '../../../core/index.ts';
+import { BUILT_IN_PROFILES, builtInProfile, InputError, workloadText, type HardwareProfile } from '../../../core/index.ts';
+import { estimateWork, overBudget } from '../../../core/budget.ts';
+import { planSweep } from '../../host/sweep.ts';
 import {
   ContractError, EXPORT_FORMATS, CHART_KINDS, MAX_BUNDLE_CHARS, MAX_REPLICATIONS, RUN_STATUSES, type ExportFile, type OpArgs,
   type RunDetail, type SweepDetail,
@@ -373,6 +375,24 @@ function sweepTable(d: SweepDetail): string {
   return out;
 }
 
+/**
+ * The sweep's estimated work, all points together (the service checks it again). Profiles do not
+ * change the estimate, so each point is planned on a built-in one.
+ */
+function checkSweepBudget(args: Args, strategies: string[], workload: string, vary: Array<{ key: string; values: string[] }>, replications: number): void {
+  const profiles = requireFlag(args, 'profile', 'one or more profile ids').split(',').map((x) => x.trim()).filter(Boolean);
+  const points = planSweep({ profileIds: profiles.map(() => 'vtd'), strategies, workload, vary, seed: 1, replications, seriesPoints: null }, () => builtInProfile('vtd'));
+  let total = 0;
+  let tasks = 0;
+  for (const p of points) {
+    const e = estimateWork(p.workload, p.strategies.length, replications);
+    total += e.total;
+    tasks += e.tasks;
+  }
+  const why = overBudget(total, `${points.length} points, ${tasks} strategy x replication tasks`, '--force');
+  if (why) throw new InputError('sweep', `${points.length} points`, why);
+}
+
 const SWEEP_FLAGS = ['profile', 'strategy', 'workload', 'vary', 'seed', 'replications', 'save', 'name', 'tag', 'notes', 'db', 'json', 'metric', 'help', 'force'];
 
 const sweep = cmd({
@@ -395,6 +415,8 @@ const sweep = cmd({
     // Strategy specs, name and tags are checked before the database is opened (or created).
     parseStrategyFlag(strategies[0]);
     const meta = { name: textFlag(args, 'name'), tags: tagsFlag(args), notes: textFlag(args, 'notes') };
+    // The work budget, before the database is opened (or created): a refused sweep writes nothing.
+    if (!hasFlag(args, 'force')) checkSweepBudget(args, strategies, workload, vary, replications);
     // Without --save the sweep lives in an in-memory database: nothing is written to disk.
     return withService(args, async (h) => {
       const profileIds = await sweepProfiles(args, h, !save);
