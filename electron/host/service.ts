@@ -17,6 +17,7 @@ import {
 import { METRIC_DEFS } from '../../core/report.ts';
 import { estimateWork, overBudget, seriesPointsPerResult, workDetail } from '../../core/budget.ts';
 import { checkMetric, Exporter } from './export.ts';
+import { ExportClient } from './export-client.ts';
 import { JobRunner } from './jobs.ts';
 import { DatabaseTooNewError, DatabaseUnusableError } from './migrate.ts';
 import { defaultDbPath } from './paths.ts';
@@ -32,6 +33,13 @@ export interface HostServiceOptions {
   /** The worker entry file (see pool.ts for the default resolution). */
   workerUrl?: URL | string;
   migrationsDir?: string;
+  /** The export worker entry (see export-client.ts for the default resolution). */
+  exportWorkerUrl?: URL | string;
+  /**
+   * Exports, imports and charts on their own thread (default true: the app and the web server must
+   * stay responsive). The one-shot CLI sets false: it has nothing else to do meanwhile.
+   */
+  exportsOffThread?: boolean;
 }
 
 export interface RunAndSaveOptions {
@@ -119,6 +127,8 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
   const pool = new WorkerPool({ size: opts.workers, workerUrl: opts.workerUrl });
   const jobs = new JobRunner(store, pool);
   const exporter = new Exporter(store);
+  // Exports, imports and chart rendering run on their own thread (export-worker.ts).
+  const exports = new ExportClient({ store, dbPath, migrationsDir: opts.migrationsDir, workerUrl: opts.exportWorkerUrl, inThread: opts.exportsOffThread === false });
   let closed = false;
 
   const resolveProfile = (id: string): HardwareProfile => {
@@ -283,13 +293,13 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
       return { deleted: true as const };
     },
 
-    'export:run': (a) => exporter.exportRun(a),
-    'export:diff': (a) => exporter.exportDiff(a),
+    'export:run': (a) => exports.run('export:run', a) as Promise<OpResult<'export:run'>>,
+    'export:diff': (a) => exports.run('export:diff', a) as Promise<OpResult<'export:diff'>>,
     'export:sweep': (a) => {
       checkMetric(a.metric);
-      return exporter.exportSweep(buildSweepDetail(store, a.sweepId, a.metric, resolveProfile), a);
+      return exports.run('export:sweep', a) as Promise<OpResult<'export:sweep'>>;
     },
-    'export:import': ({ bundle }) => exporter.importBundle(bundle),
+    'export:import': (a) => exports.run('export:import', a) as Promise<OpResult<'export:import'>>,
   };
 
   async function call<K extends OpName>(op: K | string, rawArgs: unknown): Promise<OpResult<K>> {
@@ -374,6 +384,7 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
       closed = true;
       await jobs.shutdown();
       await pool.close();
+      await exports.close();
       store.close();
     },
   };

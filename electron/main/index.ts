@@ -22,6 +22,8 @@ const RENDERER_HTML = path.join(here, '..', 'renderer', 'index.html');
 const PRELOAD = path.join(here, '..', 'preload', 'index.cjs');
 /** The simulation worker, built beside this file as its own entry (electron.vite.config.ts). */
 const SIM_WORKER = path.join(here, 'sim-worker.js');
+/** Exports, imports and PNG rendering, off the main thread (electron/host/export-worker.ts). */
+const EXPORT_WORKER = path.join(here, 'export-worker.js');
 /** Schema migrations, packaged beside out/ (electron-builder.yml `files`). */
 const MIGRATIONS = path.join(here, '..', '..', 'migrations');
 /** Dev server URL from `electron-vite dev`; ignored in a packaged app so no environment can redirect it. */
@@ -83,7 +85,7 @@ function start(): void {
   app.whenReady().then(() => {
     try {
       // Explicit worker and migrations paths: no environment variable can point the packaged app elsewhere.
-      host = createHostService({ dbPath: dbArg(process.argv), workerUrl: pathToFileURL(SIM_WORKER), migrationsDir: MIGRATIONS });
+      host = createHostService({ dbPath: dbArg(process.argv), workerUrl: pathToFileURL(SIM_WORKER), exportWorkerUrl: pathToFileURL(EXPORT_WORKER), migrationsDir: MIGRATIONS });
     } catch (e) {
       // A database from a newer version, an unreadable file...: say so and leave it untouched.
       dialog.showErrorBox('IOMMU Lab cannot open its run database', (e as Error)?.message ?? String(e));

@@ -150,14 +150,14 @@ export function checkRunBudget(args: Args, workload: Workload, strategies: numbe
 
 /**
  * Progress for a caller that is not a terminal (a CI log, a pipe): a plain line on stderr when a
- * run has gone on for 2 s, then at most every 5 s. Short runs print nothing.
+ * run has gone on for 10 s, then at most every 10 s. Short runs print nothing.
  */
 export function plainProgress(io: CliIo, label: string): (fraction: number, detail?: string) => void {
   const started = Date.now();
   let last = 0;
   return (fraction, detail = '') => {
     const now = Date.now();
-    if (now - started < 2000 || now - last < 5000) return;
+    if (now - started < 10_000 || now - last < 10_000) return;
     last = now;
     io.err(`${label}: ${Math.floor(Math.min(1, Math.max(0, fraction)) * 100)}% done${detail ? ` (${detail})` : ''}, ${Math.round((now - started) / 1000)} s\n`);
   };

@@ -41,7 +41,7 @@ export function openService(args: Args, opts: { memory?: boolean; existing?: boo
   if (opts.existing && flag(args, 'db') !== undefined && !existsSync(dbPath)) {
     throw new InputError('--db', flag(args, 'db'), 'an existing database file (runs are stored by run --save, sweep --save or import)');
   }
-  return createHostService({ dbPath });
+  return createHostService({ dbPath, exportsOffThread: false });
 }
 
 /** ContractError / refused database -> one line on stderr, exit 2 (internal errors stay exit 1). */
