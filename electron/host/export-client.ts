@@ -11,6 +11,9 @@ import { ContractError } from '../../core/contract.ts';
 import type { RunStore } from './store.ts';
 import { runExportOp, type ExportOp } from './export-worker.ts';
 
+/** Imports larger than this stop the worker afterwards (memory returned). */
+const RECYCLE_AFTER_CHARS = 8 * 1024 * 1024;
+
 export function defaultExportWorkerUrl(): URL {
   if (process.env.IOMMU_LAB_EXPORT_WORKER) return pathToFileURL(process.env.IOMMU_LAB_EXPORT_WORKER);
   const js = new URL('./export-worker.js', import.meta.url);
@@ -77,11 +80,19 @@ export class ExportClient {
     const w = this.worker;
     const id = this.nextId++;
     w.ref();
+    // After a big import the worker is stopped: its heap (the bundle text, parsed twice over) goes
+    // back to the system instead of staying with an idle thread.
+    const bundle = (args as { bundle?: unknown })?.bundle;
+    const big = typeof bundle === 'string' && bundle.length > RECYCLE_AFTER_CHARS;
     return new Promise<unknown>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       w.postMessage({ id, op, args });
     }).finally(() => {
       if (!this.pending.size) w.unref();
+      if (big && this.worker === w && !this.pending.size) {
+        this.worker = null;
+        void w.terminate();
+      }
     });
   }
 

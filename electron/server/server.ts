@@ -207,6 +207,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (body.length > 0) {
       try {
         args = JSON.parse(body.toString('utf8'));
+        // Let the raw bytes go before the (possibly long) operation runs.
+        body = Buffer.alloc(0);
       } catch (e) {
         throw new HttpError(400, 'invalid', `request body is not JSON: ${(e as Error).message}`);
       }
