@@ -10,7 +10,7 @@
  *
  * An ESLint rule (eslint.config.js) flags other readFileSync & co in electron/cli and electron/host.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, promises as fsp, readSync, statSync } from 'node:fs';
 import { InputError } from '../../core/errors.ts';
 
 /** Default limit for small text inputs (profiles, job files, traces' head): 4 MiB. */
@@ -86,4 +86,50 @@ export function readUserBytes(path: string, opts: ReadUserTextOptions): Buffer {
 /** UTF-8 text of a user file, at most maxBytes (see readUserBytes). */
 export function readUserText(path: string, opts: ReadUserTextOptions): string {
   return readUserBytes(path, opts).toString('utf8');
+}
+
+/**
+ * The same, without blocking the thread (the Electron main process reads files the user opens
+ * with this: a 256 MiB bundle must not freeze the window while it is read).
+ */
+export async function readUserTextAsync(path: string, opts: ReadUserTextOptions): Promise<string> {
+  const maxBytes = opts.maxBytes ?? MAX_INPUT_FILE_BYTES;
+  const expect = opts.expect ?? 'a readable file';
+  let st;
+  try {
+    st = await fsp.stat(path);
+  } catch (e) {
+    throw new InputError(opts.what, path, `${expect} (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  const bad = kindOf(st);
+  if (bad) throw new InputError(opts.what, path, `${expect}, not ${bad}`);
+  if (st.size > maxBytes) throw new InputError(opts.what, path, `${expect} of at most ${mib(maxBytes)} (this one has ${mib(st.size)})`);
+  let fh;
+  try {
+    fh = await fsp.open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    throw new InputError(opts.what, path, `${expect} (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  try {
+    const again = kindOf(await fh.stat());
+    if (again) throw new InputError(opts.what, path, `${expect}, not ${again}`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1024 * 1024, maxBytes + 1 - total));
+      let n: number;
+      try {
+        ({ bytesRead: n } = await fh.read(chunk, 0, chunk.length, null));
+      } catch (e) {
+        throw new InputError(opts.what, path, `${expect} (${(e as NodeJS.ErrnoException).code ?? 'read error'})`);
+      }
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > maxBytes) throw new InputError(opts.what, path, `${expect} of at most ${mib(maxBytes)} (reading stopped there)`);
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    await fh.close();
+  }
 }

@@ -1,4 +1,4 @@
-import { readUserText } from '../host/read-input.ts';
+import { readUserTextAsync } from '../host/read-input.ts';
 import path from 'node:path';
 import { hasOpenExtension, MAX_OPEN_FILE_BYTES } from './files-policy.ts';
 
@@ -16,7 +16,7 @@ export async function readUserFile(file: string, { anyExtension = false } = {}):
   const name = path.basename(file);
   if (!anyExtension && !hasOpenExtension(name)) throw new Error(`${name}: not a profile, run bundle or fio job file`);
   // Bounded by bytes read, not stat size: devices and FIFOs are refused, /proc-like files stop at the limit.
-  const text = readUserText(file, { what: name, maxBytes: MAX_OPEN_FILE_BYTES, expect: 'a regular file' });
+  const text = await readUserTextAsync(file, { what: name, maxBytes: MAX_OPEN_FILE_BYTES, expect: 'a regular file' });
   return { name, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
 }
 

@@ -116,3 +116,12 @@ describe('control characters', () => {
     }
   });
 });
+
+describe('bounded reads without blocking (the app\'s Open)', () => {
+  it('refuses devices, stops at the limit for size-0 files, reads ordinary files', async () => {
+    const { readUserTextAsync } = await import('../../electron/host/read-input.ts');
+    await expect(readUserTextAsync('/dev/zero', { what: 'open' })).rejects.toThrow(/not a character device/);
+    await expect(readUserTextAsync('/proc/self/status', { what: 'open', maxBytes: 64 })).rejects.toThrow(/reading stopped there/);
+    await expect(readUserTextAsync('/proc/self/status', { what: 'open' })).resolves.toMatch(/^Name:/);
+  });
+});
