@@ -39,7 +39,7 @@ export default defineConfig({
       rolldownOptions: {
         // The simulation worker is its own entry, out/main/sim-worker.js, beside index.js: the main
         // process passes that path to the host's worker pool (electron/main/index.ts: SIM_WORKER).
-        input: { index: r('electron/main/index.ts'), 'sim-worker': r('electron/host/sim-worker.ts') },
+        input: { index: r('electron/main/index.ts'), 'sim-worker': r('electron/host/sim-worker.ts'), 'export-worker': r('electron/host/export-worker.ts') },
         external: ['better-sqlite3', '@resvg/resvg-js'],
         output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },

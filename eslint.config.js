@@ -15,6 +15,14 @@ const coreForbidden = {
   })),
 };
 
+// Every file a user names is read through electron/host/read-input.ts (a byte limit that holds for
+// devices, FIFOs and /proc files). Internal files (migrations) are listed as exceptions.
+const rawReads = ['readFileSync', 'readFile', 'createReadStream', 'openSync', 'readSync', 'open'];
+const userReadMessage = 'Read user files with readUserText/readUserBytes from electron/host/read-input.ts (bounded, refuses devices and FIFOs).';
+const userReadForbidden = {
+  paths: ['node:fs', 'fs', 'node:fs/promises', 'fs/promises'].map((name) => ({ name, importNames: rawReads, message: userReadMessage })),
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'out/**', 'dist/**', 'renderer/dist/**', 'release/**', 'docs/**', '**/*.vue'] },
   ...tseslint.configs.recommended,
@@ -41,6 +49,17 @@ export default tseslint.config(
         { object: 'Math', property: 'random', message: 'Use the run\'s seeded PRNG.' },
         { object: 'Date', property: 'now', message: 'No wall clock in the engine.' },
         { object: 'performance', property: 'now', message: 'No wall clock in the engine.' },
+      ],
+    },
+  },
+  {
+    files: ['electron/cli/**/*.ts', 'electron/host/**/*.ts'],
+    ignores: ['electron/host/read-input.ts', 'electron/host/migrate.ts'],
+    rules: {
+      'no-restricted-imports': ['error', userReadForbidden],
+      'no-restricted-properties': [
+        'error',
+        ...rawReads.flatMap((property) => ['fs', 'fsp', 'promises'].map((object) => ({ object, property, message: userReadMessage }))),
       ],
     },
   },

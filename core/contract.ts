@@ -139,6 +139,8 @@ export const CONTRACT = {
       tags: tagsSchema.optional(),
       notes: notesSchema.optional(),
       saved: z.boolean().default(false),
+      /** Go beyond the work budget (core/budget.ts); the app sets it after the user confirms. */
+      force: z.boolean().default(false),
     }).refine((a) => (a.profileId === undefined) !== (a.profile === undefined), {
       message: 'give exactly one of profileId or profile', path: ['profileId'],
     }),
@@ -199,6 +201,8 @@ export const CONTRACT = {
       tags: tagsSchema.optional(),
       notes: notesSchema.optional(),
       saved: z.boolean().default(false),
+      /** Go beyond the work budget (all points together); see runs:start. */
+      force: z.boolean().default(false),
     }),
   },
   'sweeps:status': { doc: 'Status, fraction and ETA of a sweep.', args: z.strictObject({ sweepId: refSchema }) },

@@ -19,7 +19,7 @@ export async function buildCli({ quiet = false } = {}) {
   const t0 = performance.now();
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: { main: 'electron/cli/main.ts', 'sim-worker': 'electron/host/sim-worker.ts' },
+    entryPoints: { main: 'electron/cli/main.ts', 'sim-worker': 'electron/host/sim-worker.ts', 'export-worker': 'electron/host/export-worker.ts' },
     outdir: CLI_OUT,
     bundle: true,
     splitting: true,

@@ -3,11 +3,24 @@ import { InputError } from '../errors.ts';
 import type { HardwareProfile } from '../types.ts';
 import { BUILT_IN_PROFILES } from './builtin.ts';
 
-const pos = (max: number) => z.number().finite().positive().max(max);
-const nonneg = (max: number) => z.number().finite().min(0).max(max);
+/**
+ * Range builders shared by every profile field: the schema's ranges are the engine's, so a profile
+ * that validates can be simulated (no 5e-324 B/s bandwidth making every IO take forever, no
+ * "power of two" above 2^30 slipping through a 32-bit bit trick).
+ */
+/** A rate or size that divides: at least `min` (not merely > 0), at most `max`. */
+export const positiveIn = (min: number, max: number) => z.number().finite().min(min).max(max);
+/** A cost that may be zero. */
+export const nonNegativeIn = (max: number) => z.number().finite().min(0).max(max);
+/** An integer power of two in [min, max]; exact for every safe integer. */
+export const powerOfTwo = (min: number, max: number) =>
+  z.number().int().min(min).max(max).refine((v) => v > 0 && Number.isSafeInteger(v) && 2 ** Math.round(Math.log2(v)) === v, { message: 'must be a power of two' });
+
+/** Rates: 1 KB/s is slower than any DMA device or memcpy the model describes; below it times overflow. */
+const pos = (max: number) => positiveIn(1e3, max);
+const nonneg = nonNegativeIn;
 const nsCost = nonneg(1e9).nullable();
-const pow2 = (min: number, max: number) =>
-  z.number().int().min(min).max(max).refine((v) => (v & (v - 1)) === 0 || v > 2 ** 30, { message: 'must be a power of two' });
+const pow2 = powerOfTwo;
 
 export const profileSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lowercase letters, digits, . _ - (1-64 chars)'),

@@ -1,4 +1,5 @@
 import { InputError } from '../../core/errors.ts';
+import { escapeForTerminal } from '../../core/sanitize.ts';
 import { parseArgs } from './args.ts';
 import type { CliCommand, CliIo } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -15,7 +16,9 @@ function commandHelp(c: CliCommand, io: CliIo): number {
 }
 
 /** Exit codes: 0 ok, 1 failure inside a run, 2 bad input (one line naming field, value, allowed). */
-export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+export async function main(argv: string[], rawIo: CliIo = defaultIo()): Promise<number> {
+  // Names, tags and notes (typed or imported) may hold escape sequences: printed escaped, never executed.
+  const io: CliIo = { ...rawIo, out: (t) => rawIo.out(escapeForTerminal(t)), err: (t) => rawIo.err(escapeForTerminal(t, { keepCR: true })) };
   const [name, ...rest] = argv;
   if (name === 'help' && rest.length === 1) {
     // `help run`: the usage of one command.
@@ -37,6 +40,11 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   } catch (e) {
     if (e instanceof InputError) {
       io.err(`${e.message}\n`);
+      return 2;
+    }
+    // A database that cannot be used (damaged, deleted, read-only, not creatable, too new): one line, exit 2.
+    if ((e as Error)?.name === 'DatabaseUnusableError' || (e as Error)?.name === 'DatabaseTooNewError') {
+      io.err(`${(e as Error).message.split('\n')[0]}\n`);
       return 2;
     }
     const err = e as Error;

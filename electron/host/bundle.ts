@@ -28,9 +28,30 @@ const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an id of letters, digits, 
 const tags = z.array(z.string().min(1).max(64).regex(/^[^\s,]+$/)).max(32);
 const status = z.enum(RUN_STATUSES);
 
-/** A JSON tree whose leaves are finite numbers or null (metrics may grow new fields). */
-const metricTree: z.ZodType<unknown> = z.lazy(() => z.union([finite, z.null(), z.record(z.string().max(100), metricTree)]));
-const metricsSchema = z.record(z.string().max(100), metricTree).superRefine((m, ctx) => {
+/**
+ * A JSON tree whose leaves are finite numbers, null or short strings (metrics may grow new fields), at most
+ * METRIC_DEPTH levels deep and METRIC_KEYS keys per level: a deeply nested tree used to validate and
+ * then fail at insert (SQLite's JSON depth limit, an HTTP 500).
+ */
+export const METRIC_DEPTH = 6;
+const METRIC_KEYS = 200;
+
+/** True when a JSON value nests at most `max` objects/arrays deep (iterative: no stack to overflow). */
+export function depthAtMost(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d >= max) return false;
+    for (const x of Object.values(v as object)) stack.push([x, d + 1]);
+  }
+  return true;
+}
+/** Leaves: numbers, null, and short labels (exposure.protection is a class name such as "full"). */
+const metricLeaf = z.union([finite, z.null(), z.string().max(200)]);
+const metricTreeAt = (depth: number): z.ZodType<unknown> =>
+  depth <= 0 ? metricLeaf : z.union([finite, z.null(), z.string().max(200), z.record(z.string().max(100), metricTreeAt(depth - 1)).refine((o) => Object.keys(o).length <= METRIC_KEYS, `at most ${METRIC_KEYS} keys`)]);
+const metricsSchema = z.record(z.string().max(100), metricTreeAt(METRIC_DEPTH - 1)).superRefine((m, ctx) => {
   for (const k of ['throughputMiBps', 'iops', 'ios', 'bytes']) {
     if (typeof m[k] !== 'number') ctx.addIssue({ code: 'custom', path: [k], message: 'a finite number is required' });
   }
@@ -75,7 +96,7 @@ const strategySpecSchema = z.strictObject({
 const runConfigSchema = z.strictObject({
   profile: z.unknown(),
   strategies: z.array(strategySpecSchema).min(1).max(64),
-  workload: z.looseObject({ kind: z.enum(WORKLOAD_KINDS) }),
+  workload: z.looseObject({ kind: z.enum(WORKLOAD_KINDS) }).refine((w) => depthAtMost(w, METRIC_DEPTH), `nested at most ${METRIC_DEPTH} levels`),
   workloadText: z.string().min(1).max(100_000),
   seed: z.number().int().min(0).max(0xffffffff),
   replications: z.number().int().min(1).max(MAX_REPLICATIONS),

@@ -3,7 +3,7 @@
  * bundles (validated completely, then written in one transaction: all or nothing).
  */
 import {
-  ContractError, type ChartKind, type ExportFile, type ExportFormat, type ImportResult, type RunDetail, type RunDiff,
+  ContractError, MAX_BUNDLE_CHARS, type ChartKind, type ExportFile, type ExportFormat, type ImportResult, type RunDetail, type RunDiff,
   type SweepDetail,
 } from '../../core/contract.ts';
 import { BUILT_IN_PROFILES, ENGINE_VERSION } from '../../core/index.ts';
@@ -29,6 +29,18 @@ function isBuiltIn(id: string): boolean {
 
 function text(filename: string, format: ExportFormat, data: string): ExportFile {
   return { filename, mimeType: MIME[format], encoding: 'utf8', data };
+}
+
+/**
+ * A bundle as text, never larger than import accepts: stored runs are bounded (core/budget.ts:
+ * series points per run and per sweep), so this only refuses a sweep forced far past the work budget.
+ */
+function bundleText(b: Bundle): string {
+  const data = JSON.stringify(b, null, 1);
+  if (data.length > MAX_BUNDLE_CHARS) {
+    throw new ContractError('conflict', `the bundle would be ${(data.length / 1024 / 1024).toFixed(0)} MiB, over the import limit of ${MAX_BUNDLE_CHARS / 1024 / 1024} MiB; export its runs one at a time`);
+  }
+  return data;
 }
 
 /** ECharts and resvg load on the first chart file only: every other command starts without them. */
@@ -72,7 +84,7 @@ export class Exporter {
     const base = `iommu-lab-run-${id}`;
     switch (a.format) {
       case 'json':
-        return text(`${base}.json`, 'json', JSON.stringify(this.bundle('run', [id]), null, 1));
+        return text(`${base}.json`, 'json', bundleText(this.bundle('run', [id])));
       case 'csv': {
         const d = this.store.getRun(id, { series: a.table === 'series' });
         return text(`${base}-${a.table}.csv`, 'csv', a.table === 'series' ? seriesCsv(d) : summaryCsv(d));
@@ -102,7 +114,7 @@ export class Exporter {
     const base = `iommu-lab-diff-${diff.a.id}-${diff.b.id}`;
     switch (a.format) {
       case 'json':
-        return text(`${base}.json`, 'json', JSON.stringify(this.bundle('diff', [diff.a.id, diff.b.id], [], diff), null, 1));
+        return text(`${base}.json`, 'json', bundleText(this.bundle('diff', [diff.a.id, diff.b.id], [], diff)));
       case 'csv':
         return text(`${base}.csv`, 'csv', diffCsv(diff));
       case 'md':
@@ -118,7 +130,7 @@ export class Exporter {
     switch (a.format) {
       case 'json': {
         const runIds = detail.points.map((p) => p.runId).filter((x): x is string => !!x);
-        return text(`${base}.json`, 'json', JSON.stringify(this.bundle('sweep', runIds, [detail.id]), null, 1));
+        return text(`${base}.json`, 'json', bundleText(this.bundle('sweep', runIds, [detail.id])));
       }
       case 'csv':
         return text(`${base}.csv`, 'csv', sweepCsv(detail));

@@ -2,7 +2,7 @@
 export { createHostService, toContractError } from './service.ts';
 export type { HostService, HostServiceOptions, RunAndSaveOptions } from './service.ts';
 export { RunStore, newId } from './store.ts';
-export { DatabaseTooNewError, loadMigrations, migrate } from './migrate.ts';
+export { DatabaseTooNewError, DatabaseUnusableError, loadMigrations, migrate } from './migrate.ts';
 export { WorkerPool, defaultWorkerUrl, defaultWorkerCount } from './pool.ts';
 export { JobRunner } from './jobs.ts';
 export { Exporter } from './export.ts';

@@ -6,6 +6,7 @@
  * Progress (fraction, ETA) is kept in memory and read by polling.
  */
 import type { RunConfig, RunStatus, RunStatusInfo, SweepConfig, SweepStatusInfo } from '../../core/contract.ts';
+import { HEAVY_TASK_UNITS, taskWork } from '../../core/budget.ts';
 import type { PlannedPoint } from './sweep.ts';
 import { TaskCancelledError, type TaskHandle, type WorkerPool } from './pool.ts';
 import type { RunStore } from './store.ts';
@@ -75,12 +76,13 @@ export class JobRunner {
       current: null, cancelled: false, error: null, handles: [], finished: Promise.resolve('running'), status: 'running',
     };
     this.runs.set(runId, a);
-    a.finished = this.execute(a, config);
+    a.finished = this.execute(a, config, sweep?.sweepId ?? runId);
     return runId;
   }
 
-  private async execute(a: ActiveRun, config: RunConfig): Promise<RunStatus> {
+  private async execute(a: ActiveRun, config: RunConfig, job: string): Promise<RunStatus> {
     const jobs: Promise<void>[] = [];
+    const owner = { job, heavy: taskWork(config.workload).units > HEAVY_TASK_UNITS };
     let key = 0;
     for (let rep = 0; rep < config.replications; rep++) {
       config.strategies.forEach((strategy, strategyIndex) => {
@@ -92,6 +94,7 @@ export class JobRunner {
             a.inflight.set(k, Math.min(1, Math.max(0, f)));
             a.current = strategy.text;
           },
+          owner,
         );
         a.handles.push(h);
         jobs.push(h.promise.then(

@@ -27,6 +27,18 @@ export class DatabaseTooNewError extends Error {
 }
 
 /**
+ * The database cannot be used safely: it cannot be opened or created there, it is damaged
+ * (PRAGMA quick_check), it was deleted or replaced under the running program, or it is read-only
+ * and a write was asked. One line for the user; exit code 2 on the command line, HTTP 409.
+ */
+export class DatabaseUnusableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseUnusableError';
+  }
+}
+
+/**
  * The migrations folder. Source layout: <root>/electron/host/migrate.ts -> <root>/migrations. The
  * electron-vite bundle (<root>/out/main/index.js) is at the same depth, so the same relative path
  * works there as long as `migrations/**` is packaged. IOMMU_LAB_MIGRATIONS overrides it.

@@ -59,9 +59,19 @@ export interface TaskHandle {
   cancel(): void;
 }
 
+/** Who a task belongs to, for fair scheduling. */
+export interface TaskOwner {
+  /** Tasks of one job (a run, or a whole sweep) share a key; the pool takes turns between keys. */
+  job?: string;
+  /** Over the heavy-task budget (core/budget.ts): never given every worker at once. */
+  heavy?: boolean;
+}
+
 interface Pending {
   id: number;
   task: SimTask;
+  job: string;
+  heavy: boolean;
   flag: SharedArrayBuffer;
   onProgress?: (fraction: number) => void;
   resolve: (o: TaskOutcome) => void;
@@ -124,11 +134,12 @@ export class WorkerPool {
     return this.slots.filter((s) => s.current).length + this.queue.length;
   }
 
-  submit(task: SimTask, onProgress?: (fraction: number) => void): TaskHandle {
+  submit(task: SimTask, onProgress?: (fraction: number) => void, owner: TaskOwner = {}): TaskHandle {
     if (this.closed) throw new Error('worker pool is closed');
     let p!: Pending;
+    const id = this.nextId++;
     const promise = new Promise<TaskOutcome>((resolve, reject) => {
-      p = { id: this.nextId++, task, flag: new SharedArrayBuffer(4), onProgress, resolve, reject, cancelled: false };
+      p = { id, task, job: owner.job ?? `task-${id}`, heavy: owner.heavy ?? false, flag: new SharedArrayBuffer(4), onProgress, resolve, reject, cancelled: false };
     });
     this.queue.push(p);
     this.pump();
@@ -202,12 +213,44 @@ export class WorkerPool {
         if (this.slots.length >= this.size) return;
         slot = this.spawn();
       }
-      const p = this.queue.shift()!;
+      const qi = this.pickNext();
+      if (qi < 0) return;
+      const [p] = this.queue.splice(qi, 1);
       slot.current = p;
       slot.lastError = null;
       slot.worker.ref();
       slot.worker.postMessage({ type: 'task', taskId: p.id, ...p.task, cancel: p.flag });
     }
+  }
+
+  /**
+   * Fair scheduling: the next task is the oldest one of the job with the fewest tasks running, so
+   * a run of 6400 tasks queued first does not make a later small run wait for all of them; and
+   * heavy tasks may hold at most size - 1 workers, so one lane stays free for small jobs. Returns
+   * -1 when only heavy tasks wait and their share is used.
+   */
+  private pickNext(): number {
+    const running = new Map<string, number>();
+    let heavyRunning = 0;
+    for (const s of this.slots) {
+      if (!s.current) continue;
+      running.set(s.current.job, (running.get(s.current.job) ?? 0) + 1);
+      if (s.current.heavy) heavyRunning++;
+    }
+    const heavyBlocked = this.size > 1 && heavyRunning >= this.size - 1;
+    let best = -1;
+    let bestRunning = Infinity;
+    for (let i = 0; i < this.queue.length; i++) {
+      const p = this.queue[i];
+      if (p.heavy && heavyBlocked) continue;
+      const r = running.get(p.job) ?? 0;
+      if (r < bestRunning) {
+        best = i;
+        bestRunning = r;
+        if (r === 0) break;
+      }
+    }
+    return best;
   }
 
   /** Cancel everything and stop the workers. */

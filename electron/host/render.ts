@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import * as echarts from 'echarts';
 import { Resvg } from '@resvg/resvg-js';
 import type { EChartsOption } from '../../core/charts.ts';
+import { chartText } from '../../core/sanitize.ts';
 
 /** Rough width in px of a legend entry at ECharts' default 12 px font: icon, gap, text, item gap. */
 function legendItemWidth(name: string): number {
@@ -47,7 +48,9 @@ export function renderSvg(option: EChartsOption, width = 900, height = 500): str
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
     chart.setOption({ ...staticLegend(option, width), animation: false });
-    const svg = chart.renderToSVGString();
+    // Names and notes with control characters (typed or imported) would make the SVG invalid XML
+    // and the PNG rasteriser fail: characters XML cannot hold become U+FFFD.
+    const svg = chartText(chart.renderToSVGString());
     return svg.startsWith('<?xml') ? svg : `<?xml version="1.0" encoding="UTF-8"?>\n${svg}`;
   } finally {
     chart.dispose();

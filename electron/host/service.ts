@@ -15,9 +15,11 @@ import {
   type ProfileRecord, type ProfileSummary, type RunConfig, type RunStatusInfo, type SweepConfig, type SweepStatusInfo,
 } from '../../core/contract.ts';
 import { METRIC_DEFS } from '../../core/report.ts';
+import { estimateWork, overBudget, seriesPointsPerResult, workDetail } from '../../core/budget.ts';
 import { checkMetric, Exporter } from './export.ts';
+import { ExportClient } from './export-client.ts';
 import { JobRunner } from './jobs.ts';
-import { DatabaseTooNewError } from './migrate.ts';
+import { DatabaseTooNewError, DatabaseUnusableError } from './migrate.ts';
 import { defaultDbPath } from './paths.ts';
 import { WorkerPool } from './pool.ts';
 import { RunStore } from './store.ts';
@@ -31,6 +33,13 @@ export interface HostServiceOptions {
   /** The worker entry file (see pool.ts for the default resolution). */
   workerUrl?: URL | string;
   migrationsDir?: string;
+  /** The export worker entry (see export-client.ts for the default resolution). */
+  exportWorkerUrl?: URL | string;
+  /**
+   * Exports, imports and charts on their own thread (default true: the app and the web server must
+   * stay responsive). The one-shot CLI sets false: it has nothing else to do meanwhile.
+   */
+  exportsOffThread?: boolean;
 }
 
 export interface RunAndSaveOptions {
@@ -78,7 +87,7 @@ export interface HostService {
 export function toContractError(e: unknown): ContractError {
   if (e instanceof ContractError) return e;
   if (e instanceof InputError) return new ContractError('invalid', e.message, [{ path: e.field, message: `allowed: ${e.allowed}` }]);
-  if (e instanceof DatabaseTooNewError) return new ContractError('conflict', e.message);
+  if (e instanceof DatabaseTooNewError || e instanceof DatabaseUnusableError) return new ContractError('conflict', e.message);
   const err = e as Error;
   return new ContractError('internal', err?.message ?? String(e));
 }
@@ -118,6 +127,8 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
   const pool = new WorkerPool({ size: opts.workers, workerUrl: opts.workerUrl });
   const jobs = new JobRunner(store, pool);
   const exporter = new Exporter(store);
+  // Exports, imports and chart rendering run on their own thread (export-worker.ts).
+  const exports = new ExportClient({ store, dbPath, migrationsDir: opts.migrationsDir, workerUrl: opts.exportWorkerUrl, inThread: opts.exportsOffThread === false });
   let closed = false;
 
   const resolveProfile = (id: string): HardwareProfile => {
@@ -205,9 +216,12 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
       } catch (e) {
         throw withPath(e, 'workload');
       }
+      const est = estimateWork(workload, strategies.length, a.replications);
+      const why = a.force ? null : overBudget(est.total, workDetail(est, strategies.length, a.replications), 'force: true (--force on the command line)');
+      if (why) throw new ContractError('invalid', `runs:start: ${why}`, [{ path: 'force', message: why }]);
       const config: RunConfig = {
         profile, strategies, workload, workloadText: workloadTextOf(workload), seed: a.seed, replications: a.replications,
-        seriesPoints: a.seriesPoints ?? null, engineVersion: ENGINE_VERSION,
+        seriesPoints: boundedSeriesPoints(a.seriesPoints, est.tasks), engineVersion: ENGINE_VERSION,
       };
       const runId = jobs.startRun(config, { name: a.name, tags: a.tags, notes: a.notes, saved: a.saved });
       return { runId };
@@ -242,9 +256,20 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
       } catch (e) {
         throw withPath(e, 'vary');
       }
+      let total = 0;
+      let tasks = 0;
+      for (const p of points) {
+        const e = estimateWork(p.workload, p.strategies.length, a.replications);
+        total += e.total;
+        tasks += e.tasks;
+      }
+      const why = a.force ? null : overBudget(total, `${points.length} points, ${tasks} strategy x replication tasks`, 'force: true (--force on the command line)');
+      if (why) throw new ContractError('invalid', `sweeps:start: ${why}`, [{ path: 'force', message: why }]);
+      // The series budget covers the whole sweep, so its bundle imports back like a run's.
+      const seriesPoints = boundedSeriesPoints(a.seriesPoints, tasks);
       const sweepId = jobs.startSweep(config, points, { name: a.name, tags: a.tags, notes: a.notes, saved: a.saved }, (p) => ({
         profile: p.profile, strategies: p.strategies, workload: p.workload, workloadText: p.workloadText, seed: a.seed,
-        replications: a.replications, seriesPoints: a.seriesPoints ?? null, engineVersion: ENGINE_VERSION,
+        replications: a.replications, seriesPoints, engineVersion: ENGINE_VERSION,
       }));
       return { sweepId, runs: points.length };
     },
@@ -268,13 +293,13 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
       return { deleted: true as const };
     },
 
-    'export:run': (a) => exporter.exportRun(a),
-    'export:diff': (a) => exporter.exportDiff(a),
+    'export:run': (a) => exports.run('export:run', a) as Promise<OpResult<'export:run'>>,
+    'export:diff': (a) => exports.run('export:diff', a) as Promise<OpResult<'export:diff'>>,
     'export:sweep': (a) => {
       checkMetric(a.metric);
-      return exporter.exportSweep(buildSweepDetail(store, a.sweepId, a.metric, resolveProfile), a);
+      return exports.run('export:sweep', a) as Promise<OpResult<'export:sweep'>>;
     },
-    'export:import': ({ bundle }) => exporter.importBundle(bundle),
+    'export:import': (a) => exports.run('export:import', a) as Promise<OpResult<'export:import'>>,
   };
 
   async function call<K extends OpName>(op: K | string, rawArgs: unknown): Promise<OpResult<K>> {
@@ -359,11 +384,18 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
       closed = true;
       await jobs.shutdown();
       await pool.close();
+      await exports.close();
       store.close();
     },
   };
 }
 
+
+/** The series points each result keeps (null: the engine's default, when that already fits). */
+function boundedSeriesPoints(asked: number | undefined, results: number): number | null {
+  const n = seriesPointsPerResult(asked, results);
+  return asked === undefined && n === seriesPointsPerResult(undefined, 1) ? null : n;
+}
 
 function withPath(e: unknown, path: string): unknown {
   if (e instanceof InputError) return new ContractError('invalid', e.message, [{ path, message: e.message }]);

@@ -9,9 +9,10 @@
  *   next store that opens (or lists) once its owner process is gone.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
   HardwareProfile, Metrics, TimeSeries,
@@ -22,7 +23,8 @@ import {
   type RunStatus, type RunSummary, type SweepConfig, type SweepSummary,
 } from '../../core/contract.ts';
 import { summarizeResults, throughputByStrategy } from '../../core/report.ts';
-import { DatabaseTooNewError, loadMigrations, migrate, userVersion, type Migration } from './migrate.ts';
+import { seriesPointsPerResult } from '../../core/budget.ts';
+import { DatabaseTooNewError, DatabaseUnusableError, loadMigrations, migrate, userVersion, type Migration } from './migrate.ts';
 
 export interface StoreOptions {
   migrationsDir?: string;
@@ -142,8 +144,8 @@ function boundSeries(s: TimeSeries, max = MAX_SERIES_POINTS): TimeSeries {
   return out;
 }
 
-export function packSeries(s: TimeSeries): { points: number; blob: Buffer } {
-  const b = boundSeries(s);
+export function packSeries(s: TimeSeries, maxPoints = MAX_SERIES_POINTS): { points: number; blob: Buffer } {
+  const b = boundSeries(s, Math.min(maxPoints, MAX_SERIES_POINTS));
   const n = b.tUs.length;
   for (const f of SERIES_FIELDS) {
     if (!Array.isArray(b[f]) || b[f].length !== n) throw new ContractError('invalid', `series.${f}: expected ${n} points like series.tUs`);
@@ -245,44 +247,195 @@ const RUN_COLUMNS = `r.id, r.name, r.notes, r.saved, r.status, r.profile_id, r.p
   r.sweep_id, r.sweep_index, r.sweep_point_json,
   (SELECT json_group_array(t.tag) FROM (SELECT tag FROM run_tags WHERE run_id = r.id ORDER BY tag) t) AS tags_json`;
 
+/** SQLite error codes that say "this file cannot be written here" (a read-only folder or file system). */
+const READ_ONLY_CODES = new Set(['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_READONLY_DIRECTORY', 'SQLITE_IOERR_SHMOPEN', 'SQLITE_READONLY_CANTINIT', 'SQLITE_IOERR_WRITE', 'EROFS', 'EACCES', 'EPERM']);
+
+/**
+ * mkdir -p without Node's recursive mkdir, which loops forever on paths under /proc (`--db
+ * /proc/x/y.db` spun at 100 % CPU): each missing component is created in turn; any failure is one line.
+ */
+function ensureDir(dir: string, dbPath: string): void {
+  const missing: string[] = [];
+  let d = dir;
+  for (;;) {
+    let st;
+    try {
+      st = statSync(d);
+    } catch {
+      st = null;
+    }
+    if (st) {
+      if (!st.isDirectory()) throw new DatabaseUnusableError(`cannot create database ${dbPath}: ${d} is not a folder`);
+      break;
+    }
+    missing.push(d);
+    const up = dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  for (const m of missing.reverse()) {
+    try {
+      mkdirSync(m);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && statSync(m).isDirectory()) continue;
+      throw new DatabaseUnusableError(`cannot create database ${dbPath}: cannot create folder ${m} (${code ?? 'error'})`);
+    }
+  }
+}
+
+function sqliteCode(e: unknown): string {
+  return String((e as { code?: unknown })?.code ?? '');
+}
+
 export class RunStore {
   readonly path: string;
   readonly db: Database.Database;
   readonly migrations: Migration[];
+  /** Why the store is read-only (its folder or file system is not writable), or null. */
+  readonly readOnlyReason: string | null = null;
   private readonly host = hostname();
+  /** Identity of the file opened: a deleted or replaced database is noticed before the next write. */
+  private identity: { dev: number; ino: number; mtimeMs: number; size: number } | null = null;
+  private damaged: string | null = null;
+  private snapshotCopy: string | null = null;
 
   constructor(path: string, opts: StoreOptions = {}) {
     this.path = path;
     this.migrations = loadMigrations(opts.migrationsDir);
     const latest = opts.targetVersion ?? this.migrations.length;
-    if (path !== ':memory:' && existsSync(path) && statSync(path).size > 0) {
-      // Look before touching: a newer database is refused without writing (no WAL switch, no migration).
+    const timeout = opts.busyTimeoutMs ?? 15_000;
+    const existing = path !== ':memory:' && existsSync(path) && statSync(path).size > 0;
+    if (existing) {
+      if (!statSync(path).isFile()) throw new DatabaseUnusableError(`cannot open database ${path}: not a regular file`);
+      // Look before touching: a newer or damaged database is refused without writing (no WAL switch, no migration).
       let found = 0;
+      let check = 'ok';
       try {
-        const probe = new Database(path, { readonly: true, fileMustExist: true, timeout: opts.busyTimeoutMs ?? 15_000 });
+        const probe = new Database(path, { readonly: true, fileMustExist: true, timeout });
         try {
           found = userVersion(probe);
+          if (found <= this.migrations.length) check = String(probe.pragma('quick_check(1)', { simple: true }));
         } finally {
           probe.close();
         }
       } catch (e) {
-        throw new Error(`cannot open database ${path}: ${(e as Error).message}`);
+        if (!READ_ONLY_CODES.has(sqliteCode(e))) throw new DatabaseUnusableError(`cannot open database ${path}: ${(e as Error).message} (restore a backup or use another --db; the file was left untouched)`);
       }
       if (found > this.migrations.length) throw new DatabaseTooNewError(path, found, this.migrations.length);
+      if (check !== 'ok') throw new DatabaseUnusableError(`database ${path} is damaged (quick_check: ${check.split('\n').slice(0, 2).join(' ')}); restore a backup or use another --db; the file was left untouched`);
     } else if (path !== ':memory:') {
-      mkdirSync(dirname(path), { recursive: true });
+      ensureDir(dirname(path), path);
     }
-    this.db = new Database(path, { timeout: opts.busyTimeoutMs ?? 15_000 });
+    let db: Database.Database;
     try {
-      this.retryBusy(() => this.db.pragma('journal_mode = WAL'));
-      this.db.pragma('foreign_keys = ON');
-      this.db.pragma('synchronous = NORMAL');
-      migrate(this.db, this.migrations, path, latest);
-      if (!opts.noReap && userVersion(this.db) === this.migrations.length) this.reapInterrupted();
+      db = new Database(path, { timeout });
+      this.retryBusy(() => db.pragma('journal_mode = WAL'));
     } catch (e) {
-      this.db.close();
-      throw e;
+      if (!existing || !READ_ONLY_CODES.has(sqliteCode(e))) throw new DatabaseUnusableError(`cannot open database ${path}: ${(e as Error).message}`);
+      // A database in a read-only folder (or file system): SQLite cannot create its WAL files there,
+      // so reads go to a private snapshot copy, and writes are refused with this reason.
+      const reason = `database ${path} is read-only here (${(e as Error).message}); copy it to a writable folder to change it`;
+      try {
+        (db! as Database.Database | undefined)?.close();
+      } catch {
+        // already closed
+      }
+      const copy = join(tmpdir(), `iommu-lab-readonly-${process.pid}-${newId()}.db`);
+      try {
+        copyFileSync(path, copy);
+        db = new Database(copy, { readonly: true, fileMustExist: true, timeout });
+      } catch (e2) {
+        rmSync(copy, { force: true });
+        throw new DatabaseUnusableError(`cannot open database ${path}: ${(e2 as Error).message}`);
+      }
+      this.snapshotCopy = copy;
+      this.readOnlyReason = reason;
     }
+    this.db = db;
+    try {
+      this.db.pragma('foreign_keys = ON');
+      if (!this.readOnlyReason) {
+        this.db.pragma('synchronous = NORMAL');
+        migrate(this.db, this.migrations, path, latest);
+        if (!opts.noReap && userVersion(this.db) === this.migrations.length) this.reapInterrupted();
+      } else if (userVersion(this.db) !== latest) {
+        throw new DatabaseUnusableError(`${this.readOnlyReason}; it also needs a schema upgrade (version ${userVersion(this.db)} of ${latest}), which needs write access`);
+      }
+      if (path !== ':memory:') {
+        const st = statSync(path);
+        this.identity = { dev: st.dev, ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
+      }
+    } catch (e) {
+      this.close();
+      if (e instanceof DatabaseTooNewError || e instanceof DatabaseUnusableError || e instanceof ContractError) throw e;
+      throw new DatabaseUnusableError(`cannot open database ${path}: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Refuses to go on when the database file was deleted or replaced under us (writes would go to an
+   * unlinked inode and be lost while reported done), when quick_check found damage, or when the
+   * store is read-only. Cheap: one stat.
+   */
+  checkUsable(forWrite: boolean): void {
+    if (this.damaged) throw new DatabaseUnusableError(this.damaged);
+    if (forWrite && this.readOnlyReason) throw new DatabaseUnusableError(this.readOnlyReason);
+    if (!this.identity) return;
+    let st;
+    try {
+      st = statSync(this.path);
+    } catch {
+      st = null;
+    }
+    if (!st || st.dev !== this.identity.dev || st.ino !== this.identity.ino) {
+      this.damaged = `database ${this.path} was ${st ? 'replaced by another file' : 'deleted'} while in use; nothing more is written to it (restart to use the new file)`;
+      throw new DatabaseUnusableError(this.damaged);
+    }
+    // In WAL mode the main file only changes at checkpoints. When it changed since we last looked
+    // (another process's checkpoint, or bytes written into it by something else), check it before writing.
+    if (forWrite && (st.mtimeMs !== this.identity.mtimeMs || st.size !== this.identity.size)) {
+      this.identity.mtimeMs = st.mtimeMs;
+      this.identity.size = st.size;
+      let check: string;
+      try {
+        check = String(this.db.pragma('quick_check(1)', { simple: true }));
+      } catch (e) {
+        check = (e as Error).message;
+      }
+      if (check !== 'ok') {
+        this.damaged = `database ${this.path} is damaged (quick_check: ${check.split('\n').slice(0, 2).join(' ')}); nothing more is written to it; restore a backup or use another --db`;
+        throw new DatabaseUnusableError(this.damaged);
+      }
+    }
+  }
+
+  /** Our own writes (checkpoints) change the main file: remember its state after them. */
+  private noteOwnWrite(): void {
+    if (!this.identity) return;
+    try {
+      const st = statSync(this.path);
+      if (st.ino === this.identity.ino) {
+        this.identity.mtimeMs = st.mtimeMs;
+        this.identity.size = st.size;
+      }
+    } catch {
+      // noticed by the next checkUsable
+    }
+  }
+
+  /** After an SQLite error: is the file damaged? Then every later call is refused with the reason. */
+  private afterError(e: unknown): void {
+    if (e instanceof ContractError || e instanceof DatabaseUnusableError || !this.db.open) return;
+    const code = sqliteCode(e);
+    if (!code.startsWith('SQLITE_')) return;
+    let check = 'ok';
+    try {
+      check = String(this.db.pragma('quick_check(1)', { simple: true }));
+    } catch (e2) {
+      check = (e2 as Error).message;
+    }
+    if (check !== 'ok') this.damaged = `database ${this.path} is damaged (quick_check: ${check.split('\n').slice(0, 2).join(' ')}); nothing more is written to it; restore a backup or use another --db`;
   }
 
   private retryBusy<T>(fn: () => T): T {
@@ -301,15 +454,28 @@ export class RunStore {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.db?.open) this.db.close();
+    if (this.snapshotCopy) rmSync(this.snapshotCopy, { force: true });
+    this.snapshotCopy = null;
   }
 
   private tx<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    this.checkUsable(true);
+    try {
+      const out = this.db.transaction(fn).immediate();
+      this.noteOwnWrite();
+      return out;
+    } catch (e) {
+      this.afterError(e);
+      if (this.damaged) throw new DatabaseUnusableError(this.damaged);
+      if (sqliteCode(e).startsWith('SQLITE_READONLY')) throw new DatabaseUnusableError(`database ${this.path} is read-only: ${(e as Error).message}`);
+      throw e;
+    }
   }
 
   /** Runs and sweeps left `running` by a process that no longer exists become `interrupted`. */
   reapInterrupted(): number {
+    if (this.readOnlyReason) return 0;
     const rows = this.db.prepare(`SELECT id, owner_pid, owner_host FROM runs WHERE status = 'running'`).all() as Array<{ id: string; owner_pid: number | null; owner_host: string | null }>;
     const sweeps = this.db.prepare(`SELECT id, owner_pid, owner_host FROM sweeps WHERE status = 'running'`).all() as typeof rows;
     const dead = (r: { owner_pid: number | null; owner_host: string | null }) =>
@@ -334,6 +500,7 @@ export class RunStore {
   // Profiles
 
   listProfiles(): ProfileSummary[] {
+    this.checkUsable(false);
     const rows = this.db.prepare('SELECT id, name, json, created_at, updated_at FROM profiles ORDER BY name, id').all() as Array<{ id: string; name: string; json: string; created_at: number; updated_at: number }>;
     return rows.map((r) => {
       const p = JSON.parse(r.json) as HardwareProfile;
@@ -342,6 +509,7 @@ export class RunStore {
   }
 
   getProfile(id: string): ProfileRecord | null {
+    this.checkUsable(false);
     const r = this.db.prepare('SELECT id, name, json, created_at, updated_at FROM profiles WHERE id = ?').get(id) as { id: string; name: string; json: string; created_at: number; updated_at: number } | undefined;
     if (!r) return null;
     const profile = JSON.parse(r.json) as HardwareProfile;
@@ -363,6 +531,7 @@ export class RunStore {
   }
 
   deleteProfile(id: string): boolean {
+    this.checkUsable(true);
     return this.db.prepare('DELETE FROM profiles WHERE id = ?').run(id).changes > 0;
   }
 
@@ -379,6 +548,7 @@ export class RunStore {
   }
 
   private resolveId(table: 'runs' | 'sweeps', what: string, ref: string): string {
+    this.checkUsable(false);
     const exact = this.db.prepare(`SELECT id FROM ${table} WHERE id = ?`).get(ref) as { id: string } | undefined;
     if (exact) return exact.id;
     if (ref.length >= 4) {
@@ -417,8 +587,8 @@ export class RunStore {
     return id;
   }
 
-  private insertResult(runId: string, r: NewResult): void {
-    const { points, blob } = packSeries(r.series);
+  private insertResult(runId: string, r: NewResult, maxPoints = MAX_SERIES_POINTS): void {
+    const { points, blob } = packSeries(r.series, maxPoints);
     this.db.prepare(`INSERT INTO results (run_id, strategy_index, replication, strategy, seed, wall_ms, metrics_json, histogram_json, series_points, series)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       runId, r.strategyIndex, r.replication, r.strategy, r.seed, r.wallMs, JSON.stringify(r.metrics), JSON.stringify(r.latencyHistogram), points, blob,
@@ -428,10 +598,11 @@ export class RunStore {
   /** Commit one strategy x replication result of a running run. */
   addResult(runId: string, r: NewResult): void {
     this.tx(() => {
-      const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: RunStatus } | undefined;
+      const row = this.db.prepare(`SELECT status, replications, json_array_length(config_json, '$.strategies') AS strategies FROM runs WHERE id = ?`).get(runId) as { status: RunStatus; replications: number; strategies: number } | undefined;
       if (!row) throw new ContractError('not_found', `no run ${runId}`);
       if (row.status !== 'running') throw new ContractError('conflict', `run ${runId} is ${row.status}, not running`);
-      this.insertResult(runId, r);
+      // Stored bytes per run are bounded (core/budget.ts), so every stored run exports as a bundle import takes.
+      this.insertResult(runId, r, seriesPointsPerResult(MAX_SERIES_POINTS, row.replications * Math.max(1, row.strategies ?? 1)));
     });
   }
 
@@ -527,6 +698,7 @@ export class RunStore {
   }
 
   listRuns(f: RunFilter = {}): RunList {
+    this.checkUsable(false);
     this.reapInterrupted();
     const where: string[] = [];
     const params: unknown[] = [];
@@ -664,6 +836,7 @@ export class RunStore {
   }
 
   listSweeps(f: { savedOnly?: boolean; limit?: number; offset?: number } = {}): { total: number; items: SweepSummary[] } {
+    this.checkUsable(false);
     this.reapInterrupted();
     const w = f.savedOnly ? 'WHERE saved = 1' : '';
     const total = (this.db.prepare(`SELECT count(*) AS n FROM sweeps ${w}`).get() as { n: number }).n;

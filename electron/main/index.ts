@@ -3,9 +3,10 @@
  * worker pool, electron/host) wired to the renderer through one IPC handler per contract operation.
  * Kept thin: everything the app does goes through the same `dispatch` the web mode and CLI use.
  */
-import { app, BrowserWindow, dialog, Menu, nativeTheme, screen, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, Menu, nativeTheme, protocol, screen, session, shell, type WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, appProtocolHandler, isAppUrl } from './app-protocol.ts';
 import { OP_NAMES } from '../../core/contract.ts';
 import { createHostService, type HostService } from '../host/service.ts';
 import { PRODUCT_NAME, userDataDir } from '../host/paths.ts';
@@ -21,12 +22,14 @@ const RENDERER_HTML = path.join(here, '..', 'renderer', 'index.html');
 const PRELOAD = path.join(here, '..', 'preload', 'index.cjs');
 /** The simulation worker, built beside this file as its own entry (electron.vite.config.ts). */
 const SIM_WORKER = path.join(here, 'sim-worker.js');
+/** Exports, imports and PNG rendering, off the main thread (electron/host/export-worker.ts). */
+const EXPORT_WORKER = path.join(here, 'export-worker.js');
 /** Schema migrations, packaged beside out/ (electron-builder.yml `files`). */
 const MIGRATIONS = path.join(here, '..', '..', 'migrations');
 /** Dev server URL from `electron-vite dev`; ignored in a packaged app so no environment can redirect it. */
 const DEV_URL = !app.isPackaged && process.env.ELECTRON_RENDERER_URL ? process.env.ELECTRON_RENDERER_URL : undefined;
 const DEV_ORIGIN = DEV_URL ? new URL(DEV_URL).origin : undefined;
-const TRUSTED: TrustedOrigin = DEV_URL ? { devUrl: DEV_URL } : { fileUrl: pathToFileURL(RENDERER_HTML).href };
+const TRUSTED: TrustedOrigin = DEV_URL ? { devUrl: DEV_URL } : { appUrl: APP_INDEX_URL };
 
 /** `--db PATH` (also `--db=PATH`) overrides the database location, as in the CLI. */
 function dbArg(argv: readonly string[]): string | undefined {
@@ -37,6 +40,8 @@ function dbArg(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
+// The renderer is served from app://iommu-lab/ (app-protocol.ts), registered before the app is ready.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 // Every renderer is sandboxed, whatever its webPreferences say.
 app.enableSandbox();
 app.setName(PRODUCT_NAME);
@@ -80,7 +85,7 @@ function start(): void {
   app.whenReady().then(() => {
     try {
       // Explicit worker and migrations paths: no environment variable can point the packaged app elsewhere.
-      host = createHostService({ dbPath: dbArg(process.argv), workerUrl: pathToFileURL(SIM_WORKER), migrationsDir: MIGRATIONS });
+      host = createHostService({ dbPath: dbArg(process.argv), workerUrl: pathToFileURL(SIM_WORKER), exportWorkerUrl: pathToFileURL(EXPORT_WORKER), migrationsDir: MIGRATIONS });
     } catch (e) {
       // A database from a newer version, an unreadable file...: say so and leave it untouched.
       dialog.showErrorBox('IOMMU Lab cannot open its run database', (e as Error)?.message ?? String(e));
@@ -89,6 +94,7 @@ function start(): void {
     }
     lastDir.value = app.getPath('documents');
     nativeTheme.themeSource = 'system';
+    protocol.handle(APP_SCHEME, appProtocolHandler(path.dirname(RENDERER_HTML)));
     installSessionPolicy();
     registerIpc({ ops: OP_NAMES, dispatch, window: () => mainWindow, trusted: TRUSTED, lastDir });
     Menu.setApplicationMenu(
@@ -165,10 +171,11 @@ function installSessionPolicy(): void {
   ses.setPermissionCheckHandler(() => false);
   ses.setDevicePermissionHandler(() => false);
   ses.setDisplayMediaRequestHandler((_req, callback) => callback({}));
-  // Nothing here talks to the network: refuse any request that is not our own renderer.
+  // Nothing here talks to the network or reads other files: refuse any request that is not one of
+  // the app's own files (app://iommu-lab/...), in-page data/blob URLs, devtools, or the dev server.
   ses.webRequest.onBeforeRequest((details, callback) => {
     const u = details.url;
-    const ok = u.startsWith('file:') || u.startsWith('devtools:') || u.startsWith('data:') || u.startsWith('blob:')
+    const ok = isAppUrl(u) || u.startsWith('devtools:') || u.startsWith('data:') || u.startsWith('blob:')
       || (DEV_ORIGIN !== undefined && (u.startsWith(`${DEV_ORIGIN}/`) || u.startsWith(`${DEV_ORIGIN.replace(/^http/, 'ws')}/`)));
     callback({ cancel: !ok });
   });
@@ -246,7 +253,7 @@ function createWindow(): void {
   win.webContents.once('did-finish-load', () => openPaths([]));
 
   if (DEV_URL) void win.loadURL(DEV_URL);
-  else void win.loadFile(RENDERER_HTML);
+  else void win.loadURL(APP_INDEX_URL);
 }
 
 /** Reads files (OS, argv, second instance) and forwards their text to the renderer's onOpenFile. */

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { readUserTextAsync } from '../host/read-input.ts';
 import path from 'node:path';
 import { hasOpenExtension, MAX_OPEN_FILE_BYTES } from './files-policy.ts';
 
@@ -15,10 +15,8 @@ export interface OpenedFile {
 export async function readUserFile(file: string, { anyExtension = false } = {}): Promise<OpenedFile> {
   const name = path.basename(file);
   if (!anyExtension && !hasOpenExtension(name)) throw new Error(`${name}: not a profile, run bundle or fio job file`);
-  const st = await fs.stat(file);
-  if (!st.isFile()) throw new Error(`${name}: not a file`);
-  if (st.size > MAX_OPEN_FILE_BYTES) throw new Error(`${name}: larger than ${MAX_OPEN_FILE_BYTES} bytes`);
-  const text = await fs.readFile(file, 'utf8');
+  // Bounded by bytes read, not stat size: devices and FIFOs are refused, /proc-like files stop at the limit.
+  const text = await readUserTextAsync(file, { what: name, maxBytes: MAX_OPEN_FILE_BYTES, expect: 'a regular file' });
   return { name, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
 }
 

@@ -52,7 +52,9 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
  * development, the Vite dev server.
  */
 export interface TrustedOrigin {
-  /** file:// URL of the built renderer's index.html (packaged or `electron-vite build`). */
+  /** app://iommu-lab/index.html: the built renderer served by the app's privileged scheme (app-protocol.ts). */
+  appUrl?: string;
+  /** file:// URL of the built renderer's index.html (kept for callers that still load a file). */
   fileUrl?: string;
   /** http://localhost:5173-style URL of the dev server (`electron-vite dev`). */
   devUrl?: string;
@@ -70,6 +72,11 @@ export function isTrustedRendererUrl(url: string | undefined | null, trusted: Tr
     u = new URL(url);
   } catch {
     return false;
+  }
+  if (trusted.appUrl && u.protocol !== 'file:' && u.protocol !== 'http:' && u.protocol !== 'https:') {
+    const a = new URL(trusted.appUrl);
+    // Any page path of our own origin is the single-page app (index.html, its hash routes).
+    return u.protocol === a.protocol && u.host === a.host && (u.pathname === a.pathname || u.pathname === '/');
   }
   if (trusted.fileUrl && u.protocol === 'file:') {
     const f = new URL(trusted.fileUrl);

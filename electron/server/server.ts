@@ -34,7 +34,24 @@ export interface WebServerOptions {
   maxBodyBytes?: number;
   /** Called with each request line for debugging (never with the token). */
   log?: (line: string) => void;
+  /** Time to receive a request's headers (default 10 s). */
+  headersTimeoutMs?: number;
+  /** Time to receive a whole request, headers and body (default 120 s: a 320 MiB body at ~3 MB/s). */
+  requestTimeoutMs?: number;
+  /** Open connections at most (default 128); at the cap the oldest unauthenticated one makes room. */
+  maxConnections?: number;
+  /** Bodies over this size are received one at a time (default 8 MiB); the next gets 503 meanwhile. */
+  largeBodyBytes?: number;
 }
+
+/** The web server's limits, stated in the README. */
+export const SERVER_LIMITS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+  maxConnections: 128,
+  largeBodyBytes: 8 * 1024 * 1024,
+  keepAliveTimeoutMs: 5_000,
+} as const;
 
 export interface WebServer {
   readonly url: string;
@@ -66,34 +83,45 @@ function tokenMatches(expected: Buffer, header: string | undefined): boolean {
   return got.length === expected.length && timingSafeEqual(got, expected);
 }
 
+/**
+ * The body, read as it streams in and stopped at `limit` (the declared length is checked before a
+ * byte is read). With a Content-Length the bytes go straight into one buffer of that size (no
+ * chunk list plus a concatenated copy). A refused body is not drained: the caller closes the socket.
+ */
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (Number.isFinite(declared) && declared > limit) {
       reject(new HttpError(413, 'too_large', `request body over ${limit} bytes`));
-      req.resume();
       return;
     }
+    const fixed = Number.isFinite(declared) && declared >= 0 ? Buffer.allocUnsafe(declared) : null;
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
+    const fail = (e: Error): void => {
+      if (failed) return;
+      failed = true;
+      req.pause();
+      reject(e);
+    };
     req.on('data', (c: Buffer) => {
       if (failed) return;
-      size += c.length;
-      if (size > limit) {
-        failed = true;
-        reject(new HttpError(413, 'too_large', `request body over ${limit} bytes`));
-        req.resume();
+      if (size + c.length > (fixed ? fixed.length : limit)) {
+        fail(new HttpError(fixed ? 400 : 413, fixed ? 'invalid' : 'too_large', fixed ? 'request body longer than its Content-Length' : `request body over ${limit} bytes`));
         return;
       }
-      chunks.push(c);
+      if (fixed) c.copy(fixed, size);
+      else chunks.push(c);
+      size += c.length;
     });
     req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks));
+      if (failed) return;
+      if (fixed && size !== fixed.length) fail(new HttpError(400, 'invalid', 'request body shorter than its Content-Length'));
+      else resolve(fixed ?? Buffer.concat(chunks, size));
     });
-    req.on('error', (e) => {
-      if (!failed) reject(e);
-    });
+    req.on('error', fail);
+    req.on('close', () => fail(new HttpError(400, 'invalid', 'connection closed before the body was complete')));
   });
 }
 
@@ -128,13 +156,19 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   };
   const sendJson = (res: http.ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void =>
     send(res, status, body, 'application/json; charset=utf-8', { 'Cache-Control': 'no-store', ...extra });
-  const sendError = (res: http.ServerResponse, e: unknown): void => {
+  const sendError = (req: http.IncomingMessage, res: http.ServerResponse, e: unknown): void => {
     const status = e instanceof HttpError ? e.status : 500;
     const code = e instanceof HttpError ? e.code : 'internal';
     const message = e instanceof Error ? e.message : String(e);
     const extra: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
-    if (!res.headersSent) sendJson(res, status, JSON.stringify({ ok: false, error: { code, message } }), extra);
-    else res.destroy();
+    // A request refused before its body was read: answer, then close instead of draining the body
+    // (an unauthenticated 1 GiB upload used to be read to the end).
+    const unread = !req.complete;
+    if (unread) extra.Connection = 'close';
+    if (!res.headersSent) {
+      sendJson(res, status, JSON.stringify({ ok: false, error: { code, message } }), extra);
+      if (unread) res.on('finish', () => req.socket.destroySoon());
+    } else res.destroy();
   };
 
   /** DNS-rebinding guard: only our own host names may address the server. */
@@ -142,6 +176,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   const handleApi = async (req: http.IncomingMessage, res: http.ServerResponse, rawOp: string): Promise<void> => {
     if (!tokenMatches(tokenBuf, req.headers.authorization)) throw new HttpError(401, 'unauthorized', 'missing or wrong token (Authorization: Bearer <token>)');
+    const info = conns.get(req.socket);
+    if (info) info.authed = true;
     if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'the API takes POST');
     const origin = req.headers.origin;
     if (origin !== undefined && origin !== `http://${BIND_HOST}:${port}` && origin !== `http://localhost:${port}`) {
@@ -156,11 +192,23 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (!ops.has(op)) throw new HttpError(404, 'not_found', `unknown operation "${op}"`);
     const type = String(req.headers['content-type'] ?? 'application/json');
     if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'unsupported_media_type', 'the API takes application/json');
-    const body = await readBody(req, maxBody);
+    // Large bodies one at a time: two concurrent 250 MB imports used to take RSS to 2 GB.
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    const large = !(Number.isFinite(declared) && declared <= largeBody);
+    if (large && largeInFlight) throw new HttpError(503, 'busy', 'another large request is being received; retry when it is done');
+    let body: Buffer;
+    if (large) largeInFlight = true;
+    try {
+      body = await readBody(req, maxBody);
+    } finally {
+      if (large) largeInFlight = false;
+    }
     let args: unknown = undefined;
     if (body.length > 0) {
       try {
         args = JSON.parse(body.toString('utf8'));
+        // Let the raw bytes go before the (possibly long) operation runs.
+        body = Buffer.alloc(0);
       } catch (e) {
         throw new HttpError(400, 'invalid', `request body is not JSON: ${(e as Error).message}`);
       }
@@ -223,7 +271,22 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     return page;
   };
 
-  const server = http.createServer((req, res) => {
+  const headersTimeout = opts.headersTimeoutMs ?? SERVER_LIMITS.headersTimeoutMs;
+  const requestTimeout = opts.requestTimeoutMs ?? SERVER_LIMITS.requestTimeoutMs;
+  const maxConns = opts.maxConnections ?? SERVER_LIMITS.maxConnections;
+  const largeBody = opts.largeBodyBytes ?? SERVER_LIMITS.largeBodyBytes;
+  let largeInFlight = false;
+  /** Open sockets, oldest first, and whether one has shown the token. */
+  const conns = new Map<import('node:net').Socket, { authed: boolean }>();
+
+  const server = http.createServer({
+    headersTimeout,
+    // The whole request (headers + body) must arrive within this; the answer may take longer.
+    requestTimeout,
+    // Node checks the two timeouts on this interval (default 30 s).
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 4))),
+    keepAliveTimeout: SERVER_LIMITS.keepAliveTimeoutMs,
+  }, (req, res) => {
     const started = Date.now();
     void (async () => {
       try {
@@ -234,15 +297,42 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         else if (url.pathname.startsWith('/api/') || url.pathname === '/api') throw new HttpError(404, 'not_found', 'unknown API path');
         else await handleStatic(req, res, url.pathname);
       } catch (e) {
-        sendError(res, e);
+        sendError(req, res, e);
       } finally {
         opts.log?.(`${req.method} ${(req.url ?? '').replace(/([?&]token=)[^&]*/, '$1…')} ${res.statusCode} ${Date.now() - started}ms`);
       }
     })();
   });
-  server.requestTimeout = 0; // long simulations answer when done; the pool bounds them
-  server.headersTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  // An idle keep-alive socket or a stalled response (a client that stops reading) goes after this long.
+  server.timeout = requestTimeout;
+  // The connection cap: at the cap, the oldest connection that never showed the token is closed to
+  // make room (slow or idle sockets cannot starve real requests); when all are authenticated the new one is refused.
+  server.on('connection', (socket) => {
+    if (conns.size >= maxConns) {
+      let victim: import('node:net').Socket | null = null;
+      for (const [s, info] of conns) {
+        if (!info.authed) {
+          victim = s;
+          break;
+        }
+      }
+      if (!victim) {
+        socket.destroy();
+        return;
+      }
+      conns.delete(victim);
+      victim.destroy();
+    }
+    conns.set(socket, { authed: false });
+    socket.on('close', () => conns.delete(socket));
+    // A socket that never sends a byte is not covered by headersTimeout: it gets the same deadline.
+    const silent = setTimeout(() => {
+      if (socket.bytesRead === 0) socket.destroy();
+    }, headersTimeout);
+    silent.unref();
+    socket.once('data', () => clearTimeout(silent));
+    socket.on('close', () => clearTimeout(silent));
+  });
 
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {

@@ -19,6 +19,8 @@ export const recorded = {
   errorBoxes: [],
   sent: [],
   paths: new Map(),
+  privilegedSchemes: [],
+  protocolHandlers: new Map(),
 };
 
 class FakeWebContents extends EventEmitter {
@@ -66,6 +68,10 @@ export class BrowserWindow extends EventEmitter {
   loadURL(url) {
     this.loaded = { url };
     this.webContents.mainFrame.url = url;
+    setTimeout(() => {
+      this.webContents.emit('did-finish-load');
+      this.emit('ready-to-show');
+    }, 0);
     return Promise.resolve();
   }
   show() {}
@@ -148,6 +154,15 @@ export const Menu = {
   setApplicationMenu: (m) => recorded.menus.push(m),
 };
 
+export const protocol = {
+  registerSchemesAsPrivileged: (schemes) => {
+    recorded.privilegedSchemes.push(...schemes);
+  },
+  handle: (scheme, handler) => {
+    recorded.protocolHandlers.set(scheme, handler);
+  },
+};
+
 export const nativeTheme = Object.assign(new EventEmitter(), { themeSource: 'system', shouldUseDarkColors: false });
 export const screen = { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] };
 export const shell = { showItemInFolder: () => {}, openExternal: async () => {} };
@@ -188,4 +203,4 @@ export const ipcRenderer = Object.assign(new EventEmitter(), {
   },
 });
 
-export default { app, BrowserWindow, ipcMain, dialog, Menu, nativeTheme, screen, shell, session, contextBridge, ipcRenderer };
+export default { app, BrowserWindow, ipcMain, dialog, Menu, nativeTheme, protocol, screen, shell, session, contextBridge, ipcRenderer };

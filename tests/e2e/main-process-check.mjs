@@ -30,7 +30,21 @@ async function mainProcess() {
       && wp.webviewTag === false && wp.experimentalFeatures === false,
     JSON.stringify(wp));
   check('preload is the built CommonJS preload', typeof wp.preload === 'string' && wp.preload.endsWith(path.join('preload', 'index.cjs')) && existsSync(wp.preload), wp.preload);
-  check('the window loads the built renderer', win.loaded?.file && existsSync(win.loaded.file) && win.loaded.file.endsWith(path.join('renderer', 'index.html')), JSON.stringify(win.loaded));
+  check('the window loads the renderer from the privileged app:// scheme, not file://', win.loaded?.url === 'app://iommu-lab/index.html', JSON.stringify(win.loaded));
+  const scheme = recorded.privilegedSchemes.find((s) => s.scheme === 'app');
+  check('app:// is registered as a standard, secure scheme before ready', scheme?.privileges?.standard === true && scheme?.privileges?.secure === true, JSON.stringify(recorded.privilegedSchemes));
+  const serve = recorded.protocolHandlers.get('app');
+  if (serve) {
+    const index = await serve(new Request('app://iommu-lab/index.html'));
+    const html = await index.text();
+    const traversal = await serve(new Request('app://iommu-lab/..%2f..%2fpackage.json'));
+    const otherHost = await serve(new Request('app://elsewhere/index.html'));
+    const hidden = await serve(new Request('app://iommu-lab/.env'));
+    check('app:// serves the built index.html with the strict CSP, and nothing outside the renderer folder',
+      index.status === 200 && /<div id="app"|<script/.test(html) && /script-src/.test(index.headers.get('content-security-policy') ?? '')
+        && traversal.status === 404 && otherHost.status === 404 && hidden.status === 404,
+      `${index.status} ${traversal.status} ${otherHost.status} ${hidden.status}`);
+  } else check('app:// has a protocol.handle handler', false, [...recorded.protocolHandlers.keys()].join(','));
 
   // IPC: one handler per op, sender checked, arguments validated by the host.
   const channels = [...recorded.handlers.keys()];
@@ -89,9 +103,11 @@ async function mainProcess() {
   check('permission requests and checks are denied', granted === false && checkAnswer === false && recorded.devicePermission?.({}) === false, `${granted} ${checkAnswer}`);
   let cancelRemote = null;
   let cancelFile = null;
+  let cancelOtherFile = null;
   recorded.beforeRequest?.({ url: 'https://example.com/x.js' }, (r) => (cancelRemote = r.cancel));
   recorded.beforeRequest?.({ url: wc.mainFrame.url }, (r) => (cancelFile = r.cancel));
-  check('network requests other than the app\'s own files are cancelled', cancelRemote === true && cancelFile === false, `${cancelRemote} ${cancelFile}`);
+  recorded.beforeRequest?.({ url: 'file:///etc/passwd' }, (r) => (cancelOtherFile = r.cancel));
+  check('network requests and file:// reads other than the app\'s own files are cancelled', cancelRemote === true && cancelFile === false && cancelOtherFile === true, `${cancelRemote} ${cancelFile} ${cancelOtherFile}`);
 
   // Navigation, new windows, webviews.
   const navEvent = () => {

@@ -10,6 +10,7 @@ import { startWebServer, type ApiHost, type Envelope, type WebServer } from '../
 import { resolveStaticPath } from '../../electron/server/static.ts';
 import { devCsp, isTrustedRendererUrl, RENDERER_CSP, RENDERER_CSP_HEADER } from '../../electron/main/security.ts';
 import { fitToDisplays, parseWindowState } from '../../electron/main/window-state.ts';
+import { APP_INDEX_URL, appProtocolHandler, isAppUrl } from '../../electron/main/app-protocol.ts';
 import { sanitizeFileName, hasOpenExtension } from '../../electron/main/files-policy.ts';
 import { fileArgs } from '../../electron/main/open-files.ts';
 import { sha256Source, strictCspHtml } from '../../electron/main/strict-csp.ts';
@@ -166,6 +167,28 @@ describe('renderer trust and CSP', () => {
     expect(isTrustedRendererUrl('http://localhost:5173/index.html', dev)).toBe(true);
     expect(isTrustedRendererUrl('http://localhost:5174/', dev)).toBe(false);
     expect(isTrustedRendererUrl('file:///tmp/evil.html', dev)).toBe(false);
+  });
+  it('trusts the app:// index page only, and onBeforeRequest lets only app:// files through', () => {
+    const app = { appUrl: APP_INDEX_URL };
+    expect(isTrustedRendererUrl('app://iommu-lab/index.html#/history', app)).toBe(true);
+    expect(isTrustedRendererUrl('app://iommu-lab/', app)).toBe(true);
+    expect(isTrustedRendererUrl('app://iommu-lab/assets/x.html', app)).toBe(false);
+    expect(isTrustedRendererUrl('app://other/index.html', app)).toBe(false);
+    expect(isTrustedRendererUrl('file:///tmp/index.html', app)).toBe(false);
+    expect(isAppUrl('app://iommu-lab/assets/index.js')).toBe(true);
+    expect(isAppUrl('file:///etc/passwd')).toBe(false);
+    expect(isAppUrl('app://evil/x.js')).toBe(false);
+  });
+  it('app:// serves the renderer folder only, HTML with a CSP', async () => {
+    const serve = appProtocolHandler(dist);
+    const index = await serve(new Request('app://iommu-lab/index.html'));
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-security-policy')).toMatch(/script-src/);
+    expect((await serve(new Request('app://iommu-lab/assets/style.css'))).headers.get('content-type')).toMatch(/text\/css/);
+    for (const u of ['app://iommu-lab/..%2f..%2fetc%2fpasswd', 'app://iommu-lab/.hidden', 'app://other/index.html', 'app://iommu-lab/missing.js']) {
+      expect((await serve(new Request(u))).status, u).toBe(404);
+    }
+    expect((await serve(new Request('app://iommu-lab/index.html', { method: 'POST', body: 'x' }))).status).toBe(404);
   });
   it('has the agreed policy and the renderer <meta> carries it', async () => {
     expect(RENDERER_CSP).toContain("default-src 'self'");

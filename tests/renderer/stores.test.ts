@@ -42,6 +42,29 @@ describe('experiment store', () => {
     expect(polls).toBe(3);
   });
 
+  it('a run over the work budget asks for confirmation, then starts with force', async () => {
+    const calls: Array<[string, unknown]> = [];
+    setBridge(fakeBridge({
+      'runs:start': (a) => {
+        if (!(a as { force?: boolean }).force) {
+          throw new HostError('runs:start', 'runs:start: estimated work 614G units is over the limit', { code: 'invalid', issues: [{ path: 'force', message: 'estimated work 614G units is over the limit' }] });
+        }
+        return { runId: 'run00002' };
+      },
+      'runs:status': () => ({ runId: 'run00002', status: 'done', fraction: 1, etaSeconds: 0, tasksDone: 1, tasksTotal: 1, current: null, error: null }),
+    }, calls));
+    const s = useExperimentStore();
+    s.entries = [{ uid: 1, id: 'strict', params: {} }];
+    s.profileIds = ['vtd'];
+    expect(await s.start()).toBe(false);
+    expect(s.overBudget).toMatch(/over the limit/);
+    expect(s.startError).toBeNull();
+    expect(await s.start(true)).toBe(true);
+    expect(s.overBudget).toBeNull();
+    expect((calls.filter(([op]) => op === 'runs:start')[1][1] as { force?: boolean }).force).toBe(true);
+    s.clearProgress();
+  });
+
   it('refuses to start with a bad workload or strategy parameter, saying what is wrong', async () => {
     const calls: Array<[string, unknown]> = [];
     setBridge(fakeBridge({}, calls));

@@ -1,30 +1,19 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import {
   BUILT_IN_PROFILES, builtInProfile, ENGINE_VERSION, InputError, parseFioJobFile, parseProfile, parseStrategyList,
   parseWorkload, runExperiment, STRATEGIES, workloadText,
   type ExperimentResult, type HardwareProfile, type Metrics, type Progress, type Workload,
 } from '../../../core/index.ts';
 import { runValidation } from '../../../core/validation.ts';
+import { estimateWork, overBudget, workDetail } from '../../../core/budget.ts';
 import { checkFlags, checkPositionals, flag, hasFlag, requireFlag, type Args } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { runBench } from '../bench.ts';
 import { table } from '../format.ts';
-
-const MAX_INPUT_FILE_BYTES = 4 * 1024 * 1024;
+import { MAX_INPUT_FILE_BYTES, readUserText } from '../../host/read-input.ts';
 
 function readInputFile(field: string, path: string): string {
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch {
-    throw new InputError(field, path, 'a readable file');
-  }
-  if (size > MAX_INPUT_FILE_BYTES) throw new InputError(field, path, `a file of at most ${MAX_INPUT_FILE_BYTES} bytes`);
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    throw new InputError(field, path, 'a readable file');
-  }
+  return readUserText(path, { what: field, maxBytes: MAX_INPUT_FILE_BYTES });
 }
 
 /** A built-in id, or a path to a profile JSON file. */
@@ -142,7 +131,33 @@ export function runJson(result: ExperimentResult): string {
   ) + '\n';
 }
 
-export const RUN_FLAGS = ['profile', 'strategy', 'workload', 'seed', 'json', 'save', 'name', 'tag', 'notes', 'replications', 'db'];
+export const RUN_FLAGS = ['profile', 'strategy', 'workload', 'seed', 'json', 'save', 'name', 'tag', 'notes', 'replications', 'db', 'force'];
+
+/**
+ * The work budget (core/budget.ts), checked before anything runs: exit 2 naming the estimate and
+ * the limit, unless --force. The host service checks it again for --save (and for the app and HTTP).
+ */
+export function checkRunBudget(args: Args, workload: Workload, strategies: number, replications: number): void {
+  if (hasFlag(args, 'force')) return;
+  const est = estimateWork(workload, strategies, replications);
+  const why = overBudget(est.total, workDetail(est, strategies, replications), '--force');
+  if (why) throw new InputError('--workload', workloadText(workload), why);
+}
+
+/**
+ * Progress for a caller that is not a terminal (a CI log, a pipe): a plain line on stderr when a
+ * run has gone on for 10 s, then at most every 10 s. Short runs print nothing.
+ */
+export function plainProgress(io: CliIo, label: string): (fraction: number, detail?: string) => void {
+  const started = Date.now();
+  let last = 0;
+  return (fraction, detail = '') => {
+    const now = Date.now();
+    if (now - started < 10_000 || now - last < 10_000) return;
+    last = now;
+    io.err(`${label}: ${Math.floor(Math.min(1, Math.max(0, fraction)) * 100)}% done${detail ? ` (${detail})` : ''}, ${Math.round((now - started) / 1000)} s\n`);
+  };
+}
 
 /**
  * `--save` and friends are served by the run store (issue 3); a hook keeps this module free of the
@@ -158,8 +173,8 @@ export function setRunSaveHook(hook: SaveHook): void {
 const run: CliCommand = {
   name: 'run',
   summary: 'Simulate a workload through one or more strategies on a profile (a table, or --json).',
-  usage: 'run --profile P --strategy S[,S...] --workload W [--seed N] [--json] [--save [--name N] [--tag T] [--replications K] [--db PATH]]',
-  booleanFlags: ['save'],
+  usage: 'run --profile P --strategy S[,S...] --workload W [--seed N] [--json] [--force] [--save [--name N] [--tag T] [--replications K] [--db PATH]]',
+  booleanFlags: ['save', 'force'],
   async run(args, io) {
     checkFlags(args, RUN_FLAGS, 'run');
     checkPositionals(args, 0, 'run');
@@ -168,13 +183,17 @@ const run: CliCommand = {
     const strategies = parseStrategyFlag(strategyText);
     const workload = loadWorkload(requireFlag(args, 'workload', 'fio:key=value,..., dmabench:key=value,..., accel:key=value,... or a .fio file'));
     const seed = parseSeed(flag(args, 'seed'));
+    if (!hasFlag(args, 'save')) checkRunBudget(args, workload, strategies.length, 1);
     if (hasFlag(args, 'save')) {
       if (!saveHook) throw new InputError('--save', 'true', 'the run store, which is not available in this build');
       return saveHook(args, io, { profile, strategies: strategies.map((s) => s.text), workload, seed });
     }
     const progress = io.isTTY && !hasFlag(args, 'json');
     const input = { profile, strategies, workload, seed };
-    const runOpts = progress ? { onProgress: throttled((p: Progress) => io.err(`\r${Math.round(p.fraction * 100)}% ${p.strategy}`.padEnd(60))) } : {};
+    const plain = plainProgress(io, 'run');
+    const runOpts = progress
+      ? { onProgress: throttled((p: Progress) => io.err(`\r${Math.round(p.fraction * 100)}% ${p.strategy}`.padEnd(60))) }
+      : { onProgress: (p: Progress) => plain(p.fraction, p.strategy) };
     // Several strategies use every core (worker pool); one stays in this process.
     const parallel = await import('../../host/parallel.ts');
     const result = parallel.usePool(strategies.length) ? await parallel.runExperimentOnPool(input, runOpts) : runExperiment(input, runOpts);

@@ -3,10 +3,12 @@
  * service (and contract) as the app and the web mode. Bad input, unknown ids and refused databases
  * exit 2 with one line; failures inside a run exit 1.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { BUILT_IN_PROFILES, InputError, workloadText, type HardwareProfile } from '../../../core/index.ts';
+import { BUILT_IN_PROFILES, builtInProfile, InputError, workloadText, type HardwareProfile } from '../../../core/index.ts';
+import { estimateWork, overBudget } from '../../../core/budget.ts';
+import { planSweep } from '../../host/sweep.ts';
 import {
   ContractError, EXPORT_FORMATS, CHART_KINDS, MAX_BUNDLE_CHARS, MAX_REPLICATIONS, RUN_STATUSES, type ExportFile, type OpArgs,
   type RunDetail, type SweepDetail,
@@ -16,8 +18,9 @@ import { checkFlags, checkPositionals, flag, flagAll, hasFlag, requireFlag, type
 import { parseBundle } from '../../host/bundle.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { createHostService, type HostService } from '../../host/service.ts';
-import { DatabaseTooNewError } from '../../host/migrate.ts';
+import { DatabaseTooNewError, DatabaseUnusableError } from '../../host/migrate.ts';
 import { defaultDbPath } from '../../host/paths.ts';
+import { readUserText } from '../../host/read-input.ts';
 import { loadProfile, loadWorkload, parseStrategyFlag } from './core.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -38,7 +41,7 @@ export function openService(args: Args, opts: { memory?: boolean; existing?: boo
   if (opts.existing && flag(args, 'db') !== undefined && !existsSync(dbPath)) {
     throw new InputError('--db', flag(args, 'db'), 'an existing database file (runs are stored by run --save, sweep --save or import)');
   }
-  return createHostService({ dbPath });
+  return createHostService({ dbPath, exportsOffThread: false });
 }
 
 /** ContractError / refused database -> one line on stderr, exit 2 (internal errors stay exit 1). */
@@ -46,7 +49,7 @@ export async function withContractErrors(io: CliIo, fn: () => Promise<number>): 
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof DatabaseTooNewError) {
+    if (e instanceof DatabaseTooNewError || e instanceof DatabaseUnusableError) {
       io.err(`${e.message}\n`);
       return 2;
     }
@@ -372,13 +375,31 @@ function sweepTable(d: SweepDetail): string {
   return out;
 }
 
-const SWEEP_FLAGS = ['profile', 'strategy', 'workload', 'vary', 'seed', 'replications', 'save', 'name', 'tag', 'notes', 'db', 'json', 'metric', 'help'];
+/**
+ * The sweep's estimated work, all points together (the service checks it again). Profiles do not
+ * change the estimate, so each point is planned on a built-in one.
+ */
+function checkSweepBudget(args: Args, strategies: string[], workload: string, vary: Array<{ key: string; values: string[] }>, replications: number): void {
+  const profiles = requireFlag(args, 'profile', 'one or more profile ids').split(',').map((x) => x.trim()).filter(Boolean);
+  const points = planSweep({ profileIds: profiles.map(() => 'vtd'), strategies, workload, vary, seed: 1, replications, seriesPoints: null }, () => builtInProfile('vtd'));
+  let total = 0;
+  let tasks = 0;
+  for (const p of points) {
+    const e = estimateWork(p.workload, p.strategies.length, replications);
+    total += e.total;
+    tasks += e.tasks;
+  }
+  const why = overBudget(total, `${points.length} points, ${tasks} strategy x replication tasks`, '--force');
+  if (why) throw new InputError('sweep', `${points.length} points`, why);
+}
+
+const SWEEP_FLAGS = ['profile', 'strategy', 'workload', 'vary', 'seed', 'replications', 'save', 'name', 'tag', 'notes', 'db', 'json', 'metric', 'help', 'force'];
 
 const sweep = cmd({
   name: 'sweep',
   summary: 'Run the cartesian product of profiles and --vary values (workload keys or strategy.param); shows the crossovers.',
-  usage: 'sweep --profile P[,P] --strategy S[,S] --workload W --vary key=v1,v2,... [--vary ...] [--replications K] [--seed N] [--metric M] [--save [--name N] [--tag T]] [--json] [--db PATH]',
-  booleanFlags: ['save'],
+  usage: 'sweep --profile P[,P] --strategy S[,S] --workload W --vary key=v1,v2,... [--vary ...] [--replications K] [--seed N] [--metric M] [--save [--name N] [--tag T]] [--json] [--force] [--db PATH]',
+  booleanFlags: ['save', 'force'],
   async run(args, io) {
     checkFlags(args, SWEEP_FLAGS, 'sweep');
     checkPositionals(args, 0, 'sweep');
@@ -394,11 +415,13 @@ const sweep = cmd({
     // Strategy specs, name and tags are checked before the database is opened (or created).
     parseStrategyFlag(strategies[0]);
     const meta = { name: textFlag(args, 'name'), tags: tagsFlag(args), notes: textFlag(args, 'notes') };
+    // The work budget, before the database is opened (or created): a refused sweep writes nothing.
+    if (!hasFlag(args, 'force')) checkSweepBudget(args, strategies, workload, vary, replications);
     // Without --save the sweep lives in an in-memory database: nothing is written to disk.
     return withService(args, async (h) => {
       const profileIds = await sweepProfiles(args, h, !save);
       const { sweepId, runs: n } = await h.call('sweeps:start', {
-        profileIds, strategies, workload, vary, seed, replications, saved: save, ...meta,
+        profileIds, strategies, workload, vary, seed, replications, saved: save, ...meta, force: hasFlag(args, 'force'),
       });
       const onInt = () => {
         io.err('\ncancelling the sweep (finished points are kept)...\n');
@@ -512,19 +535,7 @@ const importCmd = cmd({
     checkPositionals(args, 1, 'import', 'one bundle file');
     const file = args.positionals[0];
     if (!file) throw new InputError('import', '(missing)', 'a bundle file written by `export --format json`');
-    let size: number;
-    try {
-      size = statSync(file).size;
-    } catch {
-      throw new InputError('import', file, 'a readable file');
-    }
-    if (size > MAX_BUNDLE_CHARS) throw new InputError('import', file, `a bundle of at most ${MAX_BUNDLE_CHARS / 1024 / 1024} MiB`);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      throw new InputError('import', file, 'a readable file');
-    }
+    const text = readUserText(file, { what: 'import', maxBytes: MAX_BUNDLE_CHARS, expect: 'a bundle file written by `export --format json`' });
     if (!text.trim()) throw new InputError('import', file, 'a non-empty JSON bundle');
     // Validate the whole bundle before opening the database: a corrupted bundle writes nothing,
     // not even a new empty database file.

@@ -234,8 +234,13 @@ export const useExperimentStore = defineStore('experiment', () => {
     }
   }
 
-  async function start(): Promise<boolean> {
+  /** The host's work-budget refusal (core/budget.ts), waiting for the user to confirm or not. */
+  const overBudget = ref<string | null>(null);
+
+  /** `force`: the user confirmed a run over the work budget. */
+  async function start(force = false): Promise<boolean> {
     startError.value = null;
+    overBudget.value = null;
     if (running.value) return false;
     if (problems.value.length) {
       startError.value = problems.value[0];
@@ -246,6 +251,7 @@ export const useExperimentStore = defineStore('experiment', () => {
     const common = {
       strategies, workload: wl, seed: seed.value, replications: replications.value,
       ...(name.value.trim() ? { name: name.value.trim() } : {}),
+      ...(force ? { force: true } : {}),
     };
     try {
       if (isSweep.value) {
@@ -257,7 +263,10 @@ export const useExperimentStore = defineStore('experiment', () => {
         progress.value = { kind: 'run', id: r.runId, status: 'running', fraction: 0, etaSeconds: null, done: 0, total: strategies.length * replications.value, current: null, error: null, startedAt: Date.now() };
       }
     } catch (e) {
-      startError.value = errorMessage(e);
+      const issues = (e as { issues?: Array<{ path: string; message: string }> }).issues;
+      const budget = issues?.find((i) => i.path === 'force');
+      if (budget && !force) overBudget.value = budget.message;
+      else startError.value = errorMessage(e);
       return false;
     }
     rememberInFlight({ kind: progress.value.kind, id: progress.value.id, total: progress.value.total, startedAt: progress.value.startedAt });
@@ -299,7 +308,7 @@ export const useExperimentStore = defineStore('experiment', () => {
 
   return {
     profileIds, entries, workloadMode, workloadKind, fio, dmabench, accel, pasteText, pasteKind, replications, seed,
-    sweepEnabled, sweepKey, sweepValues, name, progress, startError, finished,
+    sweepEnabled, sweepKey, sweepValues, name, progress, startError, finished, overBudget,
     strategyTexts, workload, sweepList, isSweep, running, problems,
     has, toggle, addVariant, removeEntry, setAll, reset, start, cancel, clearProgress, resume,
   };
