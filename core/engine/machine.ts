@@ -56,38 +56,70 @@ export class Resource {
   /** End of the last booking made (the release time of the request just served). */
   lastEnd = 0;
 
-  /** Books `holdUs` from the first moment free at or after `t`; returns the start of the hold. */
-  hold(t: number, holdUs: number, now: number): number {
+  /** Start of the last booking made. */
+  lastStart = 0;
+
+  /**
+   * Books `holdUs` from the first moment free at or after `t`; the start is left in `lastStart`
+   * and the end in `lastEnd` (fields, not a returned double: no boxing on the hot path).
+   */
+  hold(t: number, holdUs: number, now: number): void {
     let h = this.head;
     const end = h + this.n;
-    const s = this.s;
     const e = this.e;
     while (h < end && e[h] <= now) h++;
     this.n = end - h;
     this.head = h;
+    if (h === end) {
+      this.head = this.n = 0;
+      this.append(t, holdUs);
+    } else if (t >= e[end - 1]) this.append(t, holdUs);
+    else this.holdInGap(t, holdUs);
+  }
+
+  private append(start: number, holdUs: number): void {
+    const i = this.head + this.n;
+    if (i >= this.s.length) this.insert(i, start, start + holdUs);
+    else {
+      this.s[i] = start;
+      this.e[i] = start + holdUs;
+      this.n++;
+    }
+    this.lastStart = start;
+    this.lastEnd = start + holdUs;
+  }
+
+  private holdInGap(t: number, holdUs: number): void {
+    const s = this.s;
+    const e = this.e;
+    const end = this.head + this.n;
     let start = t;
-    let i = h;
+    let i = this.head;
     for (; i < end; i++) {
       if (e[i] <= start) continue;
       if (start + holdUs <= s[i]) break;
       start = e[i];
     }
     this.insert(i, start, start + holdUs);
+    this.lastStart = start;
     this.lastEnd = start + holdUs;
-    return start;
   }
 
   private insert(i: number, start: number, stop: number): void {
     if (this.head + this.n + 1 > this.s.length) {
-      // Compact to the front, growing when more than half full.
-      const cap = this.n + 1 > this.s.length / 2 ? this.s.length * 2 : this.s.length;
-      const ns = new Float64Array(cap);
-      const ne = new Float64Array(cap);
-      ns.set(this.s.subarray(this.head, this.head + this.n));
-      ne.set(this.e.subarray(this.head, this.head + this.n));
+      // Compact to the front in place; grow only when more than half full.
+      if (this.n + 1 > this.s.length / 2) {
+        const ns = new Float64Array(this.s.length * 2);
+        const ne = new Float64Array(this.s.length * 2);
+        ns.set(this.s.subarray(this.head, this.head + this.n));
+        ne.set(this.e.subarray(this.head, this.head + this.n));
+        this.s = ns;
+        this.e = ne;
+      } else {
+        this.s.copyWithin(0, this.head, this.head + this.n);
+        this.e.copyWithin(0, this.head, this.head + this.n);
+      }
       i -= this.head;
-      this.s = ns;
-      this.e = ne;
       this.head = 0;
     }
     const last = this.head + this.n;
@@ -168,6 +200,12 @@ export function newIo(index: number): Io {
   };
 }
 
+export const VIRT_NONE = 0;
+export const VIRT_VIRTIO = 1;
+export const VIRT_NESTED = 2;
+export const VIRT_VCMDQ = 3;
+export const VIRT_EMULATED = 4;
+
 /** IOTLB tags of block entries live above every page number. */
 const BLOCK_TAG_BASE = 2 ** 45;
 
@@ -234,6 +272,12 @@ export class Machine {
   private readonly countTables: boolean;
   /** Block sizes the tables can map, in IOMMU pages, largest first. */
   private readonly blockPages: number[];
+  /** Smallest block size in IOMMU pages (Infinity without blocks): below it a mapping is all leaf pages. */
+  readonly smallestBlock: number;
+  private readonly freesCovered: boolean;
+  /** Virtualisation as a small integer for the hot path: VIRT_NONE, VIRT_VIRTIO, VIRT_NESTED, VIRT_VCMDQ, VIRT_EMULATED. */
+  readonly virtKind: number;
+  private readonly perPageLimit: number;
 
   readonly latency = new Histogram();
   readonly mapHist = new Histogram();
@@ -295,6 +339,11 @@ export class Machine {
       .filter((b) => b > this.granule)
       .map((b) => b / this.granule)
       .sort((a, b) => b - a);
+    this.smallestBlock = this.blockPages.length ? this.blockPages[this.blockPages.length - 1] : Infinity;
+    this.freesCovered = profile.iommu.freesCoveredTables;
+    const v = profile.virt;
+    this.virtKind = !v.enabled ? VIRT_NONE : v.mode === 'virtio' ? VIRT_VIRTIO : v.mode === 'nested' ? VIRT_NESTED : v.mode === 'vcmdq' ? VIRT_VCMDQ : VIRT_EMULATED;
+    this.perPageLimit = profile.iommu.invalidation.maxPerPageCmds ?? Infinity;
   }
 
   /** IOMMU pages covered by a buffer at its physical offset: the granule rounding of the DART series. */
@@ -344,7 +393,8 @@ export class Machine {
   private holdShared(res: Resource, us: number, phase: number, term: number): void {
     const v = us * this.callFactor;
     const t = this.cur;
-    const start = res.hold(t, v, this.now);
+    res.hold(t, v, this.now);
+    const start = res.lastStart;
     const wait = start - t;
     this.phaseUs[phase] += wait + v;
     this.terms[T_LOCK] += wait;
@@ -402,7 +452,7 @@ export class Machine {
   mapChunks(iovaPage: number, physPage: number, pages: number): void {
     const o = this.chunkOut;
     const bp = this.blockPages;
-    if (bp.length === 0 || pages < bp[bp.length - 1]) {
+    if (pages < this.smallestBlock) {
       o.entries = pages;
       o.shift = 0;
       return;
@@ -482,7 +532,7 @@ export class Machine {
     if (this.tableAllocUs <= 0) return 0;
     const span = this.tableSpan;
     if (!this.countTables) {
-      if (!this.p.iommu.freesCoveredTables || pages < span) return 0;
+      if (!this.freesCovered || pages < span) return 0;
       // Tables wholly inside the range: the entry one level up is cleared and the table freed.
       const first = Math.ceil(firstPage / span);
       const end = Math.floor((firstPage + pages) / span);
@@ -540,8 +590,7 @@ export class Machine {
   invalidate(cmdNs: number, syncNs: number, commands: number, phase = PH_INV): void {
     const inv = this.p.iommu.invalidation;
     this.invalidations += commands;
-    const v = this.p.virt;
-    if (v.enabled && v.mode === 'nested') {
+    if (this.virtKind === VIRT_NESTED) {
       this.trappedInvalidation(commands, phase);
       return;
     }
@@ -551,7 +600,8 @@ export class Machine {
       const f = this.callFactor;
       const t = this.cur;
       const hold = (cmdNs + syncNs) / 1000;
-      const start = q.hold(t, hold * f, this.now);
+      q.hold(t, hold * f, this.now);
+      const start = q.lastStart;
       const wait = start - t;
       this.phaseUs[phase] += wait + hold * f;
       this.terms[T_LOCK] += wait;
@@ -570,7 +620,8 @@ export class Machine {
       }
     }
     const service = (cmdNs + syncNs + others * inv.contentionNsPerCpu) / 1000;
-    const start = q.hold(t, service, this.now);
+    q.hold(t, service, this.now);
+    const start = q.lastStart;
     const done = start + service;
     const wait = start - t;
     this.phaseUs[phase] += done - t;
@@ -612,13 +663,13 @@ export class Machine {
     const whole = inv.domainNs ?? inv.streamNs;
     if (inv.byRangeNs !== null) {
       const n = Math.ceil(pages / inv.byRangeMaxPages);
-      if (whole === null || n <= (inv.maxPerPageCmds ?? Infinity)) {
+      if (whole === null || n <= this.perPageLimit) {
         this.iotlb.invalidateRange(firstPage, pages);
         this.invalidate(n * inv.byRangeNs + pages * inv.byRangePerPageNs, inv.syncNs, n);
         return;
       }
     }
-    if (inv.byAddressNs !== null && (whole === null || entries < (inv.maxPerPageCmds ?? Infinity))) {
+    if (inv.byAddressNs !== null && (whole === null || entries < this.perPageLimit)) {
       this.iotlb.invalidateRange(firstPage, pages);
       this.invalidate(entries * inv.byAddressNs, inv.syncNs, entries);
       return;
@@ -707,7 +758,8 @@ export class Machine {
     const f = this.callFactor;
     const t = this.cur;
     const hold = (v.trapUs + hostUs) * f;
-    const start = this.vmmLock.hold(t, hold, this.now);
+    this.vmmLock.hold(t, hold, this.now);
+    const start = this.vmmLock.lastStart;
     this.phaseUs[phase] += start - t + hold;
     this.terms[T_LOCK] += start - t;
     this.terms[T_TRAP] += v.trapUs * f;

@@ -1,7 +1,7 @@
 import { SimulationInvariantError } from '../errors.ts';
 import type { StrategySpec } from '../types.ts';
 import {
-  EV_FQ_TIMER, EV_POOL_EVICT, PH_FAULT, PH_INV, PH_MAP, PH_OTHER, PH_UNMAP, T_API, T_INV_CMD, T_IOVA_FREE, T_PAGE_ALLOC, T_SLOT,
+  EV_FQ_TIMER, EV_POOL_EVICT, PH_FAULT, PH_INV, PH_MAP, PH_OTHER, PH_UNMAP, T_API, T_INV_CMD, T_IOVA_FREE, T_PAGE_ALLOC, T_SLOT, VIRT_EMULATED, VIRT_VIRTIO,
   type Io, type Machine,
 } from './machine.ts';
 
@@ -63,9 +63,10 @@ abstract class Base implements MappingStrategy {
     io.iovaPage = start;
     io.iovaPages = g;
     // A physically contiguous buffer may be mapped with blocks (iommu_pgsize); sg page lists not.
-    if (entries === 1) m.mapChunks(start, Math.floor((io.bufferPage * m.cpuPage) / m.granule), g);
-    else m.chunkOut.entries = g;
-    io.mapEntries = m.chunkOut.entries;
+    if (entries === 1 && g >= m.smallestBlock) {
+      m.mapChunks(start, Math.floor((io.bufferPage * m.cpuPage) / m.granule), g);
+      io.mapEntries = m.chunkOut.entries;
+    } else io.mapEntries = g;
     this.mapRange(start, g, m.cpuPagesFor(bytes, offset), entries, gathered, PH_MAP, io.mapEntries);
   }
 
@@ -77,7 +78,7 @@ abstract class Base implements MappingStrategy {
   protected mapRange(start: number, g: number, cpuPages: number, entries: number, gathered: boolean, phase: number, ptes = g): void {
     const m = this.m;
     const v = m.p.virt;
-    if (v.enabled && v.mode === 'virtio') {
+    if (m.virtKind === VIRT_VIRTIO) {
       const requests = Math.min(entries, cpuPages);
       m.spend(phase, T_API, (requests * m.p.iommu.mapCallNs) / 1000);
       for (let e = 0; e < requests; e++) {
@@ -88,7 +89,7 @@ abstract class Base implements MappingStrategy {
     }
     // Native tables, or a guest's own stage-1 tables (nested, vcmdq, emulated).
     m.pteMap(start, g, ptes, Math.min(entries, g), gathered, phase);
-    if (v.enabled && v.mode === 'emulated') {
+    if (m.virtKind === VIRT_EMULATED) {
       // Caching mode: a non-present to present change needs an invalidation, which traps; the
       // VMM shadows the new PTEs onto the host (VFIO map of the guest pages).
       m.invalidations++;
@@ -105,8 +106,8 @@ abstract class Base implements MappingStrategy {
    */
   protected unmapRange(start: number, g: number, gathered: boolean, phase: number, ptes = g): void {
     const m = this.m;
-    const v = m.p.virt;
-    if (v.enabled && v.mode === 'virtio') {
+    if (m.virtKind === VIRT_VIRTIO) {
+      const v = m.p.virt;
       m.spend(phase, T_API, m.p.iommu.unmapCallNs / 1000);
       const cpuPages = Math.max(1, Math.round((g * m.granule) / m.cpuPage));
       m.virtRequest(1, cpuPages, v.hostUnmapPerPageUs, phase);
@@ -115,7 +116,8 @@ abstract class Base implements MappingStrategy {
       return;
     }
     m.pteUnmap(start, g, ptes, gathered, phase);
-    if (v.enabled && v.mode === 'emulated') {
+    if (m.virtKind === VIRT_EMULATED) {
+      const v = m.p.virt;
       m.invalidations++;
       m.iotlb.invalidateRange(start, g);
       m.spend(PH_INV, T_INV_CMD, m.p.iommu.invalidation.insertNs / 1000);
@@ -248,7 +250,7 @@ class Lazy extends Strict {
     m.begin(t);
     if (io.iovaPage < 0) return t;
     m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
-    if (m.p.virt.enabled && m.p.virt.mode === 'virtio') {
+    if (m.virtKind === VIRT_VIRTIO) {
       // The UNMAP request is queued on the virtqueue; the host acts on it at the next sync.
       m.spend(PH_UNMAP, T_API, m.p.iommu.unmapCallNs / 1000);
     } else {
@@ -274,14 +276,14 @@ class Lazy extends Strict {
     const fq = this.fq[q];
     if (fq.length === 0) return;
     const v = m.p.virt;
-    if (v.enabled && v.mode === 'virtio') {
+    if (m.virtKind === VIRT_VIRTIO) {
       let pages = 0;
       for (const e of fq) pages += e.pages;
       const cpuPages = Math.round((pages * m.granule) / m.cpuPage);
       m.virtRequest(fq.length, cpuPages, v.hostUnmapPerPageUs, PH_INV);
       m.invalidations += fq.length;
       m.iotlb.invalidateAll();
-    } else if (v.enabled && v.mode === 'emulated') {
+    } else if (m.virtKind === VIRT_EMULATED) {
       // One domain-wide invalidation traps; the VMM unmaps every queued page on the host.
       let pages = 0;
       for (const e of fq) pages += e.pages;
