@@ -40,6 +40,12 @@ export interface InvalidationCosts {
   /** CPU cost to build and insert one batch of commands (cmpxchg on prod, copy, doorbell). */
   insertNs: number;
   /**
+   * Hardware queue: time from the IOMMU consuming a CMD_SYNC to its waiter seeing it (MSI write,
+   * polling of the cons index with queue_poll's backoff), which occupies no queue: waiters overlap.
+   * `syncNs` is the sync's consumption time, which is serialised.
+   */
+  syncLatencyNs: number;
+  /**
    * Extra serialised queue time per batch for each other CPU active on the same queue (the
    * shared prod/cons cache lines bounce, cmpxchg retries, pollers): why a single cmdq's
    * throughput falls as CPUs are added.

@@ -622,11 +622,12 @@ export class Machine {
     const service = (cmdNs + syncNs + others * inv.contentionNsPerCpu) / 1000;
     q.hold(t, service, this.now);
     const start = q.lastStart;
-    const done = start + service;
+    const consumed = start + service;
+    const done = consumed + inv.syncLatencyNs / 1000;
     const wait = start - t;
     this.phaseUs[phase] += done - t;
     this.terms[T_LOCK] += wait + (others * inv.contentionNsPerCpu) / 1000;
-    this.terms[T_SYNC] += (cmdNs + syncNs) / 1000;
+    this.terms[T_SYNC] += (cmdNs + syncNs + inv.syncLatencyNs) / 1000;
     this.cmdqFrom[this.cpu] = t;
     this.cmdqUntil[this.cpu] = done;
     this.cur = done;

@@ -67,6 +67,7 @@ export const profileSchema = z.object({
       hardwareQueue: z.boolean().default(false),
       queues: z.number().int().min(1).max(4096).default(1),
       insertNs: nonneg(1e6).default(0),
+      syncLatencyNs: nonneg(1e9).default(0),
       contentionNsPerCpu: nonneg(1e6).default(0),
       maxPerPageCmds: z.number().int().min(1).max(2 ** 30).nullable().default(null),
     }).strict(),

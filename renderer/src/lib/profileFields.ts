@@ -91,6 +91,7 @@ export const PROFILE_SECTIONS: SectionDef[] = [
       f('iommu.invalidation.hardwareQueue', 'Hardware command queue', 'bool', undefined, 'true: CPUs insert, the IOMMU consumes, waits overlap (SMMUv3 cmdq, VT-d QI); false: a driver lock held through the poll'),
       f('iommu.invalidation.queues', 'Queues', 'int', undefined, 'independent queues or locks (ECMDQ, CMDQV: several)'),
       f('iommu.invalidation.insertNs', 'Insert per batch', 'number', 'ns'),
+      f('iommu.invalidation.syncLatencyNs', 'Sync latency', 'number', 'ns', 'sync consumed to waiter notified; occupies no queue'),
       f('iommu.invalidation.contentionNsPerCpu', 'Contention per CPU', 'number', 'ns', 'extra queue time per other active CPU'),
       f('iommu.invalidation.maxPerPageCmds', 'Max per-page commands', 'nullableNumber', 'commands', 'above: one ASID-wide command; empty: no limit'),
     ],
