@@ -150,3 +150,58 @@ describe('profiles written before engine 2.0', () => {
     }
   });
 });
+
+describe('virtualisation modes', () => {
+  const w1 = 'dmabench:threads=1,granule=1,seconds=1@0.01';
+  it('nested: the guest maps with no exit; only unmap invalidations trap', () => {
+    const r = run('grace-nested', 'strict', w1);
+    expect(r.explain!.map.trap ?? 0).toBe(0);
+    expect(r.explain!.unmap.trap).toBeGreaterThan(0);
+    expect(r.explain!.unmap.hostWork).toBeGreaterThan(0);
+  });
+  it('vcmdq: no trap at all, and independent virtual queues keep unmap flat as threads grow', () => {
+    const one = run('grace-vcmdq', 'strict', w1);
+    const four = run('grace-vcmdq', 'strict', 'dmabench:threads=4,granule=1,seconds=1@0.01');
+    expect(one.explain!.unmap.trap ?? 0).toBe(0);
+    expect(four.metrics.unmapUs.mean).toBeLessThan(one.metrics.unmapUs.mean * 1.3);
+    const trapped = run('grace-nested', 'strict', 'dmabench:threads=4,granule=1,seconds=1@0.01');
+    expect(trapped.metrics.unmapUs.mean).toBeGreaterThan(run('grace-nested', 'strict', w1).metrics.unmapUs.mean * 2);
+  });
+  it('emulated vIOMMU in caching mode: map traps too, and the host shadows the pages', () => {
+    const p = builtInProfile('vtd');
+    p.virt = { ...p.virt, enabled: true, mode: 'emulated', trapUs: 10, requestUs: 2, hostMapPerPageUs: 1, hostUnmapPerPageUs: 1, bigLock: true };
+    const r = run(p, 'strict', 'dmabench:threads=1,granule=4,seconds=1@0.01');
+    expect(r.explain!.map.trap).toBeCloseTo(10, 0);
+    expect(r.explain!.map.hostWork).toBeCloseTo(2 + 4, 0);
+    expect(r.explain!.unmap.trap).toBeCloseTo(10, 0);
+    expect(r.explain!.map.pte).toBeGreaterThan(0);
+  });
+  it('the trap is time the guest waits, not guest work: breakdown terms keep trap and host work apart', () => {
+    const r = run('virtio-iommu', 'strict', w1);
+    const v = builtInProfile('virtio-iommu').virt;
+    expect(r.explain!.map.trap).toBeCloseTo(v.trapUs, 0);
+    expect(r.explain!.map.hostWork).toBeCloseTo(v.requestUs + v.hostMapPerPageUs, 0);
+  });
+});
+
+describe("today's strict", () => {
+  it('gathers an unmap into range commands on hardware with range invalidation, per page without', () => {
+    const ril = builtInProfile('smmuv3');
+    const a = run(ril, 'strict', 'dmabench:threads=1,granule=32,seconds=1@0.01').metrics;
+    expect(a.invalidations.count / a.unmapCalls).toBe(1);
+    const morello = run('morello', 'strict', 'dmabench:threads=1,granule=32,seconds=1@0.01').metrics;
+    expect(morello.invalidations.count / morello.unmapCalls).toBe(32);
+  });
+  it('an unmap covering a whole leaf table clears one entry and frees the table (re-allocated on the next map)', () => {
+    const p = builtInProfile('morello');
+    p.iommu.blockSizesBytes = [];
+    const r = run(p, 'strict', 'dmabench:threads=1,granule=512,seconds=1@0.01');
+    expect(r.explain!.map.tableAlloc).toBeCloseTo(p.iommu.tableAllocUs, 1);
+    const q = builtInProfile('morello');
+    q.iommu.blockSizesBytes = [];
+    q.iommu.freesCoveredTables = false;
+    const kept = run(q, 'strict', 'dmabench:threads=1,granule=512,seconds=1@0.01');
+    expect(kept.explain!.map.tableAlloc ?? 0).toBeLessThan(0.01);
+    expect(r.explain!.unmap.pte!).toBeLessThan(kept.explain!.unmap.pte!);
+  });
+});
