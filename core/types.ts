@@ -124,6 +124,12 @@ export interface IommuModel {
    * one per page; the next map of that span allocates a table again.
    */
   freesCoveredTables: boolean;
+  /**
+   * Moving a page-table cache line last written by another CPU into this CPU's cache (8 PTEs per
+   * 64-byte line: neighbouring IOVAs of different CPUs share lines). The source of the spread of
+   * sub-microsecond map/unmap times when many threads run. 0 disables it.
+   */
+  pteLineTransferNs: number;
   /** If false, every PTE write is followed by a cache clean so the walker sees it. */
   coherentWalk: boolean;
   pteCacheCleanNs: number;

@@ -270,6 +270,8 @@ export class Machine {
   private readonly tableSpan: number;
   private readonly tableAllocUs: number;
   private readonly countTables: boolean;
+  /** Last CPU (+1) to write each page-table cache line (hashed), when line transfers are modelled. */
+  private readonly lineOwner: Int32Array | null;
   /** Block sizes the tables can map, in IOMMU pages, largest first. */
   private readonly blockPages: number[];
   /** Smallest block size in IOMMU pages (Infinity without blocks): below it a mapping is all leaf pages. */
@@ -344,6 +346,7 @@ export class Machine {
     const v = profile.virt;
     this.virtKind = !v.enabled ? VIRT_NONE : v.mode === 'virtio' ? VIRT_VIRTIO : v.mode === 'nested' ? VIRT_NESTED : v.mode === 'vcmdq' ? VIRT_VCMDQ : VIRT_EMULATED;
     this.perPageLimit = profile.iommu.invalidation.maxPerPageCmds ?? Infinity;
+    this.lineOwner = cpus > 1 && profile.iommu.pteLineTransferNs > 0 ? new Int32Array(1 << 16) : null;
   }
 
   /** IOMMU pages covered by a buffer at its physical offset: the granule rounding of the DART series. */
@@ -527,6 +530,28 @@ export class Machine {
     return us;
   }
 
+  /**
+   * Cache-line transfers of a PTE write or clear: each 64-byte line of leaf PTEs (8 entries) the
+   * call touches costs pteLineTransferNs when another CPU wrote it last. Only the lines at the
+   * ends of a long range can be shared; its interior lines are this mapping's alone.
+   */
+  private pteLines(firstPage: number, entries: number): number {
+    const owner = this.lineOwner!;
+    const mask = owner.length - 1;
+    const me = this.cpu + 1;
+    const first = Math.floor(firstPage / 8);
+    const last = Math.floor((firstPage + entries - 1) / 8);
+    let transfers = 0;
+    for (let l = first; l <= last; l = l === first && last - first > 2 ? last : l + 1) {
+      const k = l & mask;
+      if (owner[k] !== me) {
+        if (owner[k] !== 0) transfers++;
+        owner[k] = me;
+      }
+    }
+    return transfers * this.p.iommu.pteLineTransferNs;
+  }
+
   /** Unmap's table bookkeeping; returns the number of whole last-level tables freed (covered spans). */
   tablesUnmap(firstPage: number, pages: number): number {
     if (this.tableAllocUs <= 0) return 0;
@@ -562,6 +587,7 @@ export class Machine {
   pteMap(firstPage: number, pages: number, entries: number, calls: number, batchedClean: boolean, phase: number): void {
     const m = this.p.iommu;
     let ns = calls * m.mapCallNs + entries * m.pteWriteNs;
+    if (this.lineOwner !== null) ns += this.pteLines(firstPage, entries);
     if (!m.coherentWalk) ns += (batchedClean ? Math.ceil(entries / 16) : entries) * m.pteCacheCleanNs;
     this.spend(phase, T_PTE, ns / 1000);
     // Block entries live one level up: no leaf table to allocate for them.
@@ -575,6 +601,7 @@ export class Machine {
     const freed = entries === pages ? this.tablesUnmap(firstPage, pages) : 0;
     const clears = entries - freed * this.tableSpan + freed;
     let ns = m.unmapCallNs + clears * m.pteClearNs;
+    if (this.lineOwner !== null) ns += this.pteLines(firstPage, entries);
     if (!m.coherentWalk) ns += (batchedClean ? Math.ceil(clears / 16) : clears) * m.pteCacheCleanNs;
     this.spend(phase, T_PTE, ns / 1000);
   }

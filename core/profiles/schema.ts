@@ -47,6 +47,7 @@ export const profileSchema = z.object({
     tableAllocUs: nonneg(1e6),
     freesEmptyTables: z.boolean(),
     freesCoveredTables: z.boolean().default(false),
+    pteLineTransferNs: nonneg(1e6).default(0),
     coherentWalk: z.boolean(),
     pteCacheCleanNs: nonneg(1e9),
     cachesInvalidPtes: z.boolean(),
