@@ -689,15 +689,15 @@ export class Machine {
       return;
     }
     const whole = inv.domainNs ?? inv.streamNs;
+    const limit = whole === null ? Infinity : this.perPageLimit;
     if (inv.byRangeNs !== null) {
       const n = Math.ceil(pages / inv.byRangeMaxPages);
-      if (whole === null || n <= this.perPageLimit) {
+      if (n <= limit) {
         this.iotlb.invalidateRange(firstPage, pages);
         this.invalidate(n * inv.byRangeNs + pages * inv.byRangePerPageNs, inv.syncNs, n);
         return;
       }
-    }
-    if (inv.byAddressNs !== null && (whole === null || entries < this.perPageLimit)) {
+    } else if (inv.byAddressNs !== null && entries < limit) {
       this.iotlb.invalidateRange(firstPage, pages);
       this.invalidate(entries * inv.byAddressNs, inv.syncNs, entries);
       return;
@@ -803,17 +803,21 @@ export class Machine {
     this.virtRequest(1, pages, perPageUs, phase);
   }
 
-  /** Device accesses to a mapped IOVA range: IOTLB lookups (per page, or per block), walk time on misses. */
-  deviceTranslate(iovaPage: number, pages: number, tlbShift = 0): number {
+  /** Device accesses to a mapped IOVA range: IOTLB lookups per page, walk time on misses. */
+  deviceTranslate(iovaPage: number, pages: number): number {
     if (iovaPage < 0) return 0;
     let misses = 0;
-    if (tlbShift === 0) {
-      for (let i = 0; i < pages; i++) if (this.iotlb.access(iovaPage + i)) misses++;
-    } else {
-      const first = Math.floor(iovaPage / 2 ** tlbShift);
-      const last = Math.floor((iovaPage + pages - 1) / 2 ** tlbShift);
-      for (let b = first; b <= last; b++) if (this.iotlb.access(BLOCK_TAG_BASE + b)) misses++;
-    }
+    for (let i = 0; i < pages; i++) if (this.iotlb.access(iovaPage + i)) misses++;
+    return (misses * this.p.iommu.iotlbMissWalkNs) / 1000;
+  }
+
+  /** As deviceTranslate for a mapping made of blocks of 2^tlbShift pages: one IOTLB entry per block. */
+  deviceTranslateBlocks(iovaPage: number, pages: number, tlbShift: number): number {
+    if (iovaPage < 0) return 0;
+    let misses = 0;
+    const first = Math.floor(iovaPage / 2 ** tlbShift);
+    const last = Math.floor((iovaPage + pages - 1) / 2 ** tlbShift);
+    for (let b = first; b <= last; b++) if (this.iotlb.access(BLOCK_TAG_BASE + b)) misses++;
     return (misses * this.p.iommu.iotlbMissWalkNs) / 1000;
   }
 }

@@ -119,7 +119,7 @@ class Device {
     const d = m.p.device;
     this.inService++;
     const stall = this.strat.deviceAccess(io, t);
-    const walk = m.deviceTranslate(io.iovaPage, io.iovaPages, io.tlbShift);
+    const walk = io.tlbShift === 0 ? m.deviceTranslate(io.iovaPage, io.iovaPages) : m.deviceTranslateBlocks(io.iovaPage, io.iovaPages, io.tlbShift);
     const xfer = (io.bytes / d.bandwidthBytesPerSec) * 1e6;
     const begin = t + stall;
     // Table walks delay this request only: the IOMMU walks for several requests at once.
@@ -450,7 +450,8 @@ function driveAccel(m: Machine, strat: MappingStrategy, w: AccelWorkload, opts: 
     stall += strat.touchQueuePages(cqBase + Math.floor((slot * QM_CQE_BYTES) / m.cpuPage), 1, t + stall);
     stall += strat.deviceAccess(inIo, t + stall);
     stall += strat.deviceAccess(outIo, t + stall);
-    const walk = m.deviceTranslate(inIo.iovaPage, inIo.iovaPages, inIo.tlbShift) + m.deviceTranslate(outIo.iovaPage, outIo.iovaPages, outIo.tlbShift);
+    const tr = (x: Io) => (x.tlbShift === 0 ? m.deviceTranslate(x.iovaPage, x.iovaPages) : m.deviceTranslateBlocks(x.iovaPage, x.iovaPages, x.tlbShift));
+    const walk = tr(inIo) + tr(outIo);
     const xfer = (w.msgLenBytes / d.bandwidthBytesPerSec) * 1e6;
     t += stall + d.readLatencyUs + xfer + walk;
     t0 = t;
