@@ -288,8 +288,10 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
     io.toDevice = w.dir !== 'FROM_DEVICE';
     io.fromDevice = w.dir !== 'TO_DEVICE';
     io.sgEntries = w.sg ? w.granulePages : 1;
-    io.offsetInGranule = 0;
-    io.bufferPage = (16 + io.index) * Math.max(order, Math.max(1, m.granule / m.cpuPage));
+    // Aligned to its order, not to the IOMMU granule: a small buffer sits anywhere in a larger granule.
+    const orderBytes = order * m.cpuPage;
+    io.offsetInGranule = orderBytes >= m.granule ? 0 : m.rng.int(m.granule / orderBytes) * orderBytes;
+    io.bufferPage = (16 + io.index) * Math.max(order, m.granule / m.cpuPage) + io.offsetInGranule / m.cpuPage;
   }
   const delayUs = w.delayNs / 1000;
   const estimate = Math.max(1, endUs);

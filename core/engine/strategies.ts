@@ -315,6 +315,7 @@ class Lazy extends Strict {
     }
     // The timer runs on the queue's CPU (softirq): it takes CPU time but belongs to no DMA call.
     const cpu = this.single ? 0 : q;
+    this.m.cpu = cpu;
     this.m.cur = Math.max(t, this.m.cpuFreeAt[cpu]);
     this.flush(q);
     this.m.cpuFreeAt[cpu] = this.m.cur;
@@ -677,6 +678,7 @@ class BouncePool extends Base {
     const m = this.m;
     this.evictArmed = false;
     let any = false;
+    m.cpu = 0;
     m.cur = Math.max(t, m.cpuFreeAt[0]);
     for (const c of this.classes) {
       for (let p = 0; p < 3; p++) {

@@ -67,6 +67,7 @@ export const PROFILE_SECTIONS: SectionDef[] = [
       f('iommu.tableAllocUs', 'Table alloc', 'number', 'µs'),
       f('iommu.freesEmptyTables', 'Frees empty tables', 'bool'),
       f('iommu.freesCoveredTables', 'Frees covered tables', 'bool', undefined, 'an unmap covering a whole leaf table frees it'),
+      f('iommu.pteLineTransferNs', 'PTE line transfer', 'number', 'ns', 'a page-table cache line last written by another CPU'),
       f('iommu.coherentWalk', 'Coherent walk', 'bool', undefined, 'false: a cache clean after every PTE write'),
       f('iommu.pteCacheCleanNs', 'PTE cache clean', 'number', 'ns'),
       f('iommu.cachesInvalidPtes', 'Caches invalid PTEs', 'bool', undefined, 'true: map also needs an invalidation'),
