@@ -64,16 +64,28 @@ export class Resource {
    * and the end in `lastEnd` (fields, not a returned double: no boxing on the hot path).
    */
   hold(t: number, holdUs: number, now: number): void {
+    const last = this.head + this.n;
+    if (last < this.s.length && (this.n === 0 || t >= this.e[last - 1])) {
+      // Free from t on (the common case): append without a call.
+      this.s[last] = t;
+      this.e[last] = t + holdUs;
+      this.n++;
+      this.lastStart = t;
+      this.lastEnd = t + holdUs;
+      return;
+    }
+    this.holdSlow(t, holdUs, now);
+  }
+
+  private holdSlow(t: number, holdUs: number, now: number): void {
+    // Drop bookings that ended before the frontier: no request can be made before it.
     let h = this.head;
     const end = h + this.n;
     const e = this.e;
     while (h < end && e[h] <= now) h++;
     this.n = end - h;
-    this.head = h;
-    if (h === end) {
-      this.head = this.n = 0;
-      this.append(t, holdUs);
-    } else if (t >= e[end - 1]) this.append(t, holdUs);
+    this.head = this.n === 0 ? 0 : h;
+    if (this.n === 0 || t >= e[end - 1]) this.append(t, holdUs);
     else this.holdInGap(t, holdUs);
   }
 
