@@ -524,7 +524,7 @@ export const KUNPENG920: HardwareProfile = {
     'Kunpeng 920: 48 cores per socket, 2.6 GHz; SMMUv3 without range invalidation (one TLBI per page) and without ECMDQ.',
     'drivers/iommu/arm/arm-smmu-v3: lock-free cmdq insertion (arm_smmu_cmdq_issue_cmdlist: cmpxchg on prod, shared/exclusive cmdq lock, owner publishes prod), CMD_SYNC per call, each CPU polls its own sync.',
     'Garry 2020, "iommu/arm-smmu-v3: Improve cmdq lock efficiency" v2: map+unmap per CPU per second on one page, 8 CPUs 282K (calibrates contentionNsPerCpu), 16 CPUs 115K (prediction).',
-    'Command consumption (byAddressNs, syncNs) taken from the Morello calibration: no Kunpeng single-thread figure is public.',
+    'Command consumption (byAddressNs, syncNs) taken from the Morello calibration: no Kunpeng single-thread figure is public. pteLineTransferNs 150 ns: a typical cross-die cache-line transfer (assumption).',
   ],
   cpu: {
     cores: 96,
