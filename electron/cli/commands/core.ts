@@ -268,10 +268,11 @@ const profiles: CliCommand = {
       io.out(JSON.stringify(BUILT_IN_PROFILES.map((p) => ({ id: p.id, name: p.name, description: p.description })), null, 2) + '\n');
       return 0;
     }
-    io.out(table(['id', 'name', 'granule', 'invalidation', 'virtual'], BUILT_IN_PROFILES.map((p) => {
+    io.out(table(['id', 'name', 'granule', 'invalidation', 'queue', 'virtual'], BUILT_IN_PROFILES.map((p) => {
       const inv = p.iommu.invalidation;
       const kinds = [inv.byAddressNs !== null && 'address', inv.byRangeNs !== null && 'range', inv.domainNs !== null && 'domain', inv.streamNs !== null && 'stream'].filter(Boolean).join('+');
-      return [p.id, p.name, bytesShort(p.iommu.granuleBytes), kinds || 'request', p.virt.enabled ? 'yes' : 'no'];
+      const queue = inv.hardwareQueue ? `cmdq x${inv.queues}` : 'lock';
+      return [p.id, p.name, bytesShort(p.iommu.granuleBytes), kinds || 'request', queue, p.virt.enabled ? p.virt.mode : 'no'];
     })));
     return 0;
   },
