@@ -142,7 +142,7 @@ export function runJson(result: ExperimentResult): string {
       profile: result.profile,
       workload: result.workloadText,
       seed: result.seed,
-      results: result.results.map((r) => ({ strategy: r.strategy, metrics: r.metrics })),
+      results: result.results.map((r) => ({ strategy: r.strategy, metrics: r.metrics, ...(r.explain ? { explain: r.explain } : {}) })),
     },
     null,
     2,
