@@ -25,10 +25,37 @@ export interface InvalidationCosts {
   /** The driver waits for completion after every page (tegra-smmu's read-back), not once per call. */
   syncEachPage: boolean;
   /**
-   * Whether one invalidation queue or lock serialises invalidations across CPUs
-   * (SMMUv3 cmdq, DART lock). The time of commands + sync is then a shared resource.
+   * true: a hardware command queue (SMMUv3 cmdq, VT-d queued invalidation). CPUs insert their
+   * commands and a sync (`insertNs`), the IOMMU consumes them in order (the command costs above
+   * and `syncNs` are its consumption times) and each CPU waits for its own sync: waits overlap,
+   * only the queue's consumption is serialised. false: the CPU writes the commands and polls for
+   * completion itself under one lock (tegra-smmu, Apple DART), so the lock is held throughout.
    */
-  serialised: boolean;
+  hardwareQueue: boolean;
+  /**
+   * Independent queues (or locks): 1 for one SMMUv3 cmdq / VT-d QI / driver lock; several with
+   * ECMDQ or Tegra241 CMDQV (CPU c uses queue c mod queues).
+   */
+  queues: number;
+  /** CPU cost to build and insert one batch of commands (cmpxchg on prod, copy, doorbell). */
+  insertNs: number;
+  /**
+   * Hardware queue: time from the IOMMU consuming a CMD_SYNC to its waiter seeing it (MSI write,
+   * polling of the cons index with queue_poll's backoff), which occupies no queue: waiters overlap.
+   * `syncNs` is the sync's consumption time, which is serialised.
+   */
+  syncLatencyNs: number;
+  /**
+   * Extra serialised queue time per batch for each other CPU active on the same queue (the
+   * shared prod/cons cache lines bounce, cmpxchg retries, pollers): why a single cmdq's
+   * throughput falls as CPUs are added.
+   */
+  contentionNsPerCpu: number;
+  /**
+   * Without range commands, a range of more than this many pages is invalidated with one
+   * ASID/domain command instead (arm-smmu-v3 CMDQ_MAX_TLBI_OPS); null: no such threshold.
+   */
+  maxPerPageCmds: number | null;
 }
 
 export interface CpuModel {
@@ -47,6 +74,25 @@ export interface CpuModel {
   pageAllocUs: number;
   /** Memory the device could reach with no translation (RAM of the host or guest). */
   memoryBytes: number;
+  /** DMA-API dispatch outside the IOMMU driver (dma_map_page_attrs, checks, ops), per call. */
+  dmaApiNs: number;
+  /** Fixed cost of one bounce copy (call, alignment handling), on top of bytes / memcpy bandwidth. */
+  copySetupNs: number;
+  /** Finding a free slot in a bounce pool or swiotlb area, under its spinlock. */
+  slotFindNs: number;
+  /** Releasing a bounce slot. */
+  slotFreeNs: number;
+  /** swiotlb_dyn_map: allocating and tracking one dynamic bounce buffer (besides its pages). */
+  dynAllocUs: number;
+  /** Freeing one dynamic bounce buffer (besides its pages, freed at half the allocation cost). */
+  dynFreeUs: number;
+  /** Adding one IOVA to a flush queue (queue_iova: per-CPU ring, counters). */
+  flushQueueAddNs: number;
+  /**
+   * Page size backing memory pinned for a device (VFIO type1 pinning a guest's RAM): 4 KiB, or
+   * 2 MiB / 1 GiB when the guest is backed by huge pages, so iommu_map maps it with blocks.
+   */
+  pinnedPageBytes: number;
   /**
    * Run-to-run spread of CPU work: each DMA call and each IO's driver work costs (1 +/- this)
    * times its nominal cost, uniformly (cache misses, interrupts). 0 makes every call identical.
@@ -72,6 +118,18 @@ export interface IommuModel {
   tableAllocUs: number;
   /** The driver frees a last-level table when its last PTE is cleared (tegra-smmu), so it is reallocated. */
   freesEmptyTables: boolean;
+  /**
+   * An unmap covering a whole last-level table clears the table entry one level up and frees
+   * the table (io-pgtable-arm __arm_lpae_unmap, VT-d dma_pte_clear_level): one clear instead of
+   * one per page; the next map of that span allocates a table again.
+   */
+  freesCoveredTables: boolean;
+  /**
+   * Moving a page-table cache line last written by another CPU into this CPU's cache (8 PTEs per
+   * 64-byte line: neighbouring IOVAs of different CPUs share lines). The source of the spread of
+   * sub-microsecond map/unmap times when many threads run. 0 disables it.
+   */
+  pteLineTransferNs: number;
   /** If false, every PTE write is followed by a cache clean so the walker sees it. */
   coherentWalk: boolean;
   pteCacheCleanNs: number;
@@ -100,9 +158,20 @@ export interface IovaAllocatorModel {
   sizeAligned: boolean;
 }
 
-/** A virtual IOMMU: every map/unmap request is a VM exit, a VMM trip and a VFIO ioctl. */
+/**
+ * How a guest's IOMMU is virtualised. 'virtio': virtio-iommu, every MAP/UNMAP request is a VM
+ * exit, a VMM trip and a VFIO ioctl. 'nested': the guest owns its stage-1 tables (map costs no
+ * exit) and only its invalidation queue traps to the VMM (an SMMUv3 nested through iommufd).
+ * 'vcmdq': as nested, but invalidations go to a hardware virtual command queue (Tegra241 CMDQV):
+ * no trap. 'emulated': a fully emulated vIOMMU in caching mode (QEMU intel-iommu, CM=1): map
+ * must invalidate too, and both map and unmap invalidations trap so the VMM shadows the tables.
+ */
+export type VirtMode = 'virtio' | 'nested' | 'vcmdq' | 'emulated';
+
 export interface VirtModel {
+  /** The DMA runs in a guest behind a virtual IOMMU (mode says which kind). */
   enabled: boolean;
+  mode: VirtMode;
   /** Round trip of one request: exit, VMM, ioctl entry/exit, return to the guest. */
   trapUs: number;
   /** VMM + VFIO ioctl work per request, on top of the trap (several requests can share a trap). */
@@ -111,6 +180,10 @@ export interface VirtModel {
   hostMapPerPageUs: number;
   /** Host VFIO work per guest page on UNMAP_DMA (host iommu_unmap + IOTLB flush share + unpin). */
   hostUnmapPerPageUs: number;
+  /** Host work per forwarded invalidation command (nested: the VMM's IOMMU_HWPT_INVALIDATE share, host TLBI). */
+  hostInvPerCmdUs: number;
+  /** Host work per trapped sync (nested: the VMM waits for the host SMMU's CMD_SYNC before completing the guest's). */
+  hostSyncUs: number;
   /** The VMM / vfio_iommu_type1 lock serialises requests from all vCPUs. */
   bigLock: boolean;
 }
@@ -295,6 +368,12 @@ export interface Metrics {
   faults: number;
   fallbacks: number;
   failures: number;
+  /**
+   * dmabench runs: the figures dma_map_benchmark itself prints. The kernel sums each call in whole
+   * 100 ns units (div64_ul(delta, 100)), so its mean is floored per call and its standard
+   * deviation includes the quantisation; these are what to compare with published tool output.
+   */
+  dmaBenchTool?: { map: { mean: number; stddev: number }; unmap: { mean: number; stddev: number } };
   /** For accel runs beside `pinned`: (time - pinnedTime) / pinnedTime. */
   slowdownVsPinned: number | null;
 }

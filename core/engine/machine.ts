@@ -20,24 +20,137 @@ export const EV_FQ_TIMER = 4;
 export const EV_POOL_EVICT = 5;
 export const EV_LOOP = 7;
 
+/** Cost terms of a DMA-API call, indexed as COST_TERMS in core/types.ts. */
+export const T_API = 0;
+export const T_IOVA_ALLOC = 1;
+export const T_IOVA_FREE = 2;
+export const T_PTE = 3;
+export const T_TABLE = 4;
+export const T_CACHE = 5;
+export const T_INV_CMD = 6;
+export const T_SYNC = 7;
+export const T_LOCK = 8;
+export const T_TRAP = 9;
+export const T_HOST = 10;
+export const T_COPY = 11;
+export const T_SLOT = 12;
+export const T_PAGE_ALLOC = 13;
+export const T_FAULT = 14;
+export const T_OTHER = 15;
+export const N_TERMS = 16;
+
 /**
- * A serialising resource: the invalidation command queue, the VMM big lock, the IOVA rbtree
- * lock. FIFO in the order requests are made. A request is made when the requesting CPU task is
- * processed, which can precede its true arrival by the pre-lock part of that task; with one CPU
- * this is exact, with several it can reorder two contenders by at most that much (docs/model.md).
+ * A serialising resource (a lock, or an invalidation queue's consumer) as a calendar of booked
+ * busy intervals. A request made at time t takes the first free interval of its length at or
+ * after t, so a request reaches the resource when it reaches it: a later-processed call whose
+ * request falls before an earlier-processed booking slips into the gap ahead of it. Bookings
+ * ending before `now` (no request can be made before the event being processed) are dropped.
+ * Two requests can be ordered wrongly only when the second does not fit in the gap before the
+ * first, by at most that gap (docs/model.md §2).
  */
 export class Resource {
-  freeAt = 0;
+  private s = new Float64Array(16);
+  private e = new Float64Array(16);
+  private head = 0;
+  private n = 0;
+  /** End of the last booking made (the release time of the request just served). */
+  lastEnd = 0;
 
-  /** Holds the resource for `holdUs` from the first moment it is free at or after `t`; returns the release time. */
-  hold(t: number, holdUs: number): number {
-    const start = t > this.freeAt ? t : this.freeAt;
-    this.freeAt = start + holdUs;
-    return this.freeAt;
+  /** Start of the last booking made. */
+  lastStart = 0;
+
+  /**
+   * Books `holdUs` from the first moment free at or after `t`; the start is left in `lastStart`
+   * and the end in `lastEnd` (fields, not a returned double: no boxing on the hot path).
+   */
+  hold(t: number, holdUs: number, now: number): void {
+    const last = this.head + this.n;
+    if (last < this.s.length && (this.n === 0 || t >= this.e[last - 1])) {
+      // Free from t on (the common case): append without a call.
+      this.s[last] = t;
+      this.e[last] = t + holdUs;
+      this.n++;
+      this.lastStart = t;
+      this.lastEnd = t + holdUs;
+      return;
+    }
+    this.holdSlow(t, holdUs, now);
+  }
+
+  private holdSlow(t: number, holdUs: number, now: number): void {
+    // Drop bookings that ended before the frontier: no request can be made before it.
+    let h = this.head;
+    const end = h + this.n;
+    const e = this.e;
+    while (h < end && e[h] <= now) h++;
+    this.n = end - h;
+    this.head = this.n === 0 ? 0 : h;
+    if (this.n === 0 || t >= e[end - 1]) this.append(t, holdUs);
+    else this.holdInGap(t, holdUs);
+  }
+
+  private append(start: number, holdUs: number): void {
+    const i = this.head + this.n;
+    if (i >= this.s.length) this.insert(i, start, start + holdUs);
+    else {
+      this.s[i] = start;
+      this.e[i] = start + holdUs;
+      this.n++;
+    }
+    this.lastStart = start;
+    this.lastEnd = start + holdUs;
+  }
+
+  private holdInGap(t: number, holdUs: number): void {
+    const s = this.s;
+    const e = this.e;
+    const end = this.head + this.n;
+    let start = t;
+    let i = this.head;
+    for (; i < end; i++) {
+      if (e[i] <= start) continue;
+      if (start + holdUs <= s[i]) break;
+      start = e[i];
+    }
+    this.insert(i, start, start + holdUs);
+    this.lastStart = start;
+    this.lastEnd = start + holdUs;
+  }
+
+  private insert(i: number, start: number, stop: number): void {
+    if (this.head + this.n + 1 > this.s.length) {
+      // Compact to the front in place; grow only when more than half full.
+      if (this.n + 1 > this.s.length / 2) {
+        const ns = new Float64Array(this.s.length * 2);
+        const ne = new Float64Array(this.s.length * 2);
+        ns.set(this.s.subarray(this.head, this.head + this.n));
+        ne.set(this.e.subarray(this.head, this.head + this.n));
+        this.s = ns;
+        this.e = ne;
+      } else {
+        this.s.copyWithin(0, this.head, this.head + this.n);
+        this.e.copyWithin(0, this.head, this.head + this.n);
+      }
+      i -= this.head;
+      this.head = 0;
+    }
+    const last = this.head + this.n;
+    for (let k = last; k > i; k--) {
+      this.s[k] = this.s[k - 1];
+      this.e[k] = this.e[k - 1];
+    }
+    this.s[i] = start;
+    this.e[i] = stop;
+    this.n++;
   }
 }
 
-/** A level gauge integrated over simulated time: peak and time-weighted mean. */
+/**
+ * A memory gauge: live bytes over simulated time, the one definition every memory metric uses.
+ * Changes are applied on a monotone clock (a change stamped before the last one is applied at
+ * the last one's time), so the time-weighted mean is an average of values the gauge held and can
+ * never exceed the peak.
+ */
 export class Gauge {
   value = 0;
   peak = 0;
@@ -45,15 +158,18 @@ export class Gauge {
   private lastT = 0;
 
   set(t: number, v: number): void {
-    this.area += this.value * (t - this.lastT);
-    this.lastT = t;
+    if (t > this.lastT) {
+      this.area += this.value * (t - this.lastT);
+      this.lastT = t;
+    }
     this.value = v;
     if (v > this.peak) this.peak = v;
   }
 
   mean(endT: number): number {
-    const area = this.area + this.value * (endT - this.lastT);
-    return endT > 0 ? area / endT : this.value;
+    const T = endT > this.lastT ? endT : this.lastT;
+    const area = this.area + this.value * (T - this.lastT);
+    return T > 0 ? area / T : this.value;
   }
 }
 
@@ -82,20 +198,55 @@ export interface Io {
   kind: number;
   slotClass: number;
   slot: number;
+  /** Page-table entries the mapping wrote (fewer than iovaPages when blocks were used). */
+  mapEntries: number;
+  /** log2 of the IOMMU pages one IOTLB entry of this mapping covers (0: pages; >0: blocks). */
+  tlbShift: number;
   failed: boolean;
 }
 
 export function newIo(index: number): Io {
   return {
     index, job: 0, cpu: 0, bytes: 0, toDevice: false, fromDevice: true, offsetInGranule: 0, bufferPage: 0,
-    sgEntries: 1, submitT: 0, mapStartT: 0, iovaPage: -1, iovaPages: 0, kind: 0, slotClass: -1, slot: -1, failed: false,
+    sgEntries: 1, submitT: 0, mapStartT: 0, iovaPage: -1, iovaPages: 0, kind: 0, slotClass: -1, slot: -1, mapEntries: 0, tlbShift: 0, failed: false,
   };
 }
 
+export const VIRT_NONE = 0;
+export const VIRT_VIRTIO = 1;
+export const VIRT_NESTED = 2;
+export const VIRT_VCMDQ = 3;
+export const VIRT_EMULATED = 4;
+
+/** IOTLB tags of block entries live above every page number. */
+const BLOCK_TAG_BASE = 2 ** 45;
+
+/** Running sums of the figures dma_map_benchmark computes (kernel/dma/map_benchmark.c). */
+export class ToolStats {
+  n = 0;
+  sum100ns = 0;
+  sumSq100ns = 0;
+  record(us: number): void {
+    // div64_ul(delta_ns, 100): whole 100 ns units per call.
+    const u = Math.floor((us * 1000) / 100 + 1e-9);
+    this.n++;
+    this.sum100ns += u;
+    this.sumSq100ns += u * u;
+  }
+  /** avg = sum / loops (integer division), stddev = int_sqrt(sum_sq / loops - avg^2); printed / 10. */
+  stats(): { mean: number; stddev: number } {
+    if (this.n === 0) return { mean: 0, stddev: 0 };
+    const avg = Math.floor(this.sum100ns / this.n);
+    const v = Math.floor(this.sumSq100ns / this.n) - avg * avg;
+    return { mean: avg / 10, stddev: Math.floor(Math.sqrt(Math.max(0, v))) / 10 };
+  }
+}
+
 /**
- * The simulated machine: CPUs, the IOMMU (page tables, IOTLB, invalidation queue), the IOVA
+ * The simulated machine: CPUs, the IOMMU (page tables, IOTLB, invalidation queues), the IOVA
  * allocator, the VMM lock and the accounting every strategy shares. Strategies call the cost
- * helpers with a running CPU time `t` and get the new time back.
+ * helpers, which advance the running CPU cursor `cur` of the call being simulated and book each
+ * cost to one phase (CPU seconds per GiB) and one cost term (the call breakdown).
  */
 export class Machine {
   readonly p: HardwareProfile;
@@ -107,7 +258,19 @@ export class Machine {
   readonly cpuPage: number;
   readonly cpuFreeAt: Float64Array;
   readonly phaseUs = new Float64Array(6);
-  readonly invQueue = new Resource();
+  /** Cost terms summed over all map calls, all unmap calls, and work outside any call. */
+  readonly mapTerms = new Float64Array(N_TERMS);
+  readonly unmapTerms = new Float64Array(N_TERMS);
+  readonly otherTerms = new Float64Array(N_TERMS);
+  /** Where the current call's terms go (set by the workload driver around each call). */
+  terms: Float64Array = this.otherTerms;
+  /** The processing frontier: the time of the event being processed; no request is made earlier. */
+  now = 0;
+  /** Invalidation queues (hardware cmdq consumers) or driver locks: CPU c uses c mod length. */
+  readonly invQueues: Resource[];
+  /** Per CPU: when its current invalidation entered and leaves its queue (contention count). */
+  private readonly cmdqFrom: Float64Array;
+  private readonly cmdqUntil: Float64Array;
   readonly vmmLock = new Resource();
   readonly iovaLock = new Resource();
   readonly iova: IovaAllocator;
@@ -119,10 +282,22 @@ export class Machine {
   private readonly tableSpan: number;
   private readonly tableAllocUs: number;
   private readonly countTables: boolean;
+  /** Last CPU (+1) to write each page-table cache line (hashed), when line transfers are modelled. */
+  private readonly lineOwner: Int32Array | null;
+  /** Block sizes the tables can map, in IOMMU pages, largest first. */
+  private readonly blockPages: number[];
+  /** Smallest block size in IOMMU pages (Infinity without blocks): below it a mapping is all leaf pages. */
+  readonly smallestBlock: number;
+  private readonly freesCovered: boolean;
+  /** Virtualisation as a small integer for the hot path: VIRT_NONE, VIRT_VIRTIO, VIRT_NESTED, VIRT_VCMDQ, VIRT_EMULATED. */
+  readonly virtKind: number;
+  private readonly perPageLimit: number;
 
   readonly latency = new Histogram();
   readonly mapHist = new Histogram();
   readonly unmapHist = new Histogram();
+  readonly toolMap = new ToolStats();
+  readonly toolUnmap = new ToolStats();
   readonly bounce = new Gauge();
   readonly pinned = new Gauge();
   readonly iovaBytes = new Gauge();
@@ -142,12 +317,16 @@ export class Machine {
   skipCpuSync = false;
   /** The running CPU time of the call being simulated (see spend()). */
   cur = 0;
+  /** CPU of the call being simulated (queue selection, contention). */
+  cpu = 0;
   /** Cost factor of the current call (see begin()). */
   private callFactor = 1;
   private readonly jitter: number;
   private jitterState: number;
   /** Result of the last iovaAlloc (reused: no allocation per IO). */
   readonly allocOut = { start: 0, costNs: 0, tree: false };
+  /** Result of the last mapChunks: page-table entries written and the largest page used (log2 pages). */
+  readonly chunkOut = { entries: 0, shift: 0 };
 
   constructor(profile: HardwareProfile, seed: number, cpus: number, trackIova: boolean) {
     this.p = profile;
@@ -166,6 +345,20 @@ export class Machine {
     this.tableAllocUs = profile.iommu.tableAllocUs;
     this.countTables = profile.iommu.freesEmptyTables;
     this.topTable = Math.floor((2 ** (profile.iommu.iovaBits - this.granuleShift) - 1) / 2 ** this.tableShift);
+    const nq = Math.max(1, Math.min(profile.iommu.invalidation.queues, cpus));
+    this.invQueues = Array.from({ length: nq }, () => new Resource());
+    this.cmdqFrom = new Float64Array(cpus);
+    this.cmdqUntil = new Float64Array(cpus);
+    this.blockPages = profile.iommu.blockSizesBytes
+      .filter((b) => b > this.granule)
+      .map((b) => b / this.granule)
+      .sort((a, b) => b - a);
+    this.smallestBlock = this.blockPages.length ? this.blockPages[this.blockPages.length - 1] : Infinity;
+    this.freesCovered = profile.iommu.freesCoveredTables;
+    const v = profile.virt;
+    this.virtKind = !v.enabled ? VIRT_NONE : v.mode === 'virtio' ? VIRT_VIRTIO : v.mode === 'nested' ? VIRT_NESTED : v.mode === 'vcmdq' ? VIRT_VCMDQ : VIRT_EMULATED;
+    this.perPageLimit = profile.iommu.invalidation.maxPerPageCmds ?? Infinity;
+    this.lineOwner = cpus > 1 && profile.iommu.pteLineTransferNs > 0 ? new Int32Array(1 << 16) : null;
   }
 
   /** IOMMU pages covered by a buffer at its physical offset: the granule rounding of the DART series. */
@@ -179,19 +372,21 @@ export class Machine {
   }
 
   /**
-   * Cost helpers advance the running CPU cursor `cur` (the time the current call has reached)
-   * and account the time to a phase. Keeping the cursor in a field rather than passing and
-   * returning times keeps the hot path free of boxed doubles.
+   * Advances the cursor by `us` (times the call's cost factor), booked to a phase and a term.
+   * Keeping the cursor in a field rather than passing and returning times keeps the hot path
+   * free of boxed doubles.
    */
-  spend(phase: number, us: number): void {
+  spend(phase: number, term: number, us: number): void {
     const v = us * this.callFactor;
     this.phaseUs[phase] += v;
+    this.terms[term] += v;
     this.cur += v;
   }
 
-  /** Starts a DMA-API call at `t`: the cursor moves there and the call draws its cost factor. */
-  begin(t: number): void {
+  /** Starts a DMA-API call at `t` on `cpu`: the cursor moves there and the call draws its cost factor. */
+  begin(t: number, cpu = this.cpu): void {
     this.cur = t;
+    this.cpu = cpu;
     this.callFactor = this.jitter > 0 ? this.jitterFactor() : 1;
   }
 
@@ -209,22 +404,27 @@ export class Machine {
     return 1 + this.jitter * ((x >>> 0) / 2147483648 - 1);
   }
 
-  /** Holds a shared resource from the cursor on; waiting counts as time in the phase. */
-  private holdShared(res: Resource, us: number, phase: number): void {
+  /** Holds a shared resource from the cursor on: the wait is lockWait, the hold its own term. */
+  private holdShared(res: Resource, us: number, phase: number, term: number): void {
+    const v = us * this.callFactor;
     const t = this.cur;
-    const end = res.hold(t, us);
-    this.phaseUs[phase] += end - t;
-    this.cur = end;
+    res.hold(t, v, this.now);
+    const start = res.lastStart;
+    const wait = start - t;
+    this.phaseUs[phase] += wait + v;
+    this.terms[T_LOCK] += wait;
+    this.terms[term] += v;
+    this.cur = start + v;
   }
 
   copy(bytes: number): void {
-    this.spend(PH_COPY, 0.05 + (bytes / this.p.cpu.memcpyBytesPerSec) * 1e6);
+    this.spend(PH_COPY, T_COPY, (this.p.cpu.copySetupNs + (bytes / this.p.cpu.memcpyBytesPerSec) * 1e9) / 1000);
   }
 
   /** Cache maintenance by VA for non-coherent DMA (arch_sync_dma_for_device/cpu). */
   cacheMaint(bytes: number, phase: number): void {
     if (this.p.cpu.dmaCoherent || this.skipCpuSync) return;
-    this.spend(phase, (bytes * this.p.cpu.cacheMaintenanceNsPerByte) / 1000);
+    this.spend(phase, T_CACHE, (bytes * this.p.cpu.cacheMaintenanceNsPerByte) / 1000);
   }
 
   recordMapping(bufferBytes: number, exposedSpanBytes: number): void {
@@ -245,8 +445,8 @@ export class Machine {
     const o = this.allocOut;
     this.iova.alloc(cpu, pages, o);
     const t = this.cur;
-    if (o.tree) this.holdShared(this.iovaLock, o.costNs / 1000, phase);
-    else this.spend(phase, o.costNs / 1000);
+    if (o.tree) this.holdShared(this.iovaLock, o.costNs / 1000, phase, T_IOVA_ALLOC);
+    else this.spend(phase, T_IOVA_ALLOC, o.costNs / 1000);
     if (o.start >= 0) this.iovaBytes.set(t, this.iova.livePages * this.granule);
   }
 
@@ -254,9 +454,57 @@ export class Machine {
     const treeBefore = this.iova.treeFrees;
     const us = this.iova.free(cpu, start, pages) / 1000;
     const t = this.cur;
-    if (this.iova.treeFrees > treeBefore) this.holdShared(this.iovaLock, us, phase);
-    else this.spend(phase, us);
+    if (this.iova.treeFrees > treeBefore) this.holdShared(this.iovaLock, us, phase, T_IOVA_FREE);
+    else this.spend(phase, T_IOVA_FREE, us);
     this.iovaBytes.set(t, this.iova.livePages * this.granule);
+  }
+
+  /**
+   * iommu_map's page-size choice (iommu_pgsize): each chunk takes the largest supported page
+   * size to which both the IOVA and the physical address are aligned and which the remaining
+   * length covers. Sets chunkOut.entries (PTEs or block entries written) and chunkOut.shift.
+   */
+  mapChunks(iovaPage: number, physPage: number, pages: number): void {
+    const o = this.chunkOut;
+    const bp = this.blockPages;
+    if (pages < this.smallestBlock) {
+      o.entries = pages;
+      o.shift = 0;
+      return;
+    }
+    let entries = 0;
+    let largest = 1;
+    let iv = iovaPage;
+    let ph = physPage;
+    let left = pages;
+    while (left > 0) {
+      let step = 1;
+      for (let k = 0; k < bp.length; k++) {
+        const b = bp[k];
+        if (left >= b && iv % b === 0 && ph % b === 0) {
+          step = b;
+          break;
+        }
+      }
+      if (step === 1) {
+        // Leaf pages up to the next block boundary of the smallest block (or the end).
+        const b = bp[bp.length - 1];
+        const toBoundary = b - (iv % b);
+        const n = Math.min(left, toBoundary);
+        entries += n;
+        iv += n;
+        ph += n;
+        left -= n;
+        continue;
+      }
+      if (step > largest) largest = step;
+      entries++;
+      iv += step;
+      ph += step;
+      left -= step;
+    }
+    o.entries = entries;
+    o.shift = largest > 1 ? Math.log2(largest) : 0;
   }
 
   /** Last-level tables a map touches: allocation cost when a table is absent. */
@@ -268,8 +516,8 @@ export class Machine {
     const last = Math.floor((firstPage + pages - 1) / span);
     let us = 0;
     if (!this.countTables) {
-      // Tables are never freed: only presence matters. IOVAs are allocated top-down, so a
-      // bitmap indexed from the top of the space covers the tables in use.
+      // Only presence matters. IOVAs are allocated top-down, so a bitmap indexed from the top
+      // of the space covers the tables in use.
       for (let tb = first; tb <= last; tb++) {
         const rel = this.topTable - tb;
         if (rel >= 0 && rel < 65536) {
@@ -294,9 +542,44 @@ export class Machine {
     return us;
   }
 
-  tablesUnmap(firstPage: number, pages: number): void {
-    if (this.tableAllocUs <= 0 || !this.countTables) return;
+  /**
+   * Cache-line transfers of a PTE write or clear: each 64-byte line of leaf PTEs (8 entries) the
+   * call touches costs pteLineTransferNs when another CPU wrote it last. Only the lines at the
+   * ends of a long range can be shared; its interior lines are this mapping's alone.
+   */
+  private pteLines(firstPage: number, entries: number): number {
+    const owner = this.lineOwner!;
+    const mask = owner.length - 1;
+    const me = this.cpu + 1;
+    const first = Math.floor(firstPage / 8);
+    const last = Math.floor((firstPage + entries - 1) / 8);
+    let transfers = 0;
+    for (let l = first; l <= last; l = l === first && last - first > 2 ? last : l + 1) {
+      const k = l & mask;
+      if (owner[k] !== me) {
+        if (owner[k] !== 0) transfers++;
+        owner[k] = me;
+      }
+    }
+    return transfers * this.p.iommu.pteLineTransferNs;
+  }
+
+  /** Unmap's table bookkeeping; returns the number of whole last-level tables freed (covered spans). */
+  tablesUnmap(firstPage: number, pages: number): number {
+    if (this.tableAllocUs <= 0) return 0;
     const span = this.tableSpan;
+    if (!this.countTables) {
+      if (!this.freesCovered || pages < span) return 0;
+      // Tables wholly inside the range: the entry one level up is cleared and the table freed.
+      const first = Math.ceil(firstPage / span);
+      const end = Math.floor((firstPage + pages) / span);
+      for (let tb = first; tb < end; tb++) {
+        const rel = this.topTable - tb;
+        if (rel >= 0 && rel < 65536) this.tablePresent[rel] = 0;
+        else this.tables.delete(tb);
+      }
+      return Math.max(0, end - first);
+    }
     const first = Math.floor(firstPage / span);
     const last = Math.floor((firstPage + pages - 1) / span);
     for (let tb = first; tb <= last; tb++) {
@@ -306,51 +589,136 @@ export class Machine {
       if (left <= 0) this.tables.delete(tb);
       else this.tables.set(tb, left);
     }
+    return 0;
   }
 
   /**
-   * PTE work of one iommu_map over `pages` IOMMU pages in `calls` driver calls.
-   * `batchedClean`: the PTE cache maintenance is done once per cache line instead of per PTE.
+   * PTE work of one iommu_map over `pages` IOMMU pages written as `entries` entries in `calls`
+   * driver calls. `batchedClean`: the PTE cache maintenance is done once per cache line.
    */
-  pteMap(firstPage: number, pages: number, calls: number, batchedClean: boolean, phase: number): void {
+  pteMap(firstPage: number, pages: number, entries: number, calls: number, batchedClean: boolean, phase: number): void {
     const m = this.p.iommu;
-    let ns = calls * m.mapCallNs + pages * m.pteWriteNs;
-    if (!m.coherentWalk) ns += (batchedClean ? Math.ceil(pages / 16) : pages) * m.pteCacheCleanNs;
-    this.spend(phase, ns / 1000 + this.tablesMap(firstPage, pages));
+    let ns = calls * m.mapCallNs + entries * m.pteWriteNs;
+    if (this.lineOwner !== null) ns += this.pteLines(firstPage, entries);
+    if (!m.coherentWalk) ns += (batchedClean ? Math.ceil(entries / 16) : entries) * m.pteCacheCleanNs;
+    this.spend(phase, T_PTE, ns / 1000);
+    // Block entries live one level up: no leaf table to allocate for them.
+    const tableUs = entries === pages ? this.tablesMap(firstPage, pages) : 0;
+    if (tableUs > 0) this.spend(phase, T_TABLE, tableUs);
   }
 
-  pteUnmap(firstPage: number, pages: number, batchedClean: boolean, phase: number): void {
+  /** PTE clears of one unmap; a wholly covered leaf table costs one clear one level up. */
+  pteUnmap(firstPage: number, pages: number, entries: number, batchedClean: boolean, phase: number): void {
     const m = this.p.iommu;
-    let ns = m.unmapCallNs + pages * m.pteClearNs;
-    if (!m.coherentWalk) ns += (batchedClean ? Math.ceil(pages / 16) : pages) * m.pteCacheCleanNs;
-    this.tablesUnmap(firstPage, pages);
-    this.spend(phase, ns / 1000);
-  }
-
-  /** Runs `cmdUs` of invalidation work through the (possibly shared) invalidation queue. */
-  private invalidate(cmdUs: number, commands: number): void {
-    if (this.p.iommu.invalidation.serialised) this.holdShared(this.invQueue, cmdUs, PH_INV);
-    else this.spend(PH_INV, cmdUs);
-    this.invalidations += commands;
+    const freed = entries === pages ? this.tablesUnmap(firstPage, pages) : 0;
+    const clears = entries - freed * this.tableSpan + freed;
+    let ns = m.unmapCallNs + clears * m.pteClearNs;
+    if (this.lineOwner !== null) ns += this.pteLines(firstPage, entries);
+    if (!m.coherentWalk) ns += (batchedClean ? Math.ceil(clears / 16) : clears) * m.pteCacheCleanNs;
+    this.spend(phase, T_PTE, ns / 1000);
   }
 
   /**
-   * Strict per-page invalidation as the driver does it on every unmap: one command per IOMMU
-   * page when the hardware invalidates by address (a sync per page where the driver reads back
-   * each time), else one range command, else the whole domain or stream.
+   * Runs a batch of invalidation commands and its completion wait through the CPU's queue.
+   * Hardware queue: the CPU inserts (insertNs + contention from the other CPUs on the queue,
+   * which lengthens the queue's serialised consumption), the IOMMU consumes the batch after
+   * whatever is ahead of it, and the CPU waits for its sync: the wait behind other CPUs' batches
+   * is lockWait, its own batch's consumption syncWait. Driver lock: the CPU holds the lock for
+   * its commands and its completion poll.
    */
-  invalidateStrict(firstPage: number, pages: number): void {
+  invalidate(cmdNs: number, syncNs: number, commands: number, phase = PH_INV): void {
     const inv = this.p.iommu.invalidation;
-    if (inv.byAddressNs !== null) {
-      const syncs = inv.syncEachPage ? pages : 1;
-      this.iotlb.invalidateRange(firstPage, pages);
-      this.invalidate((pages * inv.byAddressNs + syncs * inv.syncNs) / 1000, pages);
+    this.invalidations += commands;
+    if (this.virtKind === VIRT_NESTED) {
+      this.trappedInvalidation(commands, phase);
       return;
     }
-    this.invalidateGathered(firstPage, pages);
+    const qi = this.cpu % this.invQueues.length;
+    const q = this.invQueues[qi];
+    if (!inv.hardwareQueue) {
+      const f = this.callFactor;
+      const t = this.cur;
+      const hold = (cmdNs + syncNs) / 1000;
+      q.hold(t, hold * f, this.now);
+      const start = q.lastStart;
+      const wait = start - t;
+      this.phaseUs[phase] += wait + hold * f;
+      this.terms[T_LOCK] += wait;
+      this.terms[T_INV_CMD] += (cmdNs / 1000) * f;
+      this.terms[T_SYNC] += (syncNs / 1000) * f;
+      this.cur = start + hold * f;
+      return;
+    }
+    this.spend(phase, T_INV_CMD, inv.insertNs / 1000);
+    const t = this.cur;
+    let others = 0;
+    if (inv.contentionNsPerCpu > 0 && this.cpus > 1) {
+      const nq = this.invQueues.length;
+      for (let c = 0; c < this.cpus; c++) {
+        if (c !== this.cpu && c % nq === qi && this.cmdqFrom[c] <= t && this.cmdqUntil[c] > t) others++;
+      }
+    }
+    const service = (cmdNs + syncNs + others * inv.contentionNsPerCpu) / 1000;
+    q.hold(t, service, this.now);
+    const start = q.lastStart;
+    const consumed = start + service;
+    const done = consumed + inv.syncLatencyNs / 1000;
+    const wait = start - t;
+    this.phaseUs[phase] += done - t;
+    this.terms[T_LOCK] += wait + (others * inv.contentionNsPerCpu) / 1000;
+    this.terms[T_SYNC] += (cmdNs + syncNs + inv.syncLatencyNs) / 1000;
+    this.cmdqFrom[this.cpu] = t;
+    this.cmdqUntil[this.cpu] = done;
+    this.cur = done;
   }
 
-  /** One gathered flush for a range: the cheapest command sequence the hardware offers, one sync. */
+  /**
+   * A guest whose invalidation queue is emulated: writing the queue's producer index traps; the
+   * VMM forwards each command (hostInvPerCmdUs) and completes the sync once the host's own
+   * invalidation finished (hostSyncUs), under the VMM lock. The guest vCPU only waits.
+   */
+  private trappedInvalidation(commands: number, phase: number): void {
+    const v = this.p.virt;
+    this.spend(phase, T_INV_CMD, this.p.iommu.invalidation.insertNs / 1000);
+    this.spend(phase, T_TRAP, v.trapUs);
+    const host = commands * v.hostInvPerCmdUs + v.hostSyncUs;
+    if (v.bigLock) this.holdShared(this.vmmLock, host, phase, T_HOST);
+    else this.spend(phase, T_HOST, host);
+  }
+
+  /**
+   * The invalidation an unmap (or a gathered map) issues as today's drivers do after
+   * iommu_iotlb_gather: range commands where the hardware has them (SMMUv3 RIL, VT-d PSI with an
+   * address mask), else one command per entry (per page, or per block for block mappings) up to
+   * the driver's threshold, else the whole domain or stream; then one sync. tegra-smmu
+   * (`syncEachPage`) flushes and reads back every page as it clears it.
+   */
+  invalidateStrict(firstPage: number, pages: number, entries = pages): void {
+    const inv = this.p.iommu.invalidation;
+    if (inv.syncEachPage && inv.byAddressNs !== null) {
+      this.iotlb.invalidateRange(firstPage, pages);
+      this.invalidate(entries * inv.byAddressNs, entries * inv.syncNs, entries);
+      return;
+    }
+    const whole = inv.domainNs ?? inv.streamNs;
+    const limit = whole === null ? Infinity : this.perPageLimit;
+    if (inv.byRangeNs !== null) {
+      const n = Math.ceil(pages / inv.byRangeMaxPages);
+      if (n <= limit) {
+        this.iotlb.invalidateRange(firstPage, pages);
+        this.invalidate(n * inv.byRangeNs + pages * inv.byRangePerPageNs, inv.syncNs, n);
+        return;
+      }
+    } else if (inv.byAddressNs !== null && entries < limit) {
+      this.iotlb.invalidateRange(firstPage, pages);
+      this.invalidate(entries * inv.byAddressNs, inv.syncNs, entries);
+      return;
+    }
+    this.iotlb.invalidateAll();
+    this.invalidate(whole ?? 0, inv.syncNs, 1);
+  }
+
+  /** One gathered flush for a range: the cheapest command sequence the hardware offers, one sync (range-flush RFC). */
   invalidateGathered(firstPage: number, pages: number): void {
     const inv = this.p.iommu.invalidation;
     let best = Infinity;
@@ -379,20 +747,21 @@ export class Machine {
     if (!Number.isFinite(best)) best = 0;
     if (kind === 3) this.iotlb.invalidateAll();
     else this.iotlb.invalidateRange(firstPage, pages);
-    this.invalidate((best + inv.syncNs) / 1000, commands);
+    this.invalidate(best, inv.syncNs, commands);
   }
 
   /** Whole-domain flush (flush queue drain): domain or stream command + sync. */
-  invalidateDomain(): void {
+  invalidateDomain(phase = PH_INV): void {
     const inv = this.p.iommu.invalidation;
     const cmd = inv.domainNs ?? inv.streamNs ?? inv.byRangeNs ?? inv.byAddressNs ?? 0;
     this.iotlb.invalidateAll();
-    this.invalidate((cmd + inv.syncNs) / 1000, 1);
+    this.invalidate(cmd, inv.syncNs, 1, phase);
   }
 
   /**
-   * Map-side flush on hardware that may cache invalid PTEs: per page (strict) or once for the
-   * range (gathered), using the walk-cache flush when the hardware has one.
+   * Map-side flush on hardware that may cache invalid PTEs (and on an emulated vIOMMU in caching
+   * mode): per page (strict) or once for the range (gathered), using the walk-cache flush when
+   * the hardware has one.
    */
   invalidateForMap(firstPage: number, pages: number, gathered: boolean): void {
     const inv = this.p.iommu.invalidation;
@@ -404,28 +773,63 @@ export class Machine {
     }
     if (!gathered) {
       const syncs = inv.syncEachPage ? pages : 1;
-      this.invalidate((pages * wc + syncs * inv.syncNs) / 1000, pages);
+      this.invalidate(pages * wc, syncs * inv.syncNs, pages);
       return;
     }
     // Gathered: one walk-cache flush covering the range (the whole cache if cheaper), one sync.
     const once = inv.walkCacheAllNs !== null ? Math.min(wc, inv.walkCacheAllNs) : wc;
-    this.invalidate((once + inv.syncNs) / 1000, 1);
+    this.invalidate(once, inv.syncNs, 1);
   }
 
-  /** One virtual-IOMMU request round trip: exit, VMM, VFIO ioctl with per-page host work, under the big lock. */
+  /**
+   * One virtio-iommu request round trip: the exit and return (trap), then the VMM and the VFIO
+   * ioctl with per-page host work under the VMM lock while the guest vCPU waits.
+   */
   virtRequest(requests: number, pages: number, perPageUs: number, phase: number): void {
     const v = this.p.virt;
-    const holdUs = v.trapUs + requests * v.requestUs + pages * perPageUs;
-    if (v.bigLock) this.holdShared(this.vmmLock, holdUs, phase);
-    else this.spend(phase, holdUs);
+    const hostUs = requests * v.requestUs + pages * perPageUs;
+    if (!v.bigLock) {
+      this.spend(phase, T_TRAP, v.trapUs);
+      this.spend(phase, T_HOST, hostUs);
+      return;
+    }
+    // viommu_send_req_sync holds the guest's request_lock from the kick to the used-ring
+    // completion, so the whole round trip (exit, VMM, ioctl, return) is serialised.
+    const f = this.callFactor;
+    const t = this.cur;
+    const hold = (v.trapUs + hostUs) * f;
+    this.vmmLock.hold(t, hold, this.now);
+    const start = this.vmmLock.lastStart;
+    this.phaseUs[phase] += start - t + hold;
+    this.terms[T_LOCK] += start - t;
+    this.terms[T_TRAP] += v.trapUs * f;
+    this.terms[T_HOST] += hostUs * f;
+    this.cur = start + hold;
   }
 
-  /** Device accesses to a mapped IOVA range: IOTLB lookups, walk time on misses. */
+  /**
+   * Host side of an emulated vIOMMU's trapped invalidation in caching mode: the VMM walks the
+   * guest's tables and maps (or unmaps) the pages on the host through VFIO.
+   */
+  shadowRequest(pages: number, perPageUs: number, phase: number): void {
+    this.virtRequest(1, pages, perPageUs, phase);
+  }
+
+  /** Device accesses to a mapped IOVA range: IOTLB lookups per page, walk time on misses. */
   deviceTranslate(iovaPage: number, pages: number): number {
     if (iovaPage < 0) return 0;
     let misses = 0;
     for (let i = 0; i < pages; i++) if (this.iotlb.access(iovaPage + i)) misses++;
-    const us = (misses * this.p.iommu.iotlbMissWalkNs) / 1000;
-    return us;
+    return (misses * this.p.iommu.iotlbMissWalkNs) / 1000;
+  }
+
+  /** As deviceTranslate for a mapping made of blocks of 2^tlbShift pages: one IOTLB entry per block. */
+  deviceTranslateBlocks(iovaPage: number, pages: number, tlbShift: number): number {
+    if (iovaPage < 0) return 0;
+    let misses = 0;
+    const first = Math.floor(iovaPage / 2 ** tlbShift);
+    const last = Math.floor((iovaPage + pages - 1) / 2 ** tlbShift);
+    for (let b = first; b <= last; b++) if (this.iotlb.access(BLOCK_TAG_BASE + b)) misses++;
+    return (misses * this.p.iommu.iotlbMissWalkNs) / 1000;
   }
 }

@@ -1,7 +1,9 @@
 import { SimulationCancelled, SimulationInvariantError } from '../errors.ts';
-import type {
-  AccelWorkload, DmaBenchWorkload, ExperimentInput, ExperimentResult, FioWorkload, HardwareProfile, Metrics,
-  Progress, StrategyResult, StrategySpec, TimeSeries, Workload,
+import {
+  COST_TERMS,
+  type AccelWorkload, type CallBreakdown, type CostTerm, type DmaBenchWorkload, type ExperimentInput, type ExperimentResult,
+  type FioWorkload, type HardwareProfile, type Metrics, type Progress, type StrategyResult, type StrategySpec, type TimeSeries,
+  type Workload,
 } from '../types.ts';
 import { protectionOf } from '../protection.ts';
 import { workloadText } from '../workload.ts';
@@ -12,7 +14,7 @@ import {
 import { BouncePool, createStrategy, type MappingStrategy } from './strategies.ts';
 
 /** Bump when a change alters any simulated figure for the same input. */
-export const ENGINE_VERSION = '1.0.0';
+export const ENGINE_VERSION = '2.0.0';
 
 export interface RunOptions {
   onProgress?: (p: Progress) => void;
@@ -117,7 +119,7 @@ class Device {
     const d = m.p.device;
     this.inService++;
     const stall = this.strat.deviceAccess(io, t);
-    const walk = m.deviceTranslate(io.iovaPage, io.iovaPages);
+    const walk = io.tlbShift === 0 ? m.deviceTranslate(io.iovaPage, io.iovaPages) : m.deviceTranslateBlocks(io.iovaPage, io.iovaPages, io.tlbShift);
     const xfer = (io.bytes / d.bandwidthBytesPerSec) * 1e6;
     const begin = t + stall;
     // Table walks delay this request only: the IOMMU walks for several requests at once.
@@ -194,7 +196,10 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
     tc += submitUs;
     m.phaseUs[PH_OTHER] += submitUs;
     const t0 = tc;
+    m.cpu = cpu;
+    m.terms = m.mapTerms;
     tc = strat.map(io, tc);
+    m.terms = m.otherTerms;
     m.mapHist.record(tc - t0);
     m.cpuFreeAt[cpu] = tc;
     issued[io.job]++;
@@ -216,7 +221,10 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
     m.phaseUs[PH_OTHER] += completeUs;
     if (ok) {
       const t0 = tc;
+      m.cpu = cpu;
+      m.terms = m.unmapTerms;
       tc = strat.unmap(io, tc);
+      m.terms = m.otherTerms;
       m.unmapHist.record(tc - t0);
       m.latency.record(tc - io.submitT);
       totals.ios++;
@@ -236,6 +244,7 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
   while (q.size > 0) {
     q.pop(ev);
     const t = ev.time;
+    m.now = t;
     switch (ev.kind) {
       case EV_DEV_DONE: {
         const io = ios[ev.arg];
@@ -257,8 +266,11 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
 }
 
 /**
- * tools/testing/selftests/dma/dma_map_benchmark: each thread maps a buffer of `granule` pages,
- * busy-waits `delay_ns` (the simulated transfer) and unmaps it, for `seconds`.
+ * tools/testing/selftests/dma/dma_map_benchmark (kernel/dma/map_benchmark.c): each thread loops
+ * map, ndelay(delay_ns), unmap for `seconds`, timing map and unmap separately. Each call is its
+ * own event at the time it starts, so a call reaches a lock or an invalidation queue when it
+ * reaches it: a thread's map never waits behind another thread's later unmap, and the delay is
+ * time on the thread's own CPU only.
  */
 function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, opts: RunOptions, sampler: Sampler, prog: [number, number], name: string): Totals {
   const p = m.p;
@@ -266,8 +278,9 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
   const bytes = w.granulePages * m.cpuPage;
   const endUs = w.seconds * 1e6;
   const ios: Io[] = Array.from({ length: threads }, (_, i) => newIo(i));
-  const granulesPerPage = Math.max(1, m.granule / m.cpuPage);
   const totals: Totals = { ios: 0, bytes: 0, endT: 0 };
+  // alloc_pages_node(get_order(size)): each thread's buffer is naturally aligned to its order.
+  const order = 2 ** Math.ceil(Math.log2(Math.max(1, w.granulePages)));
   for (const io of ios) {
     io.cpu = io.index % p.cpu.cores;
     io.job = io.index;
@@ -275,28 +288,33 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
     io.toDevice = w.dir !== 'FROM_DEVICE';
     io.fromDevice = w.dir !== 'TO_DEVICE';
     io.sgEntries = w.sg ? w.granulePages : 1;
-    io.offsetInGranule = (m.rng.int(granulesPerPage) * m.cpuPage) % m.granule;
-    io.bufferPage = 64 + io.index * (w.granulePages + granulesPerPage);
+    // Aligned to its order, not to the IOMMU granule: a small buffer sits anywhere in a larger granule.
+    const orderBytes = order * m.cpuPage;
+    io.offsetInGranule = orderBytes >= m.granule ? 0 : m.rng.int(m.granule / orderBytes) * orderBytes;
+    io.bufferPage = (16 + io.index) * Math.max(order, m.granule / m.cpuPage) + io.offsetInGranule / m.cpuPage;
   }
   const delayUs = w.delayNs / 1000;
   const estimate = Math.max(1, endUs);
   let nextProgress = PROGRESS_EVERY;
 
-  const iteration = (io: Io, t: number): number => {
+  const mapCall = (io: Io, t: number): number => {
     io.failed = false;
-    let tc = t;
-    const t0 = tc;
-    tc = strat.map(io, tc);
-    m.mapHist.record(tc - t0);
-    if (io.failed) {
-      m.failures++;
-      return tc + 1;
-    }
-    tc += delayUs;
-    m.phaseUs[PH_OTHER] += delayUs;
-    const t1 = tc;
-    tc = strat.unmap(io, tc);
-    m.unmapHist.record(tc - t1);
+    m.cpu = io.cpu;
+    m.terms = m.mapTerms;
+    const tc = strat.map(io, t);
+    m.terms = m.otherTerms;
+    m.mapHist.record(tc - t);
+    m.toolMap.record(tc - t);
+    if (io.failed) m.failures++;
+    return tc;
+  };
+  const unmapCall = (io: Io, t: number): number => {
+    m.cpu = io.cpu;
+    m.terms = m.unmapTerms;
+    const tc = strat.unmap(io, t);
+    m.terms = m.otherTerms;
+    m.unmapHist.record(tc - t);
+    m.toolUnmap.record(tc - t);
     totals.ios++;
     totals.bytes += bytes;
     sampler.completed(tc, bytes);
@@ -315,23 +333,49 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
       for (let i = 0; i < threads; i++) if (t[i] < endUs && (k < 0 || t[i] < t[k])) k = i;
       if (k < 0) break;
       const io = ios[k];
-      const start = Math.max(t[k], m.cpuFreeAt[io.cpu]);
-      t[k] = iteration(io, start);
-      m.cpuFreeAt[io.cpu] = t[k];
-      drainUntil(m, strat, t[k]);
+      let tc = Math.max(t[k], m.cpuFreeAt[io.cpu]);
+      m.now = tc;
+      tc = mapCall(io, tc);
+      if (io.failed) tc += 1;
+      else {
+        tc += delayUs;
+        m.phaseUs[PH_OTHER] += delayUs;
+        m.now = tc;
+        tc = unmapCall(io, tc);
+      }
+      t[k] = tc;
+      m.cpuFreeAt[io.cpu] = tc;
+      drainUntil(m, strat, tc);
     }
   } else {
-    for (const io of ios) m.queue.push(0, 1, EV_LOOP, io.index);
+    // Event per call: arg = thread * 2 + (0: map next, 1: unmap next).
+    for (const io of ios) m.queue.push(0, 1, EV_LOOP, io.index * 2);
     const ev = { time: 0, kind: 0, arg: 0 };
     while (m.queue.size > 0) {
       m.queue.pop(ev);
-      if (ev.kind === EV_LOOP) {
-        const io = ios[ev.arg];
-        const start = Math.max(ev.time, m.cpuFreeAt[io.cpu]);
-        const end = iteration(io, start);
+      m.now = ev.time;
+      if (ev.kind !== EV_LOOP) {
+        strat.onEvent(ev.kind, ev.arg, ev.time);
+        continue;
+      }
+      const io = ios[ev.arg >> 1];
+      const start = Math.max(ev.time, m.cpuFreeAt[io.cpu]);
+      if ((ev.arg & 1) === 0) {
+        const end = mapCall(io, start);
+        if (io.failed) {
+          m.cpuFreeAt[io.cpu] = end + 1;
+          if (end + 1 < endUs) m.queue.push(end + 1, 1, EV_LOOP, io.index * 2);
+          continue;
+        }
+        // ndelay() spins on the thread's own CPU: nobody else's time.
+        m.phaseUs[PH_OTHER] += delayUs;
+        m.cpuFreeAt[io.cpu] = end + delayUs;
+        m.queue.push(end + delayUs, 1, EV_LOOP, io.index * 2 + 1);
+      } else {
+        const end = unmapCall(io, start);
         m.cpuFreeAt[io.cpu] = end;
-        if (end < endUs) m.queue.push(end, 1, EV_LOOP, io.index);
-      } else strat.onEvent(ev.kind, ev.arg, ev.time);
+        if (end < endUs) m.queue.push(end, 1, EV_LOOP, io.index * 2);
+      }
     }
   }
   for (let c = 0; c < m.cpus; c++) if (m.cpuFreeAt[c] > totals.endT) totals.endT = m.cpuFreeAt[c];
@@ -342,6 +386,7 @@ function drainUntil(m: Machine, strat: MappingStrategy, t: number): void {
   const ev = { time: 0, kind: 0, arg: 0 };
   while (m.queue.size > 0 && m.queue.peekTime() <= t) {
     m.queue.pop(ev);
+    m.now = ev.time;
     strat.onEvent(ev.kind, ev.arg, ev.time);
   }
 }
@@ -384,8 +429,11 @@ function driveAccel(m: Machine, strat: MappingStrategy, w: AccelWorkload, opts: 
     inIo.failed = outIo.failed = false;
     const submitT = t;
     let t0 = t;
+    m.now = t;
+    m.terms = m.mapTerms;
     t = strat.map(inIo, t);
     t = strat.map(outIo, t);
+    m.terms = m.otherTerms;
     m.mapHist.record(t - t0);
     if (inIo.failed || outIo.failed) {
       m.failures++;
@@ -404,12 +452,16 @@ function driveAccel(m: Machine, strat: MappingStrategy, w: AccelWorkload, opts: 
     stall += strat.touchQueuePages(cqBase + Math.floor((slot * QM_CQE_BYTES) / m.cpuPage), 1, t + stall);
     stall += strat.deviceAccess(inIo, t + stall);
     stall += strat.deviceAccess(outIo, t + stall);
-    const walk = m.deviceTranslate(inIo.iovaPage, inIo.iovaPages) + m.deviceTranslate(outIo.iovaPage, outIo.iovaPages);
+    const tr = (x: Io) => (x.tlbShift === 0 ? m.deviceTranslate(x.iovaPage, x.iovaPages) : m.deviceTranslateBlocks(x.iovaPage, x.iovaPages, x.tlbShift));
+    const walk = tr(inIo) + tr(outIo);
     const xfer = (w.msgLenBytes / d.bandwidthBytesPerSec) * 1e6;
     t += stall + d.readLatencyUs + xfer + walk;
     t0 = t;
+    m.now = t;
+    m.terms = m.unmapTerms;
     t = strat.unmap(inIo, t);
     t = strat.unmap(outIo, t);
+    m.terms = m.otherTerms;
     m.unmapHist.record(t - t0);
     m.latency.record(t - submitT);
     totals.ios++;
@@ -454,6 +506,10 @@ export function simulateStrategy(profile: HardwareProfile, spec: StrategySpec, w
   // Drain deferred work (flush queues, cached pool slots) after the last IO: it costs CPU but
   // not the workload's time, and leaves every mapping unmapped.
   const endT = totals.endT;
+  // Memory gauges are averaged over the workload's time, before the end-of-run drain.
+  const bounceMean = m.bounce.mean(endT);
+  m.now = endT;
+  m.terms = m.otherTerms;
   strat.finish(endT);
   if (opts.checkInvariants) {
     if (strat instanceof BouncePool) strat.checkInvariants();
@@ -463,17 +519,29 @@ export function simulateStrategy(profile: HardwareProfile, spec: StrategySpec, w
     }
   }
   const series = sampler.finish(endT);
-  const metrics = buildMetrics(m, totals, endT);
+  const metrics = buildMetrics(m, totals, endT, bounceMean);
   metrics.exposure.standingBytes = Math.round(strat.standingBytes());
   metrics.exposure.protection = protectionOf(metrics.exposure);
-  return { strategy: spec.text, metrics, series, latencyHistogram: m.latency.export() };
+  if (workload.kind === 'dmabench') metrics.dmaBenchTool = { map: m.toolMap.stats(), unmap: m.toolUnmap.stats() };
+  return { strategy: spec.text, metrics, series, latencyHistogram: m.latency.export(), explain: explainOf(m) };
+}
+
+/** Mean µs per map and per unmap call by cost term; the terms of a call kind sum to its mean duration. */
+function explainOf(m: Machine): CallBreakdown {
+  const per = (terms: Float64Array, calls: number): Partial<Record<CostTerm, number>> => {
+    const out: Partial<Record<CostTerm, number>> = {};
+    if (calls === 0) return out;
+    for (let i = 0; i < COST_TERMS.length; i++) if (terms[i] !== 0) out[COST_TERMS[i]] = r6(terms[i] / calls);
+    return out;
+  };
+  return { map: per(m.mapTerms, m.mapHist.n), unmap: per(m.unmapTerms, m.unmapHist.n) };
 }
 
 function callStats(h: { mean(): number; quantile(q: number): number; stddev(): number }) {
   return { mean: r3(h.mean()), p50: r3(h.quantile(0.5)), p99: r3(h.quantile(0.99)), stddev: r3(h.stddev()) };
 }
 
-function buildMetrics(m: Machine, totals: Totals, endT: number): Metrics {
+function buildMetrics(m: Machine, totals: Totals, endT: number, bounceMean: number): Metrics {
   const seconds = endT / 1e6;
   const gib = totals.bytes / GiB;
   const perGiB = (us: number) => (gib > 0 ? us / 1e6 / gib : 0);
@@ -508,7 +576,7 @@ function buildMetrics(m: Machine, totals: Totals, endT: number): Metrics {
       missesPerPage: r6(pagesMoved > 0 ? m.iotlb.misses / pagesMoved : 0),
     },
     invalidations: { count: m.invalidations, perPage: r6(pagesMoved > 0 ? m.invalidations / pagesMoved : 0) },
-    bounceBytes: { peak: Math.round(m.bounce.peak), mean: Math.round(m.bounce.mean(endT)) },
+    bounceBytes: { peak: Math.round(m.bounce.peak), mean: Math.round(Math.min(bounceMean, m.bounce.peak)) },
     pinnedBytes: { peak: Math.round(m.pinned.peak) },
     iovaBytes: { peak: Math.round(Math.max(m.iovaBytes.peak, m.iova.peakLivePages * m.granule)) },
     exposure: {

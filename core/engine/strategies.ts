@@ -1,7 +1,7 @@
 import { SimulationInvariantError } from '../errors.ts';
 import type { StrategySpec } from '../types.ts';
 import {
-  EV_FQ_TIMER, EV_POOL_EVICT, PH_FAULT, PH_INV, PH_MAP, PH_OTHER, PH_UNMAP,
+  EV_FQ_TIMER, EV_POOL_EVICT, PH_FAULT, PH_INV, PH_MAP, PH_OTHER, PH_UNMAP, T_API, T_INV_CMD, T_IOVA_FREE, T_PAGE_ALLOC, T_SLOT, VIRT_EMULATED, VIRT_VIRTIO,
   type Io, type Machine,
 } from './machine.ts';
 
@@ -25,11 +25,6 @@ export interface MappingStrategy {
   finish(t: number): number;
 }
 
-/** DMA API call overhead outside the IOMMU driver (dma_map_page_attrs dispatch, checks). */
-const DMA_API_NS = 40;
-/** Slot lookup in a bounce pool or swiotlb area, under its spinlock. */
-const SLOT_FIND_NS = 60;
-const SLOT_FREE_NS = 80;
 
 abstract class Base implements MappingStrategy {
   abstract readonly id: string;
@@ -67,7 +62,12 @@ abstract class Base implements MappingStrategy {
     }
     io.iovaPage = start;
     io.iovaPages = g;
-    this.mapRange(start, g, m.cpuPagesFor(bytes, offset), entries, gathered, PH_MAP);
+    // A physically contiguous buffer may be mapped with blocks (iommu_pgsize); sg page lists not.
+    if (entries === 1 && g >= m.smallestBlock) {
+      m.mapChunks(start, Math.floor((io.bufferPage * m.cpuPage) / m.granule), g);
+      io.mapEntries = m.chunkOut.entries;
+    } else io.mapEntries = g;
+    this.mapRange(start, g, m.cpuPagesFor(bytes, offset), entries, gathered, PH_MAP, io.mapEntries);
   }
 
   /**
@@ -75,43 +75,62 @@ abstract class Base implements MappingStrategy {
    * the map-side flush on hardware that caches invalid PTEs; or, on a virtual IOMMU, one
    * synchronous MAP request per scatter-gather entry.
    */
-  protected mapRange(start: number, g: number, cpuPages: number, entries: number, gathered: boolean, phase: number): void {
+  protected mapRange(start: number, g: number, cpuPages: number, entries: number, gathered: boolean, phase: number, ptes = g): void {
     const m = this.m;
-    if (m.p.virt.enabled) {
+    const v = m.p.virt;
+    if (m.virtKind === VIRT_VIRTIO) {
       const requests = Math.min(entries, cpuPages);
-      m.spend(phase, (requests * m.p.iommu.mapCallNs) / 1000);
+      m.spend(phase, T_API, (requests * m.p.iommu.mapCallNs) / 1000);
       for (let e = 0; e < requests; e++) {
         const pe = Math.floor(cpuPages / requests) + (e < cpuPages % requests ? 1 : 0);
-        m.virtRequest(1, pe, m.p.virt.hostMapPerPageUs, phase);
+        m.virtRequest(1, pe, v.hostMapPerPageUs, phase);
       }
-    } else {
-      m.pteMap(start, g, Math.min(entries, g), gathered, phase);
-      if (m.p.iommu.cachesInvalidPtes) m.invalidateForMap(start, g, gathered);
+      return;
     }
+    // Native tables, or a guest's own stage-1 tables (nested, vcmdq, emulated).
+    m.pteMap(start, g, ptes, Math.min(entries, g), gathered, phase);
+    if (m.virtKind === VIRT_EMULATED) {
+      // Caching mode: a non-present to present change needs an invalidation, which traps; the
+      // VMM shadows the new PTEs onto the host (VFIO map of the guest pages).
+      m.invalidations++;
+      m.spend(PH_INV, T_INV_CMD, m.p.iommu.invalidation.insertNs / 1000);
+      m.shadowRequest(cpuPages, v.hostMapPerPageUs, phase);
+      return;
+    }
+    if (m.p.iommu.cachesInvalidPtes) m.invalidateForMap(start, g, gathered);
   }
 
   /**
    * The driver's unmap of `g` IOMMU pages: PTE clears and the invalidation (per page when strict,
    * gathered otherwise); on a virtual IOMMU one UNMAP request, whose host side flushes the IOTLB.
    */
-  protected unmapRange(start: number, g: number, gathered: boolean, phase: number): void {
+  protected unmapRange(start: number, g: number, gathered: boolean, phase: number, ptes = g): void {
     const m = this.m;
-    if (m.p.virt.enabled) {
-      m.spend(phase, m.p.iommu.unmapCallNs / 1000);
+    if (m.virtKind === VIRT_VIRTIO) {
+      const v = m.p.virt;
+      m.spend(phase, T_API, m.p.iommu.unmapCallNs / 1000);
       const cpuPages = Math.max(1, Math.round((g * m.granule) / m.cpuPage));
-      m.virtRequest(1, cpuPages, m.p.virt.hostUnmapPerPageUs, phase);
+      m.virtRequest(1, cpuPages, v.hostUnmapPerPageUs, phase);
       m.invalidations++;
       m.iotlb.invalidateRange(start, g);
-    } else {
-      m.pteUnmap(start, g, gathered, phase);
-      if (gathered) m.invalidateGathered(start, g);
-      else m.invalidateStrict(start, g);
+      return;
     }
+    m.pteUnmap(start, g, ptes, gathered, phase);
+    if (m.virtKind === VIRT_EMULATED) {
+      const v = m.p.virt;
+      m.invalidations++;
+      m.iotlb.invalidateRange(start, g);
+      m.spend(PH_INV, T_INV_CMD, m.p.iommu.invalidation.insertNs / 1000);
+      m.shadowRequest(Math.max(1, Math.round((g * m.granule) / m.cpuPage)), v.hostUnmapPerPageUs, phase);
+      return;
+    }
+    if (gathered) m.invalidateGathered(start, g);
+    else m.invalidateStrict(start, g, ptes);
   }
 
   /** iommu_dma_unmap_*: the driver's unmap, then the IOVA free. */
   protected iommuUnmap(io: Io, gathered: boolean): void {
-    this.unmapRange(io.iovaPage, io.iovaPages, gathered, PH_UNMAP);
+    this.unmapRange(io.iovaPage, io.iovaPages, gathered, PH_UNMAP, io.mapEntries || io.iovaPages);
     this.m.iovaFree(io.cpu, io.iovaPage, io.iovaPages, PH_UNMAP);
     io.iovaPage = -1;
   }
@@ -127,13 +146,17 @@ abstract class Direct extends Base {
   /** Memory the device reaches whatever is mapped: the standing exposure of core/protection.ts. */
   abstract override standingBytes(): number;
 
+  /** log2 IOMMU pages per IOTLB entry of the standing mapping (blocks when pinned on huge pages). */
+  protected tlbShift = 0;
+
   map(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
     io.iovaPage = this.translated ? io.bufferPage : -1;
     io.iovaPages = m.cpuPagesFor(io.bytes, io.offsetInGranule);
+    io.tlbShift = this.tlbShift;
     m.recordMapping(io.bytes, io.bytes);
-    m.spend(PH_MAP, DMA_API_NS / 1000);
+    m.spend(PH_MAP, T_API, m.p.cpu.dmaApiNs / 1000);
     m.cacheMaint(io.bytes, PH_MAP);
     return m.cur;
   }
@@ -141,7 +164,7 @@ abstract class Direct extends Base {
   unmap(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
-    m.spend(PH_UNMAP, DMA_API_NS / 1000);
+    m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
     if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
     return m.cur;
   }
@@ -166,7 +189,7 @@ class Strict extends Base {
   map(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
-    m.spend(PH_MAP, DMA_API_NS / 1000);
+    m.spend(PH_MAP, T_API, m.p.cpu.dmaApiNs / 1000);
     this.iommuMap(io, io.bytes, io.offsetInGranule, this.gathered);
     if (io.failed) return m.cur;
     m.recordMapping(io.bytes, io.iovaPages * m.granule);
@@ -177,7 +200,7 @@ class Strict extends Base {
     const m = this.m;
     m.begin(t);
     if (io.iovaPage < 0) return t;
-    m.spend(PH_UNMAP, DMA_API_NS / 1000);
+    m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
     this.iommuUnmap(io, this.gathered);
     if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
     return m.cur;
@@ -226,18 +249,18 @@ class Lazy extends Strict {
     const m = this.m;
     m.begin(t);
     if (io.iovaPage < 0) return t;
-    m.spend(PH_UNMAP, DMA_API_NS / 1000);
-    if (m.p.virt.enabled) {
+    m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    if (m.virtKind === VIRT_VIRTIO) {
       // The UNMAP request is queued on the virtqueue; the host acts on it at the next sync.
-      m.spend(PH_UNMAP, m.p.iommu.unmapCallNs / 1000);
+      m.spend(PH_UNMAP, T_API, m.p.iommu.unmapCallNs / 1000);
     } else {
-      m.pteUnmap(io.iovaPage, io.iovaPages, false, PH_UNMAP);
+      m.pteUnmap(io.iovaPage, io.iovaPages, io.mapEntries || io.iovaPages, false, PH_UNMAP);
     }
     const q = this.single ? 0 : io.cpu;
     const fq = this.fq[q];
     fq.push({ start: io.iovaPage, pages: io.iovaPages, cpu: io.cpu, unmapT: m.cur });
     io.iovaPage = -1;
-    m.spend(PH_UNMAP, 0.03);
+    m.spend(PH_UNMAP, T_IOVA_FREE, m.p.cpu.flushQueueAddNs / 1000);
     if (fq.length >= this.fqSize) this.flush(q);
     else if (!this.timerArmed[q]) {
       this.timerArmed[q] = true;
@@ -252,13 +275,22 @@ class Lazy extends Strict {
     const m = this.m;
     const fq = this.fq[q];
     if (fq.length === 0) return;
-    if (m.p.virt.enabled) {
+    const v = m.p.virt;
+    if (m.virtKind === VIRT_VIRTIO) {
       let pages = 0;
       for (const e of fq) pages += e.pages;
       const cpuPages = Math.round((pages * m.granule) / m.cpuPage);
-      m.virtRequest(fq.length, cpuPages, m.p.virt.hostUnmapPerPageUs, PH_INV);
+      m.virtRequest(fq.length, cpuPages, v.hostUnmapPerPageUs, PH_INV);
       m.invalidations += fq.length;
       m.iotlb.invalidateAll();
+    } else if (m.virtKind === VIRT_EMULATED) {
+      // One domain-wide invalidation traps; the VMM unmaps every queued page on the host.
+      let pages = 0;
+      for (const e of fq) pages += e.pages;
+      m.invalidations++;
+      m.iotlb.invalidateAll();
+      m.spend(PH_INV, T_INV_CMD, m.p.iommu.invalidation.insertNs / 1000);
+      m.shadowRequest(Math.round((pages * m.granule) / m.cpuPage), v.hostUnmapPerPageUs, PH_INV);
     } else {
       m.invalidateDomain();
     }
@@ -283,6 +315,7 @@ class Lazy extends Strict {
     }
     // The timer runs on the queue's CPU (softirq): it takes CPU time but belongs to no DMA call.
     const cpu = this.single ? 0 : q;
+    this.m.cpu = cpu;
     this.m.cur = Math.max(t, this.m.cpuFreeAt[cpu]);
     this.flush(q);
     this.m.cpuFreeAt[cpu] = this.m.cur;
@@ -331,6 +364,11 @@ class Swiotlb extends Base {
     m.bounce.set(0, this.poolBytes);
   }
 
+  /** swiotlb=force without an IOMMU (iommu=0): the device uses physical addresses and reaches all RAM. */
+  override standingBytes(): number {
+    return this.viaIommu ? 0 : this.m.p.cpu.memoryBytes;
+  }
+
   protected slotsFor(bytes: number): number {
     const n = Math.ceil(bytes / SWIOTLB_SLOT);
     return Math.ceil(n / this.alignSlots) * this.alignSlots;
@@ -374,10 +412,10 @@ class Swiotlb extends Base {
   map(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
-    m.spend(PH_MAP, DMA_API_NS / 1000);
+    m.spend(PH_MAP, T_API, m.p.cpu.dmaApiNs / 1000);
     const n = this.slotsFor(io.bytes);
     const first = this.findSlots(n);
-    m.spend(PH_MAP, SLOT_FIND_NS / 1000);
+    m.spend(PH_MAP, T_SLOT, m.p.cpu.slotFindNs / 1000);
     if (first < 0) {
       this.overflow(io);
       return m.cur;
@@ -408,7 +446,7 @@ class Swiotlb extends Base {
   unmap(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
-    m.spend(PH_UNMAP, DMA_API_NS / 1000);
+    m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
     if (this.viaIommu && io.iovaPage >= 0) this.iommuUnmap(io, false);
     if (io.fromDevice) {
       m.cacheMaint(io.bytes, PH_UNMAP);
@@ -420,7 +458,7 @@ class Swiotlb extends Base {
 
   protected unmapSlots(io: Io): void {
     if (this.ioSlot[io.index] >= 0) this.release(io);
-    this.m.spend(PH_UNMAP, SLOT_FREE_NS / 1000);
+    this.m.spend(PH_UNMAP, T_SLOT, this.m.p.cpu.slotFreeNs / 1000);
   }
 }
 
@@ -445,7 +483,7 @@ class SwiotlbDynamic extends Swiotlb {
     const bytes = Math.ceil(io.bytes / align) * align;
     const pages = bytes / m.cpuPage;
     // swiotlb_dyn_map: allocation of a contiguous buffer (order = log2 pages) and its tracking.
-    m.spend(PH_MAP, 1.5 + pages * m.p.cpu.pageAllocUs);
+    m.spend(PH_MAP, T_PAGE_ALLOC, m.p.cpu.dynAllocUs + pages * m.p.cpu.pageAllocUs);
     this.dynBytes[io.index] = bytes;
     this.dynamicInUse += bytes;
     m.bounce.set(m.cur, this.poolBytes + this.dynamicInUse);
@@ -468,7 +506,7 @@ class SwiotlbDynamic extends Swiotlb {
     const dyn = this.dynBytes[io.index];
     if (dyn > 0) {
       const m = this.m;
-      m.spend(PH_UNMAP, 0.5 + (dyn / m.cpuPage) * m.p.cpu.pageAllocUs * 0.5);
+      m.spend(PH_UNMAP, T_PAGE_ALLOC, m.p.cpu.dynFreeUs + (dyn / m.cpuPage) * m.p.cpu.pageAllocUs * 0.5);
       this.dynamicInUse -= dyn;
       this.dynBytes[io.index] = 0;
       m.bounce.set(m.cur, this.poolBytes + this.dynamicInUse);
@@ -547,7 +585,7 @@ class BouncePool extends Base {
     const m = this.m;
     this.mapRange(c.iovaBase + slot * c.pagesPerSlot, c.pagesPerSlot, c.slotBytes / m.cpuPage, 1, false, PH_MAP);
     // Slot memory is allocated when the slot is first mapped.
-    m.spend(PH_MAP, (c.slotBytes / m.cpuPage) * m.p.cpu.pageAllocUs);
+    m.spend(PH_MAP, T_PAGE_ALLOC, (c.slotBytes / m.cpuPage) * m.p.cpu.pageAllocUs);
     this.mappedSlotBytes += c.slotBytes;
     m.bounce.set(m.cur, this.mappedSlotBytes);
   }
@@ -562,7 +600,7 @@ class BouncePool extends Base {
   map(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
-    m.spend(PH_MAP, DMA_API_NS / 1000);
+    m.spend(PH_MAP, T_API, m.p.cpu.dmaApiNs / 1000);
     let ci = -1;
     for (let k = 0; k < this.classes.length; k++) {
       if (this.classes[k].slotBytes >= io.bytes && this.classes[k].bytes >= io.bytes) {
@@ -574,7 +612,7 @@ class BouncePool extends Base {
     let slot = -1;
     if (ci >= 0) {
       const c = this.classes[ci];
-      m.spend(PH_MAP, SLOT_FIND_NS / 1000);
+      m.spend(PH_MAP, T_SLOT, m.p.cpu.slotFindNs / 1000);
       const cached = c.cached[prot];
       if (cached.length > 0) slot = cached.pop()!;
       else if (c.unmappedFree.length > 0) {
@@ -614,14 +652,14 @@ class BouncePool extends Base {
     const m = this.m;
     if (this.ioFallback[io.index]) return this.fallback.unmap(io, t);
     m.begin(t);
-    m.spend(PH_UNMAP, DMA_API_NS / 1000);
+    m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
     const c = this.classes[io.slotClass];
     const slot = io.slot;
     if (io.fromDevice) {
       m.cacheMaint(io.bytes, PH_UNMAP);
       m.copy(io.bytes);
     }
-    m.spend(PH_UNMAP, SLOT_FREE_NS / 1000);
+    m.spend(PH_UNMAP, T_SLOT, m.p.cpu.slotFreeNs / 1000);
     c.state[slot] = SLOT_CACHED;
     c.lastUsed[slot] = m.cur;
     c.cached[c.prot[slot]].push(slot);
@@ -640,6 +678,7 @@ class BouncePool extends Base {
     const m = this.m;
     this.evictArmed = false;
     let any = false;
+    m.cpu = 0;
     m.cur = Math.max(t, m.cpuFreeAt[0]);
     for (const c of this.classes) {
       for (let p = 0; p < 3; p++) {
@@ -775,6 +814,11 @@ class Pinned extends Direct {
     super(m);
     m.pinned.set(0, m.p.cpu.memoryBytes);
     m.iovaBytes.set(0, m.p.cpu.memoryBytes);
+    // VFIO_IOMMU_MAP_DMA of memory backed by huge pages: iommu_map uses the largest block the
+    // tables support within the backing page, so one IOTLB entry reaches a whole block.
+    let best = m.granule;
+    for (const b of m.p.iommu.blockSizesBytes) if (b <= m.p.cpu.pinnedPageBytes && b > best) best = b;
+    this.tlbShift = Math.log2(best / m.granule);
   }
   override standingBytes(): number {
     return this.m.p.cpu.memoryBytes;

@@ -20,7 +20,25 @@ const linuxIova = {
   sizeAligned: true,
 };
 
-const noVirt = { enabled: false, trapUs: 0, requestUs: 0, hostMapPerPageUs: 0, hostUnmapPerPageUs: 0, bigLock: false };
+const noVirt = {
+  enabled: false, mode: 'virtio' as const, trapUs: 0, requestUs: 0, hostMapPerPageUs: 0, hostUnmapPerPageUs: 0,
+  hostInvPerCmdUs: 0, hostSyncUs: 0, bigLock: false,
+};
+
+/**
+ * Kernel software costs outside the IOMMU driver, the same on every Linux machine of this class
+ * (order-of-magnitude figures for a few-GHz core; docs/model.md §6 says which matter where).
+ */
+const kernelCosts = {
+  dmaApiNs: 40, // dma_map_page_attrs dispatch + checks
+  copySetupNs: 50, // memcpy call, alignment
+  slotFindNs: 60, // swiotlb area / pool slot search under its spinlock
+  slotFreeNs: 80,
+  dynAllocUs: 1.5, // swiotlb_dyn_map bookkeeping besides alloc_pages
+  dynFreeUs: 0.5,
+  flushQueueAddNs: 30, // queue_iova
+  pinnedPageBytes: 4 * KiB,
+};
 
 const defaultIopf = {
   faultReportUs: 8,
@@ -51,6 +69,7 @@ export const VTD: HardwareProfile = {
     pageAllocUs: 0.25,
     memoryBytes: 32 * GiB,
     costJitterFraction: 0.05,
+    ...kernelCosts,
   },
   iommu: {
     granuleBytes: 4 * KiB,
@@ -63,6 +82,8 @@ export const VTD: HardwareProfile = {
     pteClearNs: 20,
     tableAllocUs: 1.0,
     freesEmptyTables: false,
+    freesCoveredTables: true,
+    pteLineTransferNs: 80,
     coherentWalk: true,
     pteCacheCleanNs: 0,
     cachesInvalidPtes: false,
@@ -71,7 +92,7 @@ export const VTD: HardwareProfile = {
     iotlbMissWalkNs: 350,
     invalidation: {
       byAddressNs: 250,
-      byRangeNs: 300,
+      byRangeNs: 250,
       byRangePerPageNs: 0,
       byRangeMaxPages: 512,
       domainNs: 400,
@@ -80,7 +101,12 @@ export const VTD: HardwareProfile = {
       walkCacheAllNs: null,
       syncNs: 1200,
       syncEachPage: false,
-      serialised: true,
+      hardwareQueue: true,
+      queues: 1,
+      insertNs: 100,
+      syncLatencyNs: 0,
+      contentionNsPerCpu: 30,
+      maxPerPageCmds: null,
     },
     iovaBits: 48,
   },
@@ -121,6 +147,7 @@ export const SMMUV3: HardwareProfile = {
     pageAllocUs: 0.3,
     memoryBytes: 16 * GiB,
     costJitterFraction: 0.05,
+    ...kernelCosts,
   },
   iommu: {
     granuleBytes: 4 * KiB,
@@ -133,6 +160,8 @@ export const SMMUV3: HardwareProfile = {
     pteClearNs: 25,
     tableAllocUs: 1.2,
     freesEmptyTables: false,
+    freesCoveredTables: true,
+    pteLineTransferNs: 150,
     coherentWalk: true,
     pteCacheCleanNs: 0,
     cachesInvalidPtes: false,
@@ -150,7 +179,12 @@ export const SMMUV3: HardwareProfile = {
       walkCacheAllNs: null,
       syncNs: 2500,
       syncEachPage: false,
-      serialised: true,
+      hardwareQueue: true,
+      queues: 1,
+      insertNs: 100,
+      syncLatencyNs: 0,
+      contentionNsPerCpu: 30,
+      maxPerPageCmds: null,
     },
     iovaBits: 48,
   },
@@ -192,6 +226,7 @@ export const VIRTIO_IOMMU: HardwareProfile = {
     pageAllocUs: 0.4,
     memoryBytes: 8 * GiB,
     costJitterFraction: 0.05,
+    ...kernelCosts,
   },
   iommu: {
     granuleBytes: 4 * KiB,
@@ -204,6 +239,8 @@ export const VIRTIO_IOMMU: HardwareProfile = {
     pteClearNs: 0,
     tableAllocUs: 0,
     freesEmptyTables: false,
+    freesCoveredTables: true,
+    pteLineTransferNs: 0,
     coherentWalk: true,
     pteCacheCleanNs: 0,
     cachesInvalidPtes: false,
@@ -221,12 +258,17 @@ export const VIRTIO_IOMMU: HardwareProfile = {
       walkCacheAllNs: null,
       syncNs: 0,
       syncEachPage: false,
-      serialised: true,
+      hardwareQueue: false,
+      queues: 1,
+      insertNs: 0,
+      syncLatencyNs: 0,
+      contentionNsPerCpu: 0,
+      maxPerPageCmds: null,
     },
     iovaBits: 48,
   },
   iova: linuxIova,
-  virt: { enabled: true, trapUs: 9, requestUs: 2, hostMapPerPageUs: 1.5, hostUnmapPerPageUs: 1.8, bigLock: true },
+  virt: { enabled: true, mode: 'virtio', trapUs: 9, requestUs: 2, hostMapPerPageUs: 1.5, hostUnmapPerPageUs: 1.8, hostInvPerCmdUs: 0, hostSyncUs: 0, bigLock: true },
   device: {
     name: 'NVMe (VFIO passthrough)',
     bandwidthBytesPerSec: 2.5 * GiB,
@@ -261,6 +303,7 @@ export const TEGRA_SMMU: HardwareProfile = {
     pageAllocUs: 1.0,
     memoryBytes: 4 * GiB,
     costJitterFraction: 0.05,
+    ...kernelCosts,
   },
   iommu: {
     granuleBytes: 4 * KiB,
@@ -273,6 +316,8 @@ export const TEGRA_SMMU: HardwareProfile = {
     pteClearNs: 130,
     tableAllocUs: 0.7,
     freesEmptyTables: true,
+    freesCoveredTables: false,
+    pteLineTransferNs: 60,
     coherentWalk: false,
     pteCacheCleanNs: 200,
     cachesInvalidPtes: true,
@@ -290,7 +335,12 @@ export const TEGRA_SMMU: HardwareProfile = {
       walkCacheAllNs: 300,
       syncNs: 550,
       syncEachPage: true,
-      serialised: true,
+      hardwareQueue: false,
+      queues: 1,
+      insertNs: 0,
+      syncLatencyNs: 0,
+      contentionNsPerCpu: 0,
+      maxPerPageCmds: null,
     },
     iovaBits: 32,
   },
@@ -331,6 +381,7 @@ export const DART_16K: HardwareProfile = {
     pageAllocUs: 0.2,
     memoryBytes: 16 * GiB,
     costJitterFraction: 0.05,
+    ...kernelCosts,
   },
   iommu: {
     granuleBytes: 16 * KiB,
@@ -343,6 +394,8 @@ export const DART_16K: HardwareProfile = {
     pteClearNs: 20,
     tableAllocUs: 1.5,
     freesEmptyTables: false,
+    freesCoveredTables: true,
+    pteLineTransferNs: 60,
     coherentWalk: true,
     pteCacheCleanNs: 0,
     cachesInvalidPtes: false,
@@ -360,7 +413,12 @@ export const DART_16K: HardwareProfile = {
       walkCacheAllNs: null,
       syncNs: 1000,
       syncEachPage: false,
-      serialised: true,
+      hardwareQueue: false,
+      queues: 1,
+      insertNs: 0,
+      syncLatencyNs: 0,
+      contentionNsPerCpu: 0,
+      maxPerPageCmds: null,
     },
     iovaBits: 32,
   },
@@ -380,6 +438,240 @@ export const DART_16K: HardwareProfile = {
   iopf: defaultIopf,
 };
 
-export const BUILT_IN_PROFILES: readonly HardwareProfile[] = [DART_16K, TEGRA_SMMU, VIRTIO_IOMMU, SMMUV3, VTD].map((p) =>
-  Object.freeze({ ...p, builtIn: true }),
-);
+
+/** SMMUv3 hardware command-queue costs shared by the Arm server profiles below (docs/model.md §6). */
+const smmuCmdq = {
+  byRangeNs: null,
+  byRangePerPageNs: 0,
+  byRangeMaxPages: 1,
+  streamNs: null,
+  walkCacheByAddressNs: null,
+  walkCacheAllNs: null,
+  syncEachPage: false,
+  hardwareQueue: true,
+  queues: 1,
+  insertNs: 100,
+  syncLatencyNs: 0,
+  maxPerPageCmds: null,
+};
+
+export const MORELLO: HardwareProfile = {
+  id: 'morello',
+  name: 'Arm Morello SoC (SMMUv3, bare metal)',
+  description: 'Arm Morello board: 4 Rainier (Neoverse N1-derived) cores at 2.5 GHz, an MMU-600 class SMMUv3 (v3.1: no range invalidation) with one command queue, 4 KiB pages.',
+  sources: [
+    'Arm Morello SoC TRM: 4 cores, 2.5 GHz, 16 GiB DDR4; SMMU MMU-600 (SMMUv3.1; RIL is an SMMUv3.2 feature, so the driver issues one CMD_TLBI_NH_VA per page).',
+    'drivers/iommu/arm/arm-smmu-v3: arm_smmu_tlb_inv_range_asid per granule without RIL, CMD_SYNC per batch, CMDQ_BATCH_ENTRIES 64.',
+    'Saleh 2025-26, IOMMU_DEBUG_PAGEALLOC v5/v6 cover letters: dma_map_benchmark -t 1 on Morello: 4K unmap 0.6 us (calibrates syncNs), 1M unmap 21.2 us (calibrates byAddressNs), 1M map 0.8 us (calibrates pteWriteNs with treeAllocNs).',
+    'contentionNsPerCpu from the Kunpeng 920 fit (same SMMUv3 cmdq algorithm); no Morello multi-thread figure exists.',
+  ],
+  cpu: {
+    cores: 4,
+    pageSizeBytes: 4 * KiB,
+    memcpyBytesPerSec: 10 * GiB,
+    dmaCoherent: true,
+    cacheMaintenanceNsPerByte: 0,
+    submitOverheadUs: 2,
+    completionOverheadUs: 1.8,
+    pageAllocUs: 0.3,
+    memoryBytes: 16 * GiB,
+    costJitterFraction: 0.05,
+    ...kernelCosts,
+  },
+  iommu: {
+    granuleBytes: 4 * KiB,
+    blockSizesBytes: [2 * MiB, 1 * GiB],
+    pageTableLevels: 4,
+    leafTableSpanBytes: 2 * MiB,
+    mapCallNs: 60,
+    unmapCallNs: 60,
+    pteWriteNs: 1.5,
+    pteClearNs: 2,
+    tableAllocUs: 1.0,
+    freesEmptyTables: false,
+    freesCoveredTables: true,
+    pteLineTransferNs: 80,
+    coherentWalk: true,
+    pteCacheCleanNs: 0,
+    cachesInvalidPtes: false,
+    iotlbEntries: 1024,
+    iotlbWays: 8,
+    iotlbMissWalkNs: 400,
+    invalidation: { ...smmuCmdq, byAddressNs: 78, domainNs: 400, syncNs: 330, contentionNsPerCpu: 6 },
+    iovaBits: 48,
+  },
+  iova: { ...linuxIova, treeAllocNs: 400, treeFreeNs: 300 },
+  virt: noVirt,
+  device: {
+    name: 'PCIe Gen3 x4 NVMe',
+    bandwidthBytesPerSec: 3.2e9,
+    readLatencyUs: 80,
+    writeLatencyUs: 20,
+    parallelism: 256,
+    latencyJitterFraction: 0.2,
+    sessionSetupUs: 0,
+    sendOverheadUs: 2,
+    guestSendOverheadUs: 0,
+  },
+  iopf: defaultIopf,
+};
+
+export const KUNPENG920: HardwareProfile = {
+  id: 'kunpeng920',
+  name: 'HiSilicon Kunpeng 920 (SMMUv3, bare metal, 96 cores)',
+  description: 'Two-socket Kunpeng 920 (2 x 48 TaiShan v110 cores) with one SMMUv3 command queue shared by every CPU: the unmap bottleneck as CPUs are added.',
+  sources: [
+    'Kunpeng 920: 48 cores per socket, 2.6 GHz; SMMUv3 without range invalidation (one TLBI per page) and without ECMDQ.',
+    'drivers/iommu/arm/arm-smmu-v3: lock-free cmdq insertion (arm_smmu_cmdq_issue_cmdlist: cmpxchg on prod, shared/exclusive cmdq lock, owner publishes prod), CMD_SYNC per call, each CPU polls its own sync.',
+    'Garry 2020, "iommu/arm-smmu-v3: Improve cmdq lock efficiency" v2: map+unmap per CPU per second on one page, 8 CPUs 282K (calibrates contentionNsPerCpu), 16 CPUs 115K (prediction).',
+    'Command consumption (byAddressNs, syncNs) taken from the Morello calibration: no Kunpeng single-thread figure is public. pteLineTransferNs 150 ns: a typical cross-die cache-line transfer (assumption).',
+  ],
+  cpu: {
+    cores: 96,
+    pageSizeBytes: 4 * KiB,
+    memcpyBytesPerSec: 8 * GiB,
+    dmaCoherent: true,
+    cacheMaintenanceNsPerByte: 0,
+    submitOverheadUs: 2.5,
+    completionOverheadUs: 2.0,
+    pageAllocUs: 0.3,
+    memoryBytes: 256 * GiB,
+    costJitterFraction: 0.05,
+    ...kernelCosts,
+  },
+  iommu: {
+    granuleBytes: 4 * KiB,
+    blockSizesBytes: [2 * MiB, 1 * GiB],
+    pageTableLevels: 4,
+    leafTableSpanBytes: 2 * MiB,
+    mapCallNs: 60,
+    unmapCallNs: 60,
+    pteWriteNs: 1.5,
+    pteClearNs: 2,
+    tableAllocUs: 1.2,
+    freesEmptyTables: false,
+    freesCoveredTables: true,
+    pteLineTransferNs: 150,
+    coherentWalk: true,
+    pteCacheCleanNs: 0,
+    cachesInvalidPtes: false,
+    iotlbEntries: 2048,
+    iotlbWays: 8,
+    iotlbMissWalkNs: 500,
+    invalidation: { ...smmuCmdq, byAddressNs: 78, domainNs: 400, syncNs: 330, contentionNsPerCpu: 6 },
+    iovaBits: 48,
+  },
+  iova: { ...linuxIova, treeAllocNs: 400, treeFreeNs: 300 },
+  virt: noVirt,
+  device: {
+    name: 'PCIe Gen4 NVMe',
+    bandwidthBytesPerSec: 6e9,
+    readLatencyUs: 80,
+    writeLatencyUs: 20,
+    parallelism: 256,
+    latencyJitterFraction: 0.2,
+    sessionSetupUs: 0,
+    sendOverheadUs: 2,
+    guestSendOverheadUs: 0,
+  },
+  iopf: { ...defaultIopf, svaFaultPerPageUs: 5 },
+};
+
+/** The Grace guest both virtualisation profiles share: only how its invalidations reach the SMMU differs. */
+const graceGuest = {
+  cpu: {
+    cores: 72,
+    pageSizeBytes: 4 * KiB,
+    memcpyBytesPerSec: 20 * GiB,
+    dmaCoherent: true,
+    cacheMaintenanceNsPerByte: 0,
+    submitOverheadUs: 2,
+    completionOverheadUs: 1.8,
+    pageAllocUs: 0.3,
+    memoryBytes: 64 * GiB,
+    costJitterFraction: 0.05,
+    ...kernelCosts,
+    pinnedPageBytes: 2 * MiB,
+  },
+  iommuBase: {
+    granuleBytes: 4 * KiB,
+    blockSizesBytes: [2 * MiB, 1 * GiB],
+    pageTableLevels: 4,
+    leafTableSpanBytes: 2 * MiB,
+    mapCallNs: 60,
+    unmapCallNs: 60,
+    pteWriteNs: 1.5,
+    pteClearNs: 2,
+    tableAllocUs: 1.0,
+    freesEmptyTables: false,
+    freesCoveredTables: true,
+    pteLineTransferNs: 80,
+    coherentWalk: true,
+    pteCacheCleanNs: 0,
+    cachesInvalidPtes: false,
+    iotlbEntries: 2048,
+    iotlbWays: 8,
+    iotlbMissWalkNs: 600,
+    iovaBits: 48,
+  },
+  device: {
+    name: 'PCIe Gen5 NVMe (VFIO passthrough)',
+    bandwidthBytesPerSec: 12e9,
+    readLatencyUs: 70,
+    writeLatencyUs: 15,
+    parallelism: 256,
+    latencyJitterFraction: 0.2,
+    sessionSetupUs: 0,
+    sendOverheadUs: 2,
+    guestSendOverheadUs: 0,
+  },
+};
+
+const graceSources = [
+  'NVIDIA Grace: 72 Neoverse V2 cores; SMMUv3 with the Tegra241 CMDQV extension (drivers/iommu/arm/arm-smmu-v3/tegra241-cmdqv.c).',
+  'Chen 2025, iommufd vQUEUE series cover letter: guest dma_map_benchmark -t 1 -g N unmap us at 4K/16K/64K/128K/256K, trapped 35.7/41.8/68.9/109.0/187.1, VCMDQ 5.3/6.8/9.9/12.6/18.0; linear growth in pages in both: the guest issues one TLBI per page (no range invalidation in the guest view).',
+];
+
+export const GRACE_NESTED: HardwareProfile = {
+  id: 'grace-nested',
+  name: 'NVIDIA Grace guest, nested SMMUv3 (invalidations trapped)',
+  description: 'A KVM guest on Grace with a nested SMMUv3 through iommufd: the guest owns its stage-1 tables (map costs no exit), its command queue is emulated, so every batch of invalidation commands traps to the VMM, which forwards them to the host SMMU and completes the guest CMD_SYNC after the host sync.',
+  sources: [
+    ...graceSources,
+    'QEMU arm-smmuv3 (accel / iommufd nesting): a CMDQ_PROD write exits to the VMM, which forwards TLBIs with IOMMU_HWPT_INVALIDATE and completes CMD_SYNC; the vSMMU model is serialised by the VMM lock.',
+    'Calibrated: hostSyncUs from the 4K figure, hostInvPerCmdUs from the 128K figure; 16K/64K/256K are predictions. trapUs (8 us, exit + VMM dispatch) is an assumption: single-thread figures only fix trapUs + hostSyncUs.',
+  ],
+  cpu: graceGuest.cpu,
+  iommu: {
+    ...graceGuest.iommuBase,
+    invalidation: { ...smmuCmdq, byAddressNs: 200, domainNs: 400, syncNs: 4800, contentionNsPerCpu: 6 },
+  },
+  iova: linuxIova,
+  virt: { enabled: true, mode: 'nested', trapUs: 8, requestUs: 0, hostMapPerPageUs: 0, hostUnmapPerPageUs: 0, hostInvPerCmdUs: 2.37, hostSyncUs: 25, bigLock: true },
+  device: graceGuest.device,
+  iopf: defaultIopf,
+};
+
+export const GRACE_VCMDQ: HardwareProfile = {
+  id: 'grace-vcmdq',
+  name: 'NVIDIA Grace guest, SMMUv3 with Tegra241 CMDQV virtual queues',
+  description: 'The same Grace guest with hardware-accelerated virtual command queues (iommufd vQUEUE + Tegra241 CMDQV): the guest writes TLBIs and CMD_SYNC straight into its VCMDQs, no trap; each VM gets its own queues.',
+  sources: [
+    ...graceSources,
+    'tegra241-cmdqv.c: 128 VCMDQs shared by 64 VINTFs, so 2 logical VCMDQs per VM by default; tegra241_cmdqv_get_cmdq picks smp_processor_id() % num_lvcmdqs_per_vintf.',
+    'Calibrated: syncLatencyNs (the waiter seeing its CMD_SYNC: polling the VCMDQ with queue_poll backoff) from the 4K figure, byAddressNs (command consumption) from the 128K figure; 16K/64K/256K are predictions. syncNs (consumption, 330 ns) from Morello.',
+  ],
+  cpu: graceGuest.cpu,
+  iommu: {
+    ...graceGuest.iommuBase,
+    invalidation: { ...smmuCmdq, queues: 2, byAddressNs: 236, domainNs: 400, syncNs: 330, syncLatencyNs: 4470, contentionNsPerCpu: 6 },
+  },
+  iova: linuxIova,
+  virt: { ...noVirt, enabled: true, mode: 'vcmdq' },
+  device: graceGuest.device,
+  iopf: defaultIopf,
+};
+
+export const BUILT_IN_PROFILES: readonly HardwareProfile[] = [
+  DART_16K, TEGRA_SMMU, VIRTIO_IOMMU, SMMUV3, VTD, MORELLO, KUNPENG920, GRACE_NESTED, GRACE_VCMDQ,
+].map((p) => Object.freeze({ ...p, builtIn: true }));

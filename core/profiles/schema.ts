@@ -38,6 +38,14 @@ export const profileSchema = z.object({
     completionOverheadUs: nonneg(1e6),
     pageAllocUs: nonneg(1e6),
     memoryBytes: z.number().int().min(64 * 1024 * 1024).max(2 ** 50),
+    dmaApiNs: nonneg(1e6).default(40),
+    copySetupNs: nonneg(1e6).default(50),
+    slotFindNs: nonneg(1e6).default(60),
+    slotFreeNs: nonneg(1e6).default(80),
+    dynAllocUs: nonneg(1e6).default(1.5),
+    dynFreeUs: nonneg(1e6).default(0.5),
+    flushQueueAddNs: nonneg(1e6).default(30),
+    pinnedPageBytes: pow2(4096, 2 ** 30).default(4096),
     costJitterFraction: nonneg(0.9),
   }).strict(),
   iommu: z.object({
@@ -51,6 +59,8 @@ export const profileSchema = z.object({
     pteClearNs: nonneg(1e9),
     tableAllocUs: nonneg(1e6),
     freesEmptyTables: z.boolean(),
+    freesCoveredTables: z.boolean().default(false),
+    pteLineTransferNs: nonneg(1e6).default(0),
     coherentWalk: z.boolean(),
     pteCacheCleanNs: nonneg(1e9),
     cachesInvalidPtes: z.boolean(),
@@ -68,7 +78,12 @@ export const profileSchema = z.object({
       walkCacheAllNs: nsCost,
       syncNs: nonneg(1e9),
       syncEachPage: z.boolean(),
-      serialised: z.boolean(),
+      hardwareQueue: z.boolean().default(false),
+      queues: z.number().int().min(1).max(4096).default(1),
+      insertNs: nonneg(1e6).default(0),
+      syncLatencyNs: nonneg(1e9).default(0),
+      contentionNsPerCpu: nonneg(1e6).default(0),
+      maxPerPageCmds: z.number().int().min(1).max(2 ** 30).nullable().default(null),
     }).strict(),
     iovaBits: z.number().int().min(20).max(64),
   }).strict(),
@@ -83,10 +98,13 @@ export const profileSchema = z.object({
   }).strict(),
   virt: z.object({
     enabled: z.boolean(),
+    mode: z.enum(['virtio', 'nested', 'vcmdq', 'emulated']).default('virtio'),
     trapUs: nonneg(1e6),
     requestUs: nonneg(1e6),
     hostMapPerPageUs: nonneg(1e6),
     hostUnmapPerPageUs: nonneg(1e6),
+    hostInvPerCmdUs: nonneg(1e6).default(0),
+    hostSyncUs: nonneg(1e6).default(0),
     bigLock: z.boolean(),
   }).strict(),
   device: z.object({
@@ -127,8 +145,22 @@ export interface ProfileIssue {
 
 export type ProfileValidation = { ok: true; profile: HardwareProfile } | { ok: false; issues: ProfileIssue[] };
 
+/**
+ * Profiles written before engine 2.0 had `invalidation.serialised` (one lock for commands and
+ * sync, or none) instead of the queue model: translate it to the same behaviour (a driver lock,
+ * one for all CPUs or one per CPU). Other new fields take their documented defaults.
+ */
+function upgradeProfile(input: unknown): unknown {
+  const inv = (input as { iommu?: { invalidation?: Record<string, unknown> } } | null)?.iommu?.invalidation;
+  if (!inv || typeof inv !== 'object' || !('serialised' in inv)) return input;
+  const copy = JSON.parse(JSON.stringify(input)) as { iommu: { invalidation: Record<string, unknown> } };
+  const { serialised, ...rest } = copy.iommu.invalidation;
+  copy.iommu.invalidation = { ...rest, hardwareQueue: false, queues: serialised === false ? 4096 : 1 };
+  return copy;
+}
+
 export function validateProfile(input: unknown): ProfileValidation {
-  const r = profileSchema.safeParse(input);
+  const r = profileSchema.safeParse(upgradeProfile(input));
   if (r.success) return { ok: true, profile: r.data as HardwareProfile };
   return {
     ok: false,

@@ -110,9 +110,12 @@ export function summaryTable(result: ExperimentResult): string {
 
 /** dma_map_benchmark's own output lines. */
 export function dmaBenchLines(m: Metrics): string {
+  // The tool's own arithmetic (whole 100 ns units per call) when the engine recorded it.
+  const map = m.dmaBenchTool?.map ?? m.mapUs;
+  const unmap = m.dmaBenchTool?.unmap ?? m.unmapUs;
   return (
-    `average map latency(us):${m.mapUs.mean.toFixed(1)} standard deviation:${m.mapUs.stddev.toFixed(1)}\n` +
-    `average unmap latency(us):${m.unmapUs.mean.toFixed(1)} standard deviation:${m.unmapUs.stddev.toFixed(1)}\n`
+    `average map latency(us):${map.mean.toFixed(1)} standard deviation:${map.stddev.toFixed(1)}\n` +
+    `average unmap latency(us):${unmap.mean.toFixed(1)} standard deviation:${unmap.stddev.toFixed(1)}\n`
   );
 }
 
@@ -124,7 +127,7 @@ export function runJson(result: ExperimentResult): string {
       profile: result.profile,
       workload: result.workloadText,
       seed: result.seed,
-      results: result.results.map((r) => ({ strategy: r.strategy, metrics: r.metrics })),
+      results: result.results.map((r) => ({ strategy: r.strategy, metrics: r.metrics, ...(r.explain ? { explain: r.explain } : {}) })),
     },
     null,
     2,
@@ -239,17 +242,20 @@ const validate: CliCommand = {
     const rows = runValidation(parseSeed(flag(args, 'seed')), io.isTTY && !hasFlag(args, 'json') ? (id) => io.err(`\rrunning ${id}`.padEnd(40)) : undefined);
     if (io.isTTY && !hasFlag(args, 'json')) io.err('\r'.padEnd(41) + '\r');
     if (hasFlag(args, 'json')) {
-      io.out(JSON.stringify({ engineVersion: ENGINE_VERSION, experiments: rows }, null, 2) + '\n');
+      const calibrations = rows.filter((r) => r.basis === 'calibration').length;
+      io.out(JSON.stringify({ engineVersion: ENGINE_VERSION, calibrations, predictions: rows.length - calibrations, experiments: rows }, null, 2) + '\n');
     } else {
       const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
       io.out(
         table(
-          ['experiment', 'metric', 'published', 'simulated', 'error', 'ok'],
-          rows.map((r) => [r.id, r.metric, String(r.published), String(r.simulated), r.kind === 'approx' ? pct(r.relError) : r.kind, r.pass ? 'yes' : 'NO']),
+          ['experiment', 'metric', 'published', 'simulated', 'error', 'basis', 'ok'],
+          rows.map((r) => [r.id, r.metric, String(r.published), String(r.simulated), r.kind === 'approx' ? pct(r.relError) : r.kind, r.basis, r.pass ? 'yes' : 'NO']),
         ),
       );
       const failed = rows.filter((r) => !r.pass).length;
+      const cal = rows.filter((r) => r.basis === 'calibration').length;
       io.out(`\n${rows.length - failed} passed, ${failed} failed (tolerance ±15% on approximate figures)\n`);
+      io.out(`${cal} calibrations (a profile parameter was fitted to the figure), ${rows.length - cal} predictions (nothing was fitted to it)\n`);
     }
     return rows.every((r) => r.pass) ? 0 : 1;
   },
@@ -278,10 +284,11 @@ const profiles: CliCommand = {
       io.out(JSON.stringify(BUILT_IN_PROFILES.map((p) => ({ id: p.id, name: p.name, description: p.description })), null, 2) + '\n');
       return 0;
     }
-    io.out(table(['id', 'name', 'granule', 'invalidation', 'virtual'], BUILT_IN_PROFILES.map((p) => {
+    io.out(table(['id', 'name', 'granule', 'invalidation', 'queue', 'virtual'], BUILT_IN_PROFILES.map((p) => {
       const inv = p.iommu.invalidation;
       const kinds = [inv.byAddressNs !== null && 'address', inv.byRangeNs !== null && 'range', inv.domainNs !== null && 'domain', inv.streamNs !== null && 'stream'].filter(Boolean).join('+');
-      return [p.id, p.name, bytesShort(p.iommu.granuleBytes), kinds || 'request', p.virt.enabled ? 'yes' : 'no'];
+      const queue = inv.hardwareQueue ? `cmdq x${inv.queues}` : 'lock';
+      return [p.id, p.name, bytesShort(p.iommu.granuleBytes), kinds || 'request', queue, p.virt.enabled ? p.virt.mode : 'no'];
     })));
     return 0;
   },

@@ -1,0 +1,208 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  builtInProfile, BUILT_IN_PROFILES, COST_TERMS, parseStrategy, parseWorkload, simulateStrategy, STRATEGIES, type HardwareProfile,
+} from '../../core/index.ts';
+import { protectionOf } from '../../core/protection.ts';
+
+/** dmabench seconds are whole on the command line; tests shorten them after parsing (`seconds=1@0.05`). */
+const wl = (text: string) => {
+  const [t, s] = text.split('@');
+  const w = parseWorkload(t + (s ? s.slice(s.indexOf(',') >= 0 ? s.indexOf(',') : s.length) : ''));
+  if (s && w.kind === 'dmabench') w.seconds = Number.parseFloat(s);
+  return w;
+};
+
+const run = (p: HardwareProfile | string, strategy: string, workload: string, seed = 1) =>
+  simulateStrategy(typeof p === 'string' ? builtInProfile(p) : p, parseStrategy(strategy), wl(workload), seed);
+
+describe('multi-thread dma_map_benchmark time model', () => {
+  it('a map never waits behind another thread\'s later unmap work (smmuv3, 64 pages)', () => {
+    const w = (t: number) => `dmabench:threads=${t},granule=64,seconds=1@0.05`;
+    const one = run('smmuv3', 'strict', w(1)).metrics;
+    const four = run('smmuv3', 'strict', w(4)).metrics;
+    // The old engine booked whole iterations on one freeAt: 2.8 -> 48 us.
+    expect(four.mapUs.mean).toBeLessThan(one.mapUs.mean * 2);
+  });
+  it('adding delay_ns never slows a thread\'s calls', () => {
+    for (const profile of ['smmuv3', 'virtio-iommu', 'vtd']) {
+      const base = run(profile, 'strict', 'dmabench:threads=4,granule=1,seconds=1@0.05,delay_ns=0').metrics;
+      const delayed = run(profile, 'strict', 'dmabench:threads=4,granule=1,seconds=1@0.05,delay_ns=100000').metrics;
+      expect(delayed.mapUs.mean + delayed.unmapUs.mean).toBeLessThanOrEqual((base.mapUs.mean + base.unmapUs.mean) * 1.02);
+    }
+  });
+  it('threads scale 1 -> 2 -> 4 when every CPU has its own invalidation queue', () => {
+    const p = builtInProfile('smmuv3');
+    p.iommu.invalidation.queues = p.cpu.cores;
+    const ios = [1, 2, 4].map((t) => run(p, 'strict', `dmabench:threads=${t},granule=1,seconds=1@0.02`).metrics.ios);
+    expect(ios[1]).toBeGreaterThan(ios[0] * 1.85);
+    expect(ios[2]).toBeGreaterThan(ios[0] * 3.6);
+  });
+  it('one shared command queue limits throughput as CPUs are added', () => {
+    const p = builtInProfile('kunpeng920');
+    const perCpu = (t: number) => run(p, 'strict', `dmabench:threads=${t},granule=1,seconds=1@0.01`).metrics;
+    const m8 = perCpu(8);
+    const m16 = perCpu(16);
+    // System-wide operations per second fall from 8 to 16 CPUs (contention grows with CPUs).
+    expect(16 / (m16.mapUs.mean + m16.unmapUs.mean)).toBeLessThan(8 / (m8.mapUs.mean + m8.unmapUs.mean));
+  });
+  it('virtio-iommu: two vCPUs share the request lock symmetrically, map does not absorb unmap work', () => {
+    const one = run('virtio-iommu', 'strict', 'dmabench:threads=1,granule=1,seconds=1@0.05').metrics;
+    const two = run('virtio-iommu', 'strict', 'dmabench:threads=2,granule=1,seconds=1@0.05').metrics;
+    const r1 = one.mapUs.mean / one.unmapUs.mean;
+    const r2 = two.mapUs.mean / two.unmapUs.mean;
+    expect(r2).toBeLessThan(r1 * 1.4);
+  });
+});
+
+const workloads = fc.oneof(
+  fc.record({ bs: fc.constantFrom('4k', '16k', '64k', '128k'), iodepth: fc.integer({ min: 1, max: 64 }), numjobs: fc.integer({ min: 1, max: 4 }) })
+    .map((o) => `fio:rw=randrw,bs=${o.bs},iodepth=${o.iodepth},numjobs=${o.numjobs},number_ios=300`),
+  fc.record({ threads: fc.integer({ min: 1, max: 4 }), g: fc.integer({ min: 1, max: 64 }) })
+    .map((o) => `dmabench:threads=${o.threads},granule=${o.g},seconds=1@0.005,delay_ns=5000`),
+);
+
+describe('metrics that cannot contradict themselves', () => {
+  it('every memory gauge has mean <= peak (virtio-iommu bounce-pool at 4k and 128k)', () => {
+    for (const bs of ['4k', '128k']) {
+      const m = run('virtio-iommu', 'bounce-pool', `fio:rw=read,bs=${bs},iodepth=64,number_ios=20000`).metrics;
+      expect(m.bounceBytes.mean).toBeLessThanOrEqual(m.bounceBytes.peak);
+    }
+  });
+  it('property: gauges mean <= peak, call terms sum to the mean call, protection follows its one definition', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...BUILT_IN_PROFILES.map((p) => p.id)),
+        fc.constantFrom(...STRATEGIES.map((s) => s.id)),
+        workloads,
+        fc.integer({ min: 0, max: 1000 }),
+        (profileId, strategyId, workloadText, seed) => {
+          const r = run(profileId, strategyId, workloadText, seed);
+          const m = r.metrics;
+          expect(m.bounceBytes.mean).toBeLessThanOrEqual(m.bounceBytes.peak);
+          for (const s of r.series.bounceBytes) expect(s).toBeLessThanOrEqual(m.bounceBytes.peak);
+          for (const s of r.series.pinnedBytes) expect(s).toBeLessThanOrEqual(m.pinnedBytes.peak);
+          for (const s of r.series.iovaBytes) expect(s).toBeLessThanOrEqual(m.iovaBytes.peak);
+          // The breakdown: every microsecond of a call is in exactly one term.
+          const sum = (o: Partial<Record<string, number>>) => Object.values(o).reduce<number>((a, b) => a + (b ?? 0), 0);
+          expect(Object.keys(r.explain!.map).every((k) => (COST_TERMS as readonly string[]).includes(k))).toBe(true);
+          if (m.mapCalls > 0) expect(sum(r.explain!.map)).toBeCloseTo(m.mapUs.mean, 2);
+          if (m.unmapCalls > 0) expect(sum(r.explain!.unmap)).toBeCloseTo(m.unmapUs.mean, 2);
+          // Protection: one definition, consistent with the strategy's reach.
+          expect(m.exposure.protection).toBe(protectionOf(m.exposure));
+          const p = m.exposure.protection;
+          if (strategyId === 'passthrough' || strategyId === 'pinned') expect(p).toBe('none');
+          if (strategyId === 'iopf' && m.faults > 0) expect(p).toBe('none');
+          if (strategyId === 'lazy' && m.unmapCalls > 0) expect(p).toBe('deferred');
+          if (strategyId === 'strict' || strategyId === 'range-flush') {
+            // Granule rounding exposes neighbours only where the granule exceeds the CPU page.
+            if (builtInProfile(profileId).iommu.granuleBytes <= 4096) expect(m.exposure.bytesBeyondBuffer).toBe(0);
+            expect(p).toBe(m.exposure.bytesBeyondBuffer > 0 ? 'granule' : 'full');
+          }
+          if (strategyId === 'swiotlb' || strategyId === 'swiotlb-dynamic' || (strategyId === 'bounce-pool' && m.fallbacks === 0)) {
+            expect(p).toBe('full');
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+  it('swiotlb without an IOMMU (swiotlb=force) leaves all memory reachable', () => {
+    const m = run('vtd', 'swiotlb:iommu=0', 'fio:rw=read,bs=4k,iodepth=4,number_ios=200').metrics;
+    expect(m.exposure.standingBytes).toBe(builtInProfile('vtd').cpu.memoryBytes);
+    expect(m.exposure.protection).toBe('none');
+  });
+});
+
+describe('block mappings and IOTLB reach', () => {
+  it('a naturally aligned 2 MiB buffer maps as one block entry: far cheaper than 512 PTEs', () => {
+    const p = builtInProfile('morello');
+    const small = run(p, 'strict', 'dmabench:threads=1,granule=256,seconds=1@0.02').metrics;
+    const block = run(p, 'strict', 'dmabench:threads=1,granule=512,seconds=1@0.02').metrics;
+    expect(block.unmapUs.mean).toBeLessThan(small.unmapUs.mean);
+  });
+  it('pinned memory on huge pages misses the IOTLB far less than on 4 KiB pages', () => {
+    const p = builtInProfile('vtd');
+    const w = 'fio:rw=randread,bs=4k,iodepth=32,numjobs=4,number_ios=5000';
+    const small = run(p, 'pinned', w).metrics;
+    p.cpu.pinnedPageBytes = 2 * 1024 * 1024;
+    const huge = run(p, 'pinned', w).metrics;
+    expect(huge.iotlb.misses).toBeLessThan(small.iotlb.misses / 4);
+  });
+});
+
+describe('profiles written before engine 2.0', () => {
+  it('import with invalidation.serialised translated to a driver lock', async () => {
+    const { validateProfile } = await import('../../core/index.ts');
+    const p = JSON.parse(JSON.stringify(builtInProfile('vtd'))) as Record<string, any>;
+    const inv = p.iommu.invalidation;
+    for (const k of ['hardwareQueue', 'queues', 'insertNs', 'contentionNsPerCpu', 'maxPerPageCmds']) delete inv[k];
+    inv.serialised = true;
+    delete p.virt.mode;
+    delete p.cpu.dmaApiNs;
+    p.id = 'old';
+    delete p.builtIn;
+    const v = validateProfile(p);
+    expect(v.ok).toBe(true);
+    if (v.ok) {
+      expect(v.profile.iommu.invalidation.hardwareQueue).toBe(false);
+      expect(v.profile.iommu.invalidation.queues).toBe(1);
+      expect(v.profile.cpu.dmaApiNs).toBe(40);
+    }
+  });
+});
+
+describe('virtualisation modes', () => {
+  const w1 = 'dmabench:threads=1,granule=1,seconds=1@0.01';
+  it('nested: the guest maps with no exit; only unmap invalidations trap', () => {
+    const r = run('grace-nested', 'strict', w1);
+    expect(r.explain!.map.trap ?? 0).toBe(0);
+    expect(r.explain!.unmap.trap).toBeGreaterThan(0);
+    expect(r.explain!.unmap.hostWork).toBeGreaterThan(0);
+  });
+  it('vcmdq: no trap at all, and independent virtual queues keep unmap flat as threads grow', () => {
+    const one = run('grace-vcmdq', 'strict', w1);
+    const four = run('grace-vcmdq', 'strict', 'dmabench:threads=4,granule=1,seconds=1@0.01');
+    expect(one.explain!.unmap.trap ?? 0).toBe(0);
+    expect(four.metrics.unmapUs.mean).toBeLessThan(one.metrics.unmapUs.mean * 1.3);
+    const trapped = run('grace-nested', 'strict', 'dmabench:threads=4,granule=1,seconds=1@0.01');
+    expect(trapped.metrics.unmapUs.mean).toBeGreaterThan(run('grace-nested', 'strict', w1).metrics.unmapUs.mean * 2);
+  });
+  it('emulated vIOMMU in caching mode: map traps too, and the host shadows the pages', () => {
+    const p = builtInProfile('vtd');
+    p.virt = { ...p.virt, enabled: true, mode: 'emulated', trapUs: 10, requestUs: 2, hostMapPerPageUs: 1, hostUnmapPerPageUs: 1, bigLock: true };
+    const r = run(p, 'strict', 'dmabench:threads=1,granule=4,seconds=1@0.01');
+    expect(r.explain!.map.trap).toBeCloseTo(10, 0);
+    expect(r.explain!.map.hostWork).toBeCloseTo(2 + 4, 0);
+    expect(r.explain!.unmap.trap).toBeCloseTo(10, 0);
+    expect(r.explain!.map.pte).toBeGreaterThan(0);
+  });
+  it('the trap is time the guest waits, not guest work: breakdown terms keep trap and host work apart', () => {
+    const r = run('virtio-iommu', 'strict', w1);
+    const v = builtInProfile('virtio-iommu').virt;
+    expect(r.explain!.map.trap).toBeCloseTo(v.trapUs, 0);
+    expect(r.explain!.map.hostWork).toBeCloseTo(v.requestUs + v.hostMapPerPageUs, 0);
+  });
+});
+
+describe("today's strict", () => {
+  it('gathers an unmap into range commands on hardware with range invalidation, per page without', () => {
+    const ril = builtInProfile('smmuv3');
+    const a = run(ril, 'strict', 'dmabench:threads=1,granule=32,seconds=1@0.01').metrics;
+    expect(a.invalidations.count / a.unmapCalls).toBe(1);
+    const morello = run('morello', 'strict', 'dmabench:threads=1,granule=32,seconds=1@0.01').metrics;
+    expect(morello.invalidations.count / morello.unmapCalls).toBe(32);
+  });
+  it('an unmap covering a whole leaf table clears one entry and frees the table (re-allocated on the next map)', () => {
+    const p = builtInProfile('morello');
+    p.iommu.blockSizesBytes = [];
+    const r = run(p, 'strict', 'dmabench:threads=1,granule=512,seconds=1@0.01');
+    expect(r.explain!.map.tableAlloc).toBeCloseTo(p.iommu.tableAllocUs, 1);
+    const q = builtInProfile('morello');
+    q.iommu.blockSizesBytes = [];
+    q.iommu.freesCoveredTables = false;
+    const kept = run(q, 'strict', 'dmabench:threads=1,granule=512,seconds=1@0.01');
+    expect(kept.explain!.map.tableAlloc ?? 0).toBeLessThan(0.01);
+    expect(r.explain!.unmap.pte!).toBeLessThan(kept.explain!.unmap.pte!);
+  });
+});
