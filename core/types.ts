@@ -198,6 +198,69 @@ export interface FioWorkload {
   rwmixread: number;
   direct: boolean;
   ioengine: string;
+  /**
+   * Several fio jobs (job sections, each with its own options), run as fio runs them: the jobs of
+   * a group concurrently, groups one after another. Absent for a single job that needs nothing
+   * beyond the fields above (those runs keep their results byte for byte).
+   */
+  jobs?: FioJob[];
+  groupReporting?: boolean;
+}
+
+/** One fio job section with the options that change DMA traffic (core/fio/jobfile.ts). */
+export interface FioJob {
+  name: string;
+  /** Reporting group; groups run one after another (stonewall), jobs of a group at once. */
+  group: number;
+  stonewall: boolean;
+  newGroup: boolean;
+  groupReporting: boolean;
+  /** Data directions of the IOs; trims are not DMA (trimwrite -> write). */
+  rw: FioRw;
+  /** fio's rw value as written (read, randtrimwrite, ...). */
+  rwText: string;
+  /** [sizeBytes, percent] per direction (bs=r,w / bssplit=r,w). */
+  bsRead: Array<[number, number]>;
+  bsWrite: Array<[number, number]>;
+  /** bsrange=min-max per direction: sizes uniform in the range, in steps of the minimum. */
+  bsRangeRead: [number, number] | null;
+  bsRangeWrite: [number, number] | null;
+  iodepth: number;
+  batchSubmit: number;
+  batchComplete: number;
+  numjobs: number;
+  sizeBytes: number;
+  /** io_size: bytes of IO per job when it differs from size. */
+  ioBytes: number | null;
+  ios: number | null;
+  runtimeUs: number | null;
+  timeBased: boolean;
+  rampUs: number;
+  rateBytesPerSec: [number, number];
+  rateIops: [number, number];
+  thinktimeUs: number;
+  rwmixread: number;
+  direct: boolean;
+  ioengine: string;
+  /** Read back every written block after the write phase. */
+  verify: boolean;
+}
+
+/** Per fio job (numjobs clones together) or per group, as fio's report gives them. */
+export interface FioJobResult {
+  name: string;
+  group: number;
+  ios: number;
+  bytes: number;
+  readBytes: number;
+  writeBytes: number;
+  /** The job's measured window (after ramp_time), µs. */
+  runtimeUs: number;
+  throughputMiBps: number;
+  iops: number;
+  clatUs: Percentiles;
+  /** CPU busy time of the job's threads over its window, per thread (fio's sys%/100). */
+  cpuFraction: number;
 }
 
 export type DmaDirection = 'BIDIRECTIONAL' | 'TO_DEVICE' | 'FROM_DEVICE';
@@ -348,6 +411,8 @@ export interface StrategyResult {
   explain?: CallBreakdown;
   series: TimeSeries;
   latencyHistogram: Histogram;
+  /** fio workloads with several jobs: per job, then per group (name `group N`). */
+  jobs?: FioJobResult[];
 }
 
 export interface ExperimentInput {
