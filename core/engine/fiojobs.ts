@@ -170,6 +170,8 @@ export function driveFioJobs(
     const timeBudget = Math.max(0, ...threads.map((t) => (Number.isFinite(t.endAt) ? t.endAt - groupStart : 0)));
     let groupDone = 0;
     let groupEnd = groupStart;
+    /** IOs held for a later submit or in flight: the group is over when none is left. */
+    let active = 0;
 
     const pickSize = (job: FioJob, read: boolean): number => {
       const range = read ? job.bsRangeRead : job.bsRangeWrite;
@@ -265,6 +267,7 @@ export function driveFioJobs(
       }
       if (th.verifying && !wasVerifying) for (const other of th.idle.splice(0, th.idle.length)) issue(th, other, t);
       const at = rateDelay(th, io, t);
+      active++;
       if (at > t) q.push(at, 1, EV_FIO_SUBMIT, io.index);
       else submitNow(th, io, t);
     };
@@ -318,7 +321,10 @@ export function driveFioJobs(
 
     for (const th of threads) flushFree(th, groupStart);
     const ev = { time: 0, kind: 0, arg: 0 };
-    while (q.size > 0) {
+    // Strategy timers (flush queues, pool eviction) left after the group's last IO run on
+    // during the next group, as in the kernel; after the last group they are drained.
+    const last = gi === groups.length - 1;
+    while (q.size > 0 && (active > 0 || last)) {
       q.pop(ev);
       const t = ev.time;
       switch (ev.kind) {
@@ -332,13 +338,19 @@ export function driveFioJobs(
           let tc = t;
           for (const r of th.reaped.splice(0, th.reaped.length)) {
             tc = complete(th, r, tc, !r.failed);
+            active--;
             th.free.push(r);
           }
           const think = th.job.thinktimeUs;
           if (think > 0) {
             // fio thinks after the IO, off the CPU; the slots are issued when the think time is over.
             const slots = th.free.splice(0, th.free.length);
-            for (const io2 of slots) if (prepare(th, io2, tc)) q.push(Math.max(tc + think, rateDelay(th, io2, tc + think)), 1, EV_FIO_SUBMIT, io2.index);
+            for (const io2 of slots) {
+              if (prepare(th, io2, tc)) {
+                active++;
+                q.push(Math.max(tc + think, rateDelay(th, io2, tc + think)), 1, EV_FIO_SUBMIT, io2.index);
+              } else th.idle.push(io2);
+            }
           } else flushFree(th, tc);
           break;
         }
@@ -352,7 +364,6 @@ export function driveFioJobs(
           strat.onEvent(ev.kind, ev.arg, t);
       }
     }
-    for (let c = 0; c < m.cpus; c++) if (m.cpuFreeAt[c] > groupEnd) groupEnd = m.cpuFreeAt[c];
     for (const th of threads) sections[th.section].busyUs += th.busyUs;
     const from = Math.min(groupStart + rampMax, groupEnd);
     groupWindow.push([from, groupEnd]);

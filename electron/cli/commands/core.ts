@@ -1,13 +1,15 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import {
-  BUILT_IN_PROFILES, builtInProfile, ENGINE_VERSION, InputError, parseFioJobFile, parseProfile, parseStrategyList,
-  parseWorkload, runExperiment, STRATEGIES, workloadText,
+  BUILT_IN_PROFILES, builtInProfile, ENGINE_VERSION, InputError, parseProfile, parseStrategyList,
+  runExperiment, STRATEGIES, workloadText,
   type ExperimentResult, type HardwareProfile, type Metrics, type Workload,
 } from '../../../core/index.ts';
 import { runValidation } from '../../../core/validation.ts';
 import { checkFlags, checkPositionals, flag, hasFlag, requireFlag, type Args } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { runBench } from '../bench.ts';
+import { loadWorkloadInput } from '../inputs.ts';
+import { inputsRunReport } from './inputs.ts';
 
 const MAX_INPUT_FILE_BYTES = 4 * 1024 * 1024;
 
@@ -80,12 +82,9 @@ export function parseStrategyFlag(text: string): ReturnType<typeof parseStrategy
   return list;
 }
 
-/** `fio:...`, `dmabench:...`, `accel:...`, or a path to a `.fio` job file. */
+/** `fio:...`, `dmabench:...`, `accel:...`, a fio command line, a `.fio` job file or `trace:FILE` (electron/cli/inputs.ts). */
 export function loadWorkload(ref: string): Workload {
-  if (ref.endsWith('.fio') || (!/^(fio|dmabench|dma_map_benchmark|accel)(:|$)/.test(ref) && existsSync(ref))) {
-    return parseFioJobFile(readInputFile('--workload', ref));
-  }
-  return parseWorkload(ref);
+  return loadWorkloadInput(ref, existsSync).workload;
 }
 
 export function parseSeed(text: string | undefined): number {
@@ -139,7 +138,7 @@ export function runJson(result: ExperimentResult): string {
       profile: result.profile,
       workload: result.workloadText,
       seed: result.seed,
-      results: result.results.map((r) => ({ strategy: r.strategy, metrics: r.metrics })),
+      results: result.results.map((r) => ({ strategy: r.strategy, metrics: r.metrics, ...(r.jobs ? { jobs: r.jobs } : {}) })),
     },
     null,
     2,
@@ -166,7 +165,8 @@ const run: CliCommand = {
     const profile = await loadProfileOrUserProfile(requireFlag(args, 'profile', `${BUILT_IN_PROFILES.map((p) => p.id).join(', ')} or a profile .json file`), flag(args, 'db'));
     const strategyText = requireFlag(args, 'strategy', `a comma-separated list of ${STRATEGIES.map((s) => s.id).join(', ')}`);
     const strategies = parseStrategyFlag(strategyText);
-    const workload = loadWorkload(requireFlag(args, 'workload', 'fio:key=value,..., dmabench:key=value,..., accel:key=value,... or a .fio file'));
+    const input = loadWorkloadInput(requireFlag(args, 'workload', 'fio:key=value,..., dmabench:key=value,..., accel:key=value,... or a .fio file'), existsSync);
+    const workload = input.workload;
     const seed = parseSeed(flag(args, 'seed'));
     if (hasFlag(args, 'save')) {
       if (!saveHook) {
@@ -187,7 +187,10 @@ const run: CliCommand = {
       return 0;
     }
     io.out(`profile ${profile.id}, workload ${workloadText(workload)}, seed ${seed}, engine ${ENGINE_VERSION}\n\n`);
-    io.out(summaryTable(result));
+    const extra = inputsRunReport(input, result);
+    io.out(extra.before);
+    io.out(extra.table ?? summaryTable(result));
+    io.out(extra.after);
     if (workload.kind === 'dmabench') {
       for (const r of result.results) io.out(`\n${r.strategy}:\n${dmaBenchLines(r.metrics)}`);
     }
