@@ -466,7 +466,7 @@ function cmdlineSections(text: string, env: Record<string, string | undefined>):
 }
 
 /** Builds jobs from sections the way fio does: global options under each job, then the job's own. */
-function understand(sections: Section[], source: FioUnderstanding['source'], base?: Partial<FioJob>): { workload: FioWorkload | null; understood: FioUnderstanding } {
+function understand(sections: Section[], source: FioUnderstanding['source'], base?: Partial<FioJob>, forceJobs = false): { workload: FioWorkload | null; understood: FioUnderstanding } {
   const understood: FioUnderstanding = { source, jobs: [], groupReporting: false, notes: [] };
   let global: Section['opts'] = [];
   const jobs: FioJob[] = [];
@@ -527,13 +527,13 @@ function understand(sections: Section[], source: FioUnderstanding['source'], bas
   const groups = [...new Set(jobs.map((j) => j.group))].sort((a, b) => a - b);
   for (const j of jobs) j.group = groups.indexOf(j.group);
   if (jobs.length === 0) return { workload: null, understood };
-  return { workload: toWorkload(jobs, understood.groupReporting), understood };
+  return { workload: toWorkload(jobs, understood.groupReporting, forceJobs), understood };
 }
 
 /** Field-for-field the single-job form when the jobs need nothing more (so results stay as before). */
-function toWorkload(jobs: FioJob[], groupReporting: boolean): FioWorkload {
+function toWorkload(jobs: FioJob[], groupReporting: boolean, forceJobs: boolean): FioWorkload {
   const j = jobs[0];
-  const legacy = jobsAreLegacy(jobs);
+  const legacy = !forceJobs && jobsAreLegacy(jobs);
   const split = j.rw === 'write' || j.rw === 'randwrite' ? j.bsWrite : j.bsRead;
   const w: FioWorkload = {
     kind: 'fio', rw: j.rw, bsBytes: split[0][0], bssplit: split.length > 1 ? split.map(([s, p]) => [s, p]) : null,
@@ -598,10 +598,10 @@ export function parseFioCommandLine(text: string, o: FioParseOptions & { base?: 
 }
 
 /** Jobs from fio's JSON output: "global options" under each job's "job options". */
-export function fioSectionsFromJson(globalOptions: Record<string, string>, jobs: Array<{ name: string; options: Record<string, string> }>): FioParsed {
+export function fioSectionsFromJson(globalOptions: Record<string, string>, jobs: Array<{ name: string; options: Record<string, string> }>, forceJobs = false): FioParsed {
   const sections: Section[] = [{ name: 'global', opts: Object.entries(globalOptions).map(([name, value]) => ({ name, value: String(value), where: 'global options' })) }];
   for (const j of jobs) sections.push({ name: j.name, opts: Object.entries(j.options).filter(([k]) => k !== 'name').map(([name, value]) => ({ name, value: String(value), where: `job options of ${j.name}` })) });
-  const r = understand(sections, 'fio JSON');
+  const r = understand(sections, 'fio JSON', undefined, forceJobs);
   r.understood.source = 'fio JSON';
   return finish(r);
 }

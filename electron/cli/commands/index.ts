@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command.ts';
 import { coreCommands } from './core.ts';
+import { inputsCommands } from './inputs.ts';
 import { serveCommands } from './serve.ts';
 import { storeCommands } from './store.ts';
 
@@ -7,6 +8,7 @@ import { storeCommands } from './store.ts';
  * Every command of the CLI. Each module exports its commands; add new modules here.
  * core.ts: run, validate, bench, profiles, profile, strategies (the simulation core).
  * serve.ts: serve (the web mode).
+ * inputs.ts: compare-fio (fio's JSON beside the simulation).
  * store.ts: runs, diff, sweep, export, import (the run store; `run --save` via store-hook.ts).
  */
-export const COMMANDS: CliCommand[] = [...coreCommands, ...serveCommands, ...storeCommands];
+export const COMMANDS: CliCommand[] = [...coreCommands, ...serveCommands, ...storeCommands, ...inputsCommands];
