@@ -398,6 +398,8 @@ export interface RunSummary {
   sweepId: string | null;
   /** Median throughput (MiB/s) per strategy text, when finished results exist. */
   throughputMiBps: Record<string, number>;
+  /** Present for a real tool's result stored as a run (compare-fio --save); absent = simulated. */
+  kind?: 'measured';
 }
 
 export interface RunConfig {

@@ -1,5 +1,5 @@
 -- Schema of the run store after every migration (generated; do not edit).
--- PRAGMA user_version = 2
+-- PRAGMA user_version = 3
 
 CREATE TABLE profiles (
   id          TEXT PRIMARY KEY NOT NULL,
@@ -54,7 +54,7 @@ CREATE TABLE runs (
   -- the process running it (a run left running by a dead owner becomes interrupted)
   owner_pid       INTEGER,
   owner_host      TEXT
-, sweep_id TEXT REFERENCES sweeps (id) ON DELETE CASCADE, sweep_index INTEGER, sweep_point_json TEXT CHECK (sweep_point_json IS NULL OR json_valid(sweep_point_json))) STRICT;
+, sweep_id TEXT REFERENCES sweeps (id) ON DELETE CASCADE, sweep_index INTEGER, sweep_point_json TEXT CHECK (sweep_point_json IS NULL OR json_valid(sweep_point_json)), kind TEXT NOT NULL DEFAULT 'simulated' CHECK (kind IN ('simulated', 'measured')), measured_json TEXT CHECK (measured_json IS NULL OR json_valid(measured_json))) STRICT;
 
 CREATE TABLE sweeps (
   id           TEXT PRIMARY KEY NOT NULL,
@@ -76,6 +76,8 @@ CREATE TABLE sweeps (
 CREATE INDEX run_tags_by_tag ON run_tags (tag, run_id);
 
 CREATE INDEX runs_by_created ON runs (created_at DESC, id);
+
+CREATE INDEX runs_by_kind ON runs (kind, created_at DESC) WHERE kind <> 'simulated';
 
 CREATE UNIQUE INDEX runs_by_sweep ON runs (sweep_id, sweep_index) WHERE sweep_id IS NOT NULL;
 

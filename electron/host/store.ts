@@ -45,6 +45,9 @@ export interface NewRun {
   sweepId?: string | null;
   sweepIndex?: number | null;
   sweepPoint?: Record<string, string> | null;
+  /** A real tool's result (fio JSON) stored as a run; its raw figures go in measured_json. */
+  kind?: 'simulated' | 'measured';
+  measured?: unknown;
 }
 
 /** A result to store: the same shape runs:get gives back. */
@@ -212,6 +215,7 @@ interface RunRow {
   sweep_index: number | null;
   sweep_point_json: string | null;
   tags_json: string;
+  kind: string;
 }
 
 interface ResultRow {
@@ -242,7 +246,7 @@ interface SweepRow {
 
 const RUN_COLUMNS = `r.id, r.name, r.notes, r.saved, r.status, r.profile_id, r.profile_name, r.strategies_text, r.workload_text,
   r.seed, r.replications, r.engine_version, r.created_at, r.finished_at, r.wall_ms, r.error, r.summary_json,
-  r.sweep_id, r.sweep_index, r.sweep_point_json,
+  r.sweep_id, r.sweep_index, r.sweep_point_json, r.kind,
   (SELECT json_group_array(t.tag) FROM (SELECT tag FROM run_tags WHERE run_id = r.id ORDER BY tag) t) AS tags_json`;
 
 export class RunStore {
@@ -402,6 +406,9 @@ export class RunStore {
       run.sweepId ?? null, run.sweepIndex ?? null, run.sweepPoint ? JSON.stringify(run.sweepPoint) : null,
     );
     this.setTags('run_tags', run.id, run.tags ?? []);
+    if (run.kind === 'measured') {
+      this.db.prepare(`UPDATE runs SET kind = 'measured', measured_json = ? WHERE id = ?`).run(JSON.stringify(run.measured ?? null), run.id);
+    }
   }
 
   private setTags(_table: 'run_tags', id: string, tags: string[]): void {
@@ -483,6 +490,7 @@ export class RunStore {
       error: r.error,
       sweepId: r.sweep_id,
       throughputMiBps: cache?.throughputMiBps ?? {},
+      ...(r.kind === 'measured' ? { kind: 'measured' as const } : {}),
     };
   }
 
