@@ -292,7 +292,50 @@ export interface AccelWorkload {
   env: 'guest' | 'host';
 }
 
-export type Workload = FioWorkload | DmaBenchWorkload | AccelWorkload;
+/** What a captured trace shows by itself (core/trace.ts). */
+export interface TraceFacts {
+  mappings: number;
+  bytes: number;
+  durationUs: number;
+  mappingsPerSecond: number;
+  /** Mappings by size, power-of-two buckets labelled by their upper bound (`4K`, `64K`, `1M`). */
+  sizeHistogram: Record<string, number>;
+  peakLive: Record<string, number>;
+  /** Events by name (used or counted); `other:NAME` for events of other kinds. */
+  events: Record<string, number>;
+  unparsedLines: number;
+  unparsedFirst: string[];
+  unmatchedUnmaps: number;
+  neverUnmapped: number;
+  truncatedSg: number;
+  syncs: number;
+  pageFaults: Record<string, number>;
+  /** Which events the mappings came from: dma: (with devices) or iommu:map/unmap. */
+  source: 'dma' | 'iommu';
+}
+
+/**
+ * Mappings replayed from a kernel trace, columnar (one entry per mapping, in map-time order):
+ * map time and lifetime (µs from the first event), bytes, direction (0 BIDIRECTIONAL,
+ * 1 TO_DEVICE, 2 FROM_DEVICE), CPU, scatter-gather entries, device index, DMA_ATTR_SKIP_CPU_SYNC.
+ */
+export interface TraceWorkload {
+  kind: 'trace';
+  source: string;
+  device: string | null;
+  devices: string[];
+  mapUs: number[];
+  lifeUs: number[];
+  bytes: number[];
+  dir: number[];
+  cpu: number[];
+  sg: number[];
+  dev: number[];
+  skipSync: number[];
+  facts: TraceFacts;
+}
+
+export type Workload = FioWorkload | DmaBenchWorkload | AccelWorkload | TraceWorkload;
 
 export interface Percentiles {
   mean: number;

@@ -1,5 +1,6 @@
 import { InputError } from './errors.ts';
 import type { AccelWorkload, DmaBenchWorkload, DmaDirection, FioJob, FioWorkload, Workload } from './types.ts';
+import { parseTraceWorkloadText, traceWorkloadText } from './trace.ts';
 import { fioJobsText, fioOptionName, parseFioCommandLine, parseFioJobText, type FioParsed, type FioParseOptions } from './fio/jobfile.ts';
 import { formatBytes, parseBool, parseIntIn, parseSize } from './units.ts';
 
@@ -186,11 +187,13 @@ export function parseWorkload(text: string): Workload {
   if (kind === 'fio') return parseFioOptions(body);
   if (kind === 'dmabench' || kind === 'dma_map_benchmark') return parseDmaBench(body);
   if (kind === 'accel') return parseAccel(body);
+  if (kind === 'trace') return parseTraceWorkloadText(t);
   throw new InputError('workload', text, 'fio:key=value,..., dmabench:key=value,..., accel:key=value,... or a .fio job file path');
 }
 
 /** Canonical text; parseWorkload(workloadText(w)) deep-equals w. */
 export function workloadText(w: Workload): string {
+  if (w.kind === 'trace') return traceWorkloadText(w);
   if (w.kind === 'fio' && w.jobs) return `fio:${fioJobsText(w.jobs, Boolean(w.groupReporting))}`;
   if (w.kind === 'fio') {
     const parts = [`rw=${w.rw}`];

@@ -11,6 +11,8 @@ import {
 } from './machine.ts';
 import { BouncePool, createStrategy, type MappingStrategy } from './strategies.ts';
 import { driveFioJobs, fioJobsMaxIos, fioJobsMaxThreads } from './fiojobs.ts';
+import { driveTrace } from './tracereplay.ts';
+import { tracePeakLive } from '../trace.ts';
 import type { FioJobResult } from '../types.ts';
 
 /** Bump when a change alters any simulated figure for the same input. */
@@ -427,6 +429,7 @@ function driveAccel(m: Machine, strat: MappingStrategy, w: AccelWorkload, opts: 
 }
 
 function cpusFor(p: HardwareProfile, w: Workload): number {
+  if (w.kind === 'trace') return Math.max(1, Math.min(p.cpu.cores, w.cpu.reduce((a, c) => (c > a ? c : a), 0) + 1));
   if (w.kind === 'fio' && w.jobs) return Math.max(1, Math.min(fioJobsMaxThreads(w), p.cpu.cores));
   if (w.kind === 'fio') return Math.max(1, Math.min(w.numjobs, p.cpu.cores));
   if (w.kind === 'dmabench') return Math.max(1, Math.min(w.threads, p.cpu.cores));
@@ -434,6 +437,8 @@ function cpusFor(p: HardwareProfile, w: Workload): number {
 }
 
 function maxIosFor(w: Workload): number {
+  // Room for the replay to run a little behind the capture before mappings wait for slots.
+  if (w.kind === 'trace') return tracePeakLive(w) * 2 + 8;
   if (w.kind === 'fio' && w.jobs) return fioJobsMaxIos(w);
   if (w.kind === 'fio') return w.numjobs * w.iodepth;
   if (w.kind === 'dmabench') return w.threads;
@@ -464,9 +469,18 @@ export function simulateStrategy(profile: HardwareProfile, spec: StrategySpec, w
     totals = { ios: r.ios, bytes: r.bytes, endT: r.endT };
     measuredUs = r.measuredUs;
     jobResults = r.jobs;
+  } else if (workload.kind === 'trace') {
+    totals = driveTrace(m, strat, workload, maxIosFor(workload), {
+      completed: (t, bytes, latencyUs) => {
+        m.latency.record(latencyUs);
+        sampler.completed(t, bytes);
+      },
+      progress: (f) => checkCancel(opts, f, 1, spec.text, prog[0], prog[1]),
+    });
   } else if (workload.kind === 'fio') totals = driveFio(m, strat, workload, opts, sampler, prog, spec.text);
   else if (workload.kind === 'dmabench') totals = driveDmaBench(m, strat, workload, opts, sampler, prog, spec.text);
-  else totals = driveAccel(m, strat, workload, opts, sampler, prog, spec.text);
+  else if (workload.kind === 'accel') totals = driveAccel(m, strat, workload, opts, sampler, prog, spec.text);
+  else throw new Error('unknown workload kind');
 
   // Drain deferred work (flush queues, cached pool slots) after the last IO: it costs CPU but
   // not the workload's time, and leaves every mapping unmapped.

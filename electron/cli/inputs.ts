@@ -3,6 +3,7 @@
  * kernel DMA/IOMMU traces. Files are read through readUserFile only.
  */
 import { dirname, isAbsolute, join } from 'node:path';
+import { parseTrace, traceFactLines } from '../../core/trace.ts';
 import {
   InputError, parseFioCommandLine, parseFioJobText, parseWorkload,
   type FioParsed, type FioUnderstanding, type Workload,
@@ -11,6 +12,8 @@ import { readUserFile } from '../host/userfile.ts';
 
 export interface WorkloadInput {
   workload: Workload;
+  /** For traces: what the trace shows, one fact a line. */
+  facts?: string[];
   /** For fio inputs: the jobs, groups and options as understood. */
   understood?: FioUnderstanding;
 }
@@ -42,6 +45,15 @@ export function loadWorkloadInput(ref: string, isFile: (p: string) => boolean): 
     const r = parseFioCommandLine(ref.replace(/^fio:\s*/, ''), { env: process.env, readInclude: includeReader(join(process.cwd(), 'x')) });
     return checked(r, 'fio command line');
   }
+  const trace = /^trace:(.+?)(?::dev=(.+))?$/.exec(ref);
+  if (trace && !ref.startsWith('trace:v1 ')) return loadTrace(trace[1], trace[2] ?? null);
   const workload = parseWorkload(ref);
   return { workload };
+}
+
+/** `trace:FILE[:dev=NAME]`: a `trace-cmd report` or /sys/kernel/tracing/trace text capture. */
+export function loadTrace(path: string, device: string | null): WorkloadInput {
+  const text = readUserFile(path, 'trace');
+  const workload = parseTrace(text, { source: path.split('/').pop() ?? path, device });
+  return { workload, facts: traceFactLines(workload) };
 }

@@ -186,7 +186,7 @@ const run: CliCommand = {
       io.out(runJson(result));
       return 0;
     }
-    io.out(`profile ${profile.id}, workload ${workloadText(workload)}, seed ${seed}, engine ${ENGINE_VERSION}\n\n`);
+    io.out(`profile ${profile.id}, workload ${workloadText(workload).split('\n')[0]}, seed ${seed}, engine ${ENGINE_VERSION}\n\n`);
     const extra = inputsRunReport(input, result);
     io.out(extra.before);
     io.out(extra.table ?? summaryTable(result));

@@ -26,6 +26,7 @@ export function inputsRunReport(input: WorkloadInput, result: ExperimentResult):
   let before = '';
   let after = '';
   if (input.understood) before += understoodLines(input.understood).join('\n') + '\n\n';
+  if (input.facts) before += input.facts.join('\n') + '\n\n';
   const w = result.workload;
   if (w.kind === 'fio' && w.jobs) {
     for (const r of result.results) {
