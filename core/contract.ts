@@ -91,7 +91,8 @@ const tagSchema = z.string().min(1).max(64).regex(/^[^\s,]+$/, 'no spaces or com
 const tagsSchema = z.array(tagSchema).max(32);
 const seedSchema = z.number().int().min(0).max(0xffffffff);
 const strategyTextSchema = z.string().min(1).max(1000);
-const workloadTextSchema = z.string().min(1).max(100_000);
+/** Large enough for a replayed trace's canonical text (one short line per mapping). */
+const workloadTextSchema = z.string().min(1).max(16 * 1024 * 1024);
 const epochMs = z.number().int().min(0).max(8.64e15);
 const chartSchema = z.enum(CHART_KINDS);
 const widthSchema = z.number().int().min(200).max(4000);

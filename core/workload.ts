@@ -7,7 +7,7 @@ import { formatBytes, parseBool, parseIntIn, parseSize } from './units.ts';
 const GiB = 1024 ** 3;
 const DIRS: DmaDirection[] = ['BIDIRECTIONAL', 'TO_DEVICE', 'FROM_DEVICE'];
 
-export const WORKLOAD_KINDS = ['fio', 'dmabench', 'accel'] as const;
+export const WORKLOAD_KINDS = ['fio', 'dmabench', 'accel', 'trace'] as const;
 
 export function defaultFio(): FioWorkload {
   return {
