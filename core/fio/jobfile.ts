@@ -618,6 +618,7 @@ export function fioJobsText(jobs: FioJob[], groupReporting: boolean): string {
     if (j.newGroup) parts.push('--new_group=1');
     parts.push(`--rw=${j.rwText}`, `--ioengine=${j.ioengine}`);
     if (j.bsRangeRead) parts.push(`--bsrange=${formatBytes(j.bsRangeRead[0])}-${formatBytes(j.bsRangeRead[1])},${formatBytes(j.bsRangeWrite![0])}-${formatBytes(j.bsRangeWrite![1])}`);
+    else if (j.bsRead.length === 1 && j.bsWrite.length === 1) parts.push(j.bsRead[0][0] === j.bsWrite[0][0] ? `--bs=${formatBytes(j.bsRead[0][0])}` : `--bs=${formatBytes(j.bsRead[0][0])},${formatBytes(j.bsWrite[0][0])}`);
     else parts.push(`--bssplit=${split(j.bsRead)},${split(j.bsWrite)}`);
     if (j.iodepth !== d.iodepth) parts.push(`--iodepth=${j.iodepth}`);
     if (j.batchSubmit !== 1) parts.push(`--iodepth_batch=${j.batchSubmit}`);
