@@ -6,3 +6,6 @@ ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'simulated' CHECK (kind I
 ALTER TABLE runs ADD COLUMN measured_json TEXT CHECK (measured_json IS NULL OR json_valid(measured_json));
 
 CREATE INDEX runs_by_kind ON runs (kind, created_at DESC) WHERE kind <> 'simulated';
+
+-- Per-job and per-group results of fio workloads with several jobs (and of measured fio runs).
+ALTER TABLE results ADD COLUMN jobs_json TEXT CHECK (jobs_json IS NULL OR json_valid(jobs_json));

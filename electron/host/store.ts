@@ -228,6 +228,7 @@ interface ResultRow {
   histogram_json: string;
   series_points: number;
   series: Buffer | null;
+  jobs_json: string | null;
 }
 
 interface SweepRow {
@@ -430,6 +431,9 @@ export class RunStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       runId, r.strategyIndex, r.replication, r.strategy, r.seed, r.wallMs, JSON.stringify(r.metrics), JSON.stringify(r.latencyHistogram), points, blob,
     );
+    if (r.jobs) {
+      this.db.prepare('UPDATE results SET jobs_json = ? WHERE run_id = ? AND strategy_index = ? AND replication = ?').run(JSON.stringify(r.jobs), runId, r.strategyIndex, r.replication);
+    }
   }
 
   /** Commit one strategy x replication result of a running run. */
@@ -513,7 +517,7 @@ export class RunStore {
     const id = this.resolveRunId(ref);
     const r = this.db.prepare(`SELECT ${RUN_COLUMNS}, r.config_json FROM runs r WHERE r.id = ?`).get(id) as RunRow;
     const withSeries = opts.series ?? true;
-    const rows = this.db.prepare(`SELECT strategy_index, replication, strategy, seed, wall_ms, metrics_json, histogram_json, series_points${withSeries ? ', series' : ', NULL AS series'}
+    const rows = this.db.prepare(`SELECT strategy_index, replication, strategy, seed, wall_ms, metrics_json, histogram_json, series_points, jobs_json${withSeries ? ', series' : ', NULL AS series'}
       FROM results WHERE run_id = ? ORDER BY strategy_index, replication`).all(id) as ResultRow[];
     const results: RunResult[] = rows.map((x) => ({
       strategy: x.strategy,
@@ -524,6 +528,7 @@ export class RunStore {
       metrics: JSON.parse(x.metrics_json),
       series: x.series ? unpackSeries(x.series, x.series_points) : { ...EMPTY_SERIES },
       latencyHistogram: JSON.parse(x.histogram_json),
+      ...(x.jobs_json ? { jobs: JSON.parse(x.jobs_json) } : {}),
     }));
     return {
       ...this.rowToSummary(r),

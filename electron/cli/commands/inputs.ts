@@ -85,8 +85,16 @@ function median(xs: number[]): number {
 export const DEFAULT_COMPARE_STRATEGY = 'lazy';
 
 async function saveMeasured(args: Args, measured: FioMeasured, workload: Workload, profile: HardwareProfile, result: ExperimentResult): Promise<string> {
-  const { saveMeasuredRun } = await import('./measured.ts');
-  return saveMeasuredRun(args, measured, workload, profile, result);
+  const { openService, tagsFlag, textFlag } = await import('./store.ts');
+  const { saveMeasuredAndSimulated } = await import('../../host/fiocompare.ts');
+  const meta = { name: textFlag(args, 'name'), tags: tagsFlag(args), notes: textFlag(args, 'notes') };
+  const host = openService(args);
+  try {
+    const ids = saveMeasuredAndSimulated(host.store, measured, workload, profile, result.results[0], result.seed, meta);
+    return `${ids.measuredRunId} (simulated beside it: ${ids.simulatedRunId}; iommu-lab diff ${ids.measuredRunId} ${ids.simulatedRunId})`;
+  } finally {
+    await host.close();
+  }
 }
 
 export const inputsCommands: CliCommand[] = [compareFioCmd];
