@@ -3,7 +3,7 @@
  * sees what was understood (jobs, groups, modelled and not-modelled options), runs it, and finds
  * per-job results stored with the run. Screenshot: docs/screenshots/experiment-fio-two-jobs.png.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { assert, skip, type Suite } from './harness.ts';
@@ -69,6 +69,25 @@ export const inputsSuite: Suite = {
         // An unknown option is refused as fio refuses it, in one line naming file:line.
         await p.fill(tid('workload-paste'), `${TWO_JOBS}bogus_option=1\n`);
         await p.waitForFunction(() => /pasted:\d+: fio option: invalid value "bogus_option"/.test(document.querySelector('[data-testid="workload-error"]')?.textContent ?? ''));
+        assert(state.errors.length === 0, `no page errors: ${state.errors.join('; ')}`);
+      },
+    },
+    {
+      name: "pasting fio's JSON result shows the measured jobs and compares them with the simulation",
+      timeoutMs: 90_000,
+      needs: ['pasting a .fio with two jobs shows the understood jobs, groups and options'],
+      async fn() {
+        const p = state.page!;
+        const json = readFileSync(path.join(ROOT, 'tests', 'fixtures', 'fio-json', 'libaio-two-jobs.json'), 'utf8');
+        await p.fill(tid('workload-paste'), json);
+        await p.waitForSelector(tid('fio-compare'));
+        const lines = await p.locator(`${tid('workload-understood')} .line`).allTextContents();
+        assert(lines.some((l) => /measured \[seqread\]: [\d.]+ MiB\/s/.test(l)), `measured figures listed: ${lines.slice(0, 3).join(' | ')}`);
+        await p.click(tid('fio-compare-run'));
+        await p.waitForSelector(tid('fio-compare-table'), { timeout: 60_000 });
+        const rows = await p.locator(`${tid('fio-compare-table')} tbody tr`).count();
+        assert(rows === 16, `8 figures for each of the 2 jobs, got ${rows}`);
+        await p.screenshot({ path: path.join(ROOT, 'docs', 'screenshots', 'experiment-fio-json-compare.png') });
         assert(state.errors.length === 0, `no page errors: ${state.errors.join('; ')}`);
       },
     },

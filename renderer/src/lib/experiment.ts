@@ -153,7 +153,7 @@ export function parsePasted(text: string, kind: PasteKind = 'auto'): WorkloadPar
         const m = parseFioJson(text);
         const r = fioUnderstood(fioJsonWorkload(m), 'fio JSON');
         const measured = m.jobs.map((j) => `  measured [${j.name}]: ${(j.bandwidthBytesPerSec / 1024 ** 2).toFixed(1)} MiB/s, ${j.iops.toFixed(0)} IOPS, clat p50 ${j.clatUs.p50.toFixed(1)} us, p99 ${j.clatUs.p99.toFixed(1)} us, usr ${j.usrCpuPercent.toFixed(1)}% sys ${j.sysCpuPercent.toFixed(1)}%`);
-        return { workload: r.workload, understood: [`${m.fioVersion} result: run compare-fio to set these beside the simulation`, ...measured, ...r.understood] };
+        return { workload: r.workload, understood: [`${m.fioVersion} result (compare it with the simulation above, or with iommu-lab compare-fio)`, ...measured, ...r.understood] };
       });
     case 'trace':
       return attempt(k, () => {
