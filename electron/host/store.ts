@@ -105,6 +105,9 @@ export interface StoredRun {
   sweepIndex: number | null;
   sweepPoint: Record<string, string> | null;
   results: NewResult[];
+  /** Measured runs (compare-fio --save): the kind and the tool's raw figures. */
+  kind?: 'measured';
+  measured?: unknown;
 }
 
 export interface StoredSweep {
@@ -617,9 +620,15 @@ export class RunStore {
       sweepId: d.sweepId, sweepIndex: this.sweepIndexOf(d.id), sweepPoint: d.sweepPoint,
       results: d.results.map((r) => ({
         strategy: r.strategy, strategyIndex: r.strategyIndex, replication: r.replication, seed: r.seed, wallMs: r.wallMs,
-        metrics: r.metrics, series: r.series, latencyHistogram: r.latencyHistogram,
+        metrics: r.metrics, series: r.series, latencyHistogram: r.latencyHistogram, ...(r.jobs ? { jobs: r.jobs } : {}),
       })),
+      ...(d.kind === 'measured' ? { kind: 'measured' as const, measured: this.measuredOf(d.id) } : {}),
     };
+  }
+
+  private measuredOf(id: string): unknown {
+    const r = this.db.prepare('SELECT measured_json FROM runs WHERE id = ?').get(id) as { measured_json: string | null } | undefined;
+    return r?.measured_json ? JSON.parse(r.measured_json) : null;
   }
 
   private sweepIndexOf(id: string): number | null {
@@ -755,6 +764,7 @@ export class RunStore {
         this.insertRunRow({
           id: r.id, config: r.config, name: r.name, tags: r.tags, notes: r.notes, saved: r.saved, createdAt: r.createdAt,
           sweepId, sweepIndex: sweepId ? r.sweepIndex : null, sweepPoint: r.sweepPoint,
+          ...(r.kind === 'measured' ? { kind: 'measured' as const, measured: r.measured } : {}),
         }, status, { ownerPid: null, finishedAt: r.finishedAt, wallMs: r.wallMs, error: r.error });
         for (const res of r.results) this.insertResult(r.id, res);
         this.writeSummaryCache(r.id);

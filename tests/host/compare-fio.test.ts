@@ -46,6 +46,14 @@ describe('compare-fio on fio 3.33 JSON from real runs (tmpfs file, psync and lib
     const d = await cli('diff', measuredId, simId, '--db', db);
     expect(d.code).toBe(0);
     expect(d.out).toContain('measured (fio-3.33) vs strict');
+    // A bundle carries the measured kind, fio's figures and the per-job results, and imports again.
+    const bundle = join(tmp.dir, 'measured.json');
+    expect((await cli('export', measuredId, '--format', 'json', '--out', bundle, '--db', db)).code).toBe(0);
+    const db2 = tmp.db('other.db');
+    const imp = await cli('import', bundle, '--db', db2);
+    expect(imp.code, imp.err).toBe(0);
+    const again = JSON.parse((await cli('runs', '--db', db2, '--json')).out);
+    expect((again.items ?? again)[0].kind).toBe('measured');
   });
 
   it('refuses a file that is not fio JSON with exit 2 and one line', async () => {
