@@ -212,7 +212,8 @@ export function driveFioJobs(
       } else {
         const share = readShare(job);
         read = share >= 1 ? true : share <= 0 ? false : m.rng.float() < share;
-        th.issued++;
+        // fio resets its counters when ramp_time ends: IOs of the ramp do not count toward size/number_ios.
+        if (t >= th.rampEnd) th.issued++;
       }
       io.bytes = pickSize(job, read);
       io.fromDevice = read;

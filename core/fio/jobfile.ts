@@ -586,10 +586,17 @@ export function parseFioCommandLine(text: string, o: FioParseOptions & { base?: 
   const { sections, jobFiles } = cmdlineSections(text, o.env ?? {});
   if (jobFiles.length > 0) {
     if (!o.readInclude) throw new InputError('fio command line', jobFiles.join(' '), 'options only here (open the job file itself, or run it from the CLI)');
-    const fileSections: Section[] = [];
+    let fileSections: Section[] = [];
     for (const f of jobFiles) fileSections.push(...readSections(o.readInclude(f, ''), { ...o, fileName: f }));
+    // fio's --section=NAME (repeatable) runs only the named job sections (and the globals).
+    const wanted = sections[0].opts.filter((x) => x.name === 'section').map((x) => x.value);
+    if (wanted.length) {
+      const missing = wanted.filter((w) => !fileSections.some((sec) => sec.name === w));
+      if (missing.length) throw new InputError('fio --section', missing.join(','), `a section of ${jobFiles.join(' ')}: ${fileSections.map((sec) => sec.name).join(', ')}`);
+      fileSections = fileSections.filter((sec) => sec.name.startsWith('global') || wanted.includes(sec.name));
+    }
     // fio applies command-line options after the job files' own, to every job.
-    const cmd = sections[0].opts;
+    const cmd = sections[0].opts.filter((x) => x.name !== 'section');
     for (const s of fileSections) if (!s.name.startsWith('global')) s.opts.push(...cmd);
     return { ...finish(understand(fileSections, 'command line', o.base)), jobFiles };
   }

@@ -40,8 +40,9 @@ export function loadFioJobFile(path: string): WorkloadInput {
 
 /** `--workload` as the CLI takes it. */
 export function loadWorkloadInput(ref: string, isFile: (p: string) => boolean): WorkloadInput {
-  if (ref.endsWith('.fio') || (!/^(fio|dmabench|dma_map_benchmark|accel|trace)(:|\s|$)/.test(ref) && isFile(ref))) return loadFioJobFile(ref);
-  if (/^fio\s/.test(ref) || /^fio:\s*(fio\s|--)/.test(ref)) {
+  const commandLine = /^fio\s/.test(ref) || /^fio:\s*(fio\s|--)/.test(ref);
+  if (!commandLine && (ref.endsWith('.fio') || (!/^(fio|dmabench|dma_map_benchmark|accel|trace)(:|\s|$)/.test(ref) && isFile(ref)))) return loadFioJobFile(ref);
+  if (commandLine) {
     const r = parseFioCommandLine(ref.replace(/^fio:\s*/, ''), { env: process.env, readInclude: includeReader(join(process.cwd(), 'x')) });
     return checked(r, 'fio command line');
   }

@@ -96,6 +96,15 @@ describe('fio job files as fio reads them', () => {
     expect(r.understood.jobs[1].notModelled.map((o) => o.name)).toEqual(['--output-format']);
   });
 
+  it('runs only the job file sections named by --section, with the command-line options applied to them', () => {
+    const files: Record<string, string> = { 'x.fio': '[global]\nsize=1m\n[default]\nrw=read\n[override]\nrw=write\n' };
+    const r = parseFioCommandLine('fio x.fio --section=override --ioengine=libaio --iodepth=4 --direct=1', { readInclude: (n) => files[n] });
+    expect(r.workload?.rw).toBe('write');
+    expect([r.workload?.iodepth, r.workload?.ioengine]).toEqual([4, 'libaio']);
+    expect(r.understood.jobs.map((j) => j.name)).toEqual(['override']);
+    expect(() => parseFioCommandLine('fio x.fio --section=nope', { readInclude: (n) => files[n] })).toThrow(/default, override/);
+  });
+
   it('models the options that change DMA traffic: sync engines, buffered IO, verify, ramp, rate', () => {
     const w = parseFioJobFile('[a]\nioengine=psync\niodepth=32\nsize=1m\nrw=write\nverify=crc32c\nramp_time=1ms\nruntime=10ms\nrate=10m\nthinktime=5\n') as FioWorkload;
     const j = w.jobs![0];
