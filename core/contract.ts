@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import type {
-  HardwareProfile, Histogram, Metrics, StrategySpec, TimeSeries, Workload,
+  FioJobResult, HardwareProfile, Histogram, Metrics, StrategySpec, TimeSeries, Workload,
 } from './types.ts';
 import type { StrategyDef } from './strategies.ts';
 
@@ -91,7 +91,8 @@ const tagSchema = z.string().min(1).max(64).regex(/^[^\s,]+$/, 'no spaces or com
 const tagsSchema = z.array(tagSchema).max(32);
 const seedSchema = z.number().int().min(0).max(0xffffffff);
 const strategyTextSchema = z.string().min(1).max(1000);
-const workloadTextSchema = z.string().min(1).max(100_000);
+/** Large enough for a replayed trace's canonical text (one short line per mapping). */
+const workloadTextSchema = z.string().min(1).max(16 * 1024 * 1024);
 const epochMs = z.number().int().min(0).max(8.64e15);
 const chartSchema = z.enum(CHART_KINDS);
 const widthSchema = z.number().int().min(200).max(4000);
@@ -123,6 +124,17 @@ export const CONTRACT = {
   'profiles:validate': {
     doc: 'Validate a profile without saving; never fails with invalid, returns the issues.',
     args: z.strictObject({ profile: z.unknown() }),
+  },
+
+  'fio:compare': {
+    doc: "fio's --output-format=json result beside the simulation of the same jobs on a profile: per job measured vs simulated bandwidth, IOPS, clat percentiles and CPU with relative errors; save stores the fio result as a run of kind measured and the simulation as a run.",
+    args: z.strictObject({
+      fioJson: z.string().min(2).max(16 * 1024 * 1024),
+      profileId: idSchema,
+      strategy: strategyTextSchema.default('lazy'),
+      seed: seedSchema.default(1),
+      save: z.boolean().default(false),
+    }),
   },
 
   'runs:start': {
@@ -402,6 +414,8 @@ export interface RunSummary {
   sweepId: string | null;
   /** Median throughput (MiB/s) per strategy text, when finished results exist. */
   throughputMiBps: Record<string, number>;
+  /** Present for a real tool's result stored as a run (compare-fio --save); absent = simulated. */
+  kind?: 'measured';
 }
 
 export interface RunConfig {
@@ -426,6 +440,8 @@ export interface RunResult {
   /** Empty arrays when runs:get was asked with series=false. */
   series: TimeSeries;
   latencyHistogram: Histogram;
+  /** fio workloads with several jobs (and measured fio runs): per job, then per group. */
+  jobs?: FioJobResult[];
 }
 
 export interface RunDetail extends RunSummary {
@@ -606,6 +622,30 @@ export interface OpResults {
   'export:diff': ExportFile;
   'export:sweep': ExportFile;
   'export:import': ImportResult;
+  'fio:compare': FioCompareResult;
+}
+
+/** One figure of compare-fio: measured by fio, simulated, and (simulated - measured) / measured. */
+export interface FioCompareRow {
+  job: string;
+  metric: string;
+  measured: number | null;
+  simulated: number | null;
+  relError: number | null;
+}
+
+export interface FioCompareResult {
+  fioVersion: string;
+  profileId: string;
+  strategy: string;
+  /** The simulated workload's canonical text. */
+  workloadText: string;
+  /** What was understood of the jobs (as the CLI prints it). */
+  understood: string[];
+  rows: FioCompareRow[];
+  /** With save: the measured run and the simulated run, ready for runs:diff. */
+  measuredRunId: string | null;
+  simulatedRunId: string | null;
 }
 
 export type OpResult<K extends OpName> = OpResults[K];

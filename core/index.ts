@@ -9,8 +9,10 @@ export { STRATEGIES, strategyDef, parseStrategy, parseStrategyList, strategyText
 export type { StrategyDef, StrategyParamDef } from './strategies.ts';
 export {
   parseWorkload, parseFioOptions, parseFioJobFile, parseDmaBench, parseAccel, workloadText,
-  defaultFio, defaultDmaBench, defaultAccel, WORKLOAD_KINDS,
+  defaultFio, defaultDmaBench, defaultAccel, WORKLOAD_KINDS, understandFioOptions,
 } from './workload.ts';
+export { parseFioJobText, parseFioCommandLine, fioSectionsFromJson, fioOptionName, defaultFioJob } from './fio/jobfile.ts';
+export type { FioParsed, FioUnderstanding, FioJobUnderstood, FioOptionUse, FioParseOptions } from './fio/jobfile.ts';
 export { BUILT_IN_PROFILES } from './profiles/builtin.ts';
 export { profileSchema, validateProfile, parseProfile, builtInProfile } from './profiles/schema.ts';
 export type { ProfileIssue, ProfileValidation } from './profiles/schema.ts';

@@ -271,6 +271,69 @@ export interface FioWorkload {
   rwmixread: number;
   direct: boolean;
   ioengine: string;
+  /**
+   * Several fio jobs (job sections, each with its own options), run as fio runs them: the jobs of
+   * a group concurrently, groups one after another. Absent for a single job that needs nothing
+   * beyond the fields above (those runs keep their results byte for byte).
+   */
+  jobs?: FioJob[];
+  groupReporting?: boolean;
+}
+
+/** One fio job section with the options that change DMA traffic (core/fio/jobfile.ts). */
+export interface FioJob {
+  name: string;
+  /** Reporting group; groups run one after another (stonewall), jobs of a group at once. */
+  group: number;
+  stonewall: boolean;
+  newGroup: boolean;
+  groupReporting: boolean;
+  /** Data directions of the IOs; trims are not DMA (trimwrite -> write). */
+  rw: FioRw;
+  /** fio's rw value as written (read, randtrimwrite, ...). */
+  rwText: string;
+  /** [sizeBytes, percent] per direction (bs=r,w / bssplit=r,w). */
+  bsRead: Array<[number, number]>;
+  bsWrite: Array<[number, number]>;
+  /** bsrange=min-max per direction: sizes uniform in the range, in steps of the minimum. */
+  bsRangeRead: [number, number] | null;
+  bsRangeWrite: [number, number] | null;
+  iodepth: number;
+  batchSubmit: number;
+  batchComplete: number;
+  numjobs: number;
+  sizeBytes: number;
+  /** io_size: bytes of IO per job when it differs from size. */
+  ioBytes: number | null;
+  ios: number | null;
+  runtimeUs: number | null;
+  timeBased: boolean;
+  rampUs: number;
+  rateBytesPerSec: [number, number];
+  rateIops: [number, number];
+  thinktimeUs: number;
+  rwmixread: number;
+  direct: boolean;
+  ioengine: string;
+  /** Read back every written block after the write phase. */
+  verify: boolean;
+}
+
+/** Per fio job (numjobs clones together) or per group, as fio's report gives them. */
+export interface FioJobResult {
+  name: string;
+  group: number;
+  ios: number;
+  bytes: number;
+  readBytes: number;
+  writeBytes: number;
+  /** The job's measured window (after ramp_time), µs. */
+  runtimeUs: number;
+  throughputMiBps: number;
+  iops: number;
+  clatUs: Percentiles;
+  /** CPU busy time of the job's threads over its window, per thread (fio's sys%/100). */
+  cpuFraction: number;
 }
 
 export type DmaDirection = 'BIDIRECTIONAL' | 'TO_DEVICE' | 'FROM_DEVICE';
@@ -302,7 +365,50 @@ export interface AccelWorkload {
   env: 'guest' | 'host';
 }
 
-export type Workload = FioWorkload | DmaBenchWorkload | AccelWorkload;
+/** What a captured trace shows by itself (core/trace.ts). */
+export interface TraceFacts {
+  mappings: number;
+  bytes: number;
+  durationUs: number;
+  mappingsPerSecond: number;
+  /** Mappings by size, power-of-two buckets labelled by their upper bound (`4K`, `64K`, `1M`). */
+  sizeHistogram: Record<string, number>;
+  peakLive: Record<string, number>;
+  /** Events by name (used or counted); `other:NAME` for events of other kinds. */
+  events: Record<string, number>;
+  unparsedLines: number;
+  unparsedFirst: string[];
+  unmatchedUnmaps: number;
+  neverUnmapped: number;
+  truncatedSg: number;
+  syncs: number;
+  pageFaults: Record<string, number>;
+  /** Which events the mappings came from: dma: (with devices) or iommu:map/unmap. */
+  source: 'dma' | 'iommu';
+}
+
+/**
+ * Mappings replayed from a kernel trace, columnar (one entry per mapping, in map-time order):
+ * map time and lifetime (µs from the first event), bytes, direction (0 BIDIRECTIONAL,
+ * 1 TO_DEVICE, 2 FROM_DEVICE), CPU, scatter-gather entries, device index, DMA_ATTR_SKIP_CPU_SYNC.
+ */
+export interface TraceWorkload {
+  kind: 'trace';
+  source: string;
+  device: string | null;
+  devices: string[];
+  mapUs: number[];
+  lifeUs: number[];
+  bytes: number[];
+  dir: number[];
+  cpu: number[];
+  sg: number[];
+  dev: number[];
+  skipSync: number[];
+  facts: TraceFacts;
+}
+
+export type Workload = FioWorkload | DmaBenchWorkload | AccelWorkload | TraceWorkload;
 
 export interface Percentiles {
   mean: number;
@@ -427,6 +533,8 @@ export interface StrategyResult {
   explain?: CallBreakdown;
   series: TimeSeries;
   latencyHistogram: Histogram;
+  /** fio workloads with several jobs: per job, then per group (name `group N`). */
+  jobs?: FioJobResult[];
 }
 
 export interface ExperimentInput {

@@ -1,13 +1,13 @@
 import { InputError } from './errors.ts';
-import type { AccelWorkload, DmaBenchWorkload, DmaDirection, FioRw, FioWorkload, Workload } from './types.ts';
+import type { AccelWorkload, DmaBenchWorkload, DmaDirection, FioJob, FioWorkload, Workload } from './types.ts';
+import { parseTraceWorkloadText, traceWorkloadText } from './trace.ts';
+import { fioJobsText, fioOptionName, parseFioCommandLine, parseFioJobText, type FioParsed, type FioParseOptions } from './fio/jobfile.ts';
 import { formatBytes, parseBool, parseIntIn, parseSize } from './units.ts';
 
 const GiB = 1024 ** 3;
-const FIO_RW: FioRw[] = ['read', 'write', 'randread', 'randwrite', 'rw', 'randrw'];
-const FIO_RW_ALIASES: Record<string, FioRw> = { readwrite: 'rw', randrw: 'randrw' };
 const DIRS: DmaDirection[] = ['BIDIRECTIONAL', 'TO_DEVICE', 'FROM_DEVICE'];
 
-export const WORKLOAD_KINDS = ['fio', 'dmabench', 'accel'] as const;
+export const WORKLOAD_KINDS = ['fio', 'dmabench', 'accel', 'trace'] as const;
 
 export function defaultFio(): FioWorkload {
   return {
@@ -36,121 +36,59 @@ function splitKv(text: string, sep: RegExp): Array<[string, string]> {
   return out;
 }
 
-/**
- * fio's block-device engines. The engine is recorded with the run; the model's per-IO submit and
- * completion costs come from the profile (cpu.submitOverheadUs, completionOverheadUs).
- */
-const FIO_ENGINES = ['libaio', 'io_uring', 'psync', 'sync', 'pvsync', 'pvsync2', 'vsync', 'posixaio', 'mmap', 'sg', 'splice', 'null', 'windowsaio', 'solarisaio', 'xnvme', 'spdk'];
+/** The simulator's documented defaults for the `fio:key=value` short form (fio's own apply to job files). */
+const SHORT_FORM_BASE: Partial<FioJob> = {
+  rw: 'randread', rwText: 'randread', iodepth: 64, sizeBytes: 1 * GiB, direct: true, ioengine: 'libaio',
+};
 
-const FIO_IGNORED = new Set(['name', 'filename', 'group_reporting', 'time_based', 'runtime', 'ramp_time', 'thread', 'norandommap', 'randrepeat', 'invalidate', 'output-format', 'buffered', 'gtod_reduce', 'refill_buffers', 'directory', 'stonewall', 'new_group', 'cpus_allowed', 'iodepth_batch', 'iodepth_batch_complete', 'end_fsync', 'fsync', 'verify']);
-
-function applyFio(w: FioWorkload, key: string, value: string): void {
-  const k = key.toLowerCase();
-  switch (k) {
-    case 'rw':
-    case 'readwrite': {
-      const v = FIO_RW_ALIASES[value] ?? (value as FioRw);
-      if (!FIO_RW.includes(v)) throw new InputError('fio rw', value, FIO_RW.join(', '));
-      w.rw = v;
-      return;
+function sizeCheck(w: FioWorkload): FioWorkload {
+  for (const j of w.jobs ?? []) {
+    const smallest = Math.min(...[...j.bsRead, ...j.bsWrite].map(([s]) => s), j.bsRangeRead?.[0] ?? Infinity);
+    if (j.ios === null && !j.timeBased && (j.ioBytes ?? j.sizeBytes) < smallest) {
+      throw new InputError('fio size', formatBytes(j.ioBytes ?? j.sizeBytes), `at least the block size (${formatBytes(smallest)}) in job ${j.name}, or number_ios`);
     }
-    case 'bs':
-    case 'blocksize':
-      w.bsBytes = parseSize('fio bs', value, 512, 64 * 1024 * 1024);
-      w.bssplit = null;
-      return;
-    case 'bssplit': {
-      const pairs: Array<[number, number]> = [];
-      for (const part of value.split(':').filter(Boolean)) {
-        const [s, p] = part.split('/');
-        if (p === undefined) throw new InputError('fio bssplit', value, 'size/percent pairs separated by ":" such as 4k/60:64k/40');
-        pairs.push([parseSize('fio bssplit', s, 512, 64 * 1024 * 1024), parseIntIn('fio bssplit percent', p, 0, 100)]);
-      }
-      const total = pairs.reduce((a, [, p]) => a + p, 0);
-      if (pairs.length === 0 || total !== 100) throw new InputError('fio bssplit', value, 'percentages that add up to 100, e.g. 4k/60:64k/40');
-      w.bssplit = pairs;
-      w.bsBytes = pairs[0][0];
-      return;
+    if (j.numjobs * j.iodepth > 1 << 16) {
+      throw new InputError('fio iodepth', String(j.iodepth), `at most ${1 << 16} IOs in flight per job section (numjobs x iodepth) in job ${j.name}`);
     }
-    case 'iodepth':
-      w.iodepth = parseIntIn('fio iodepth', value, 1, 4096);
-      return;
-    case 'numjobs':
-      w.numjobs = parseIntIn('fio numjobs', value, 1, 256);
-      return;
-    case 'size':
-      w.sizeBytes = parseSize('fio size', value, 512, 2 ** 50);
-      return;
-    case 'number_ios':
-    case 'ios':
-      w.ios = parseIntIn('fio number_ios', value, 1, 1e10);
-      return;
-    case 'rwmixread':
-      w.rwmixread = parseIntIn('fio rwmixread', value, 0, 100);
-      return;
-    case 'rwmixwrite':
-      w.rwmixread = 100 - parseIntIn('fio rwmixwrite', value, 0, 100);
-      return;
-    case 'direct':
-      w.direct = parseBool('fio direct', value);
-      return;
-    case 'ioengine':
-      if (!FIO_ENGINES.includes(value)) throw new InputError('fio ioengine', value, FIO_ENGINES.join(', '));
-      w.ioengine = value;
-      return;
-    default:
-      if (FIO_IGNORED.has(k)) return;
-      throw new InputError('fio option', key, 'rw, bs, bssplit, iodepth, numjobs, size, number_ios, rwmixread, direct, ioengine');
-  }
-}
-
-/** fio refuses a job whose size cannot hold one block; so do we. */
-function checkFio(w: FioWorkload): FioWorkload {
-  const largest = w.bssplit ? Math.max(...w.bssplit.map(([s]) => s)) : w.bsBytes;
-  if (w.ios === null && w.sizeBytes < largest) {
-    throw new InputError('fio size', formatBytes(w.sizeBytes), `at least the block size (${formatBytes(largest)}), or number_ios`);
   }
   return w;
 }
 
-/** fio options as `key=value` separated by commas, spaces or newlines, with or without `--`. */
-export function parseFioOptions(text: string): FioWorkload {
-  const w = defaultFio();
-  const cleaned = text.replace(/^\s*fio\b/, '');
-  for (const [k, v] of splitKv(cleaned, /[,\s]+/)) applyFio(w, k, v);
-  return checkFio(w);
+function refuse(r: FioParsed, what: string): FioWorkload {
+  if (!r.workload) throw new InputError(what, r.understood.jobs.map((j) => `[${j.name}]`).join(' '), `a job that does block IO (${r.refusal})`);
+  return sizeCheck(r.workload);
 }
 
 /**
- * A `.fio` job file: `[global]` then one or more job sections. The first job (with the global
- * options applied under it) is the workload; several jobs are not combined.
+ * fio options: the short form `rw=randread,bs=4k,...` (commas or spaces, the simulator's defaults),
+ * or a real fio command line (`fio --name=a --rw=read ... --name=b ...`, fio's defaults).
  */
-export function parseFioJobFile(text: string): FioWorkload {
-  const sections: Array<{ name: string; lines: Array<[string, string]> }> = [];
-  let current: { name: string; lines: Array<[string, string]> } | null = null;
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.replace(/[#;].*$/, '').trim();
-    if (!line) continue;
-    const sec = /^\[(.+)\]$/.exec(line);
-    if (sec) {
-      current = { name: sec[1].trim(), lines: [] };
-      sections.push(current);
-      continue;
-    }
-    if (!current) throw new InputError('fio job file', line, 'options inside a [section]');
-    const eq = line.indexOf('=');
-    current.lines.push(eq < 0 ? [line, '1'] : [line.slice(0, eq).trim(), line.slice(eq + 1).trim()]);
+export function parseFioOptions(text: string, env: Record<string, string | undefined> = {}): FioWorkload {
+  return refuse(understandFioOptions(text, env), 'fio command line');
+}
+
+export function understandFioOptions(text: string, env: Record<string, string | undefined> = {}): FioParsed {
+  const t = text.trim();
+  if (/^fio(\s|$)/.test(t) || /(^|\s)--?name=/.test(t)) return parseFioCommandLine(t, { env });
+  // Short form: key=value items split on commas/spaces; a bare item that is not an option name
+  // continues the previous value (`bs=4k,8k` is fio's read,write pair).
+  const items: string[] = [];
+  for (const raw of t.split(/[,\s]+/)) {
+    const item = raw.trim().replace(/^--?/, '');
+    if (!item) continue;
+    if (!item.includes('=') && items.length > 0 && !fioOptionName(item) && item !== 'ios') items[items.length - 1] += `,${item}`;
+    else items.push(item);
   }
-  const global = sections.find((s) => s.name === 'global');
-  const jobs = sections.filter((s) => s.name !== 'global');
-  if (!global && jobs.length === 0) throw new InputError('fio job file', text.slice(0, 40), 'a [global] or job section with options');
-  if (jobs.length > 1) {
-    throw new InputError('fio job file', jobs.map((j) => `[${j.name}]`).join(' '), 'one job section (use numjobs for identical jobs, or one file per job)');
-  }
-  const w = defaultFio();
-  for (const [k, v] of global?.lines ?? []) applyFio(w, k, v);
-  for (const [k, v] of jobs[0]?.lines ?? []) applyFio(w, k, v);
-  return checkFio(w);
+  const opts = items.map((i) => (i.startsWith('ios=') ? `number_ios=${i.slice(4)}` : i)).map((i) => `--${i}`).join(' ');
+  return parseFioCommandLine(opts, { env, base: SHORT_FORM_BASE });
+}
+
+/**
+ * A `.fio` job file as fio reads it: `[global]` then job sections, run as fio runs them (see
+ * core/fio/jobfile.ts). `readInclude` resolves `include FILE` lines.
+ */
+export function parseFioJobFile(text: string, o: FioParseOptions = {}): FioWorkload {
+  return refuse(parseFioJobText(text, o), 'fio job file');
 }
 
 function applyDmaBench(w: DmaBenchWorkload, key: string, value: string): void {
@@ -249,11 +187,14 @@ export function parseWorkload(text: string): Workload {
   if (kind === 'fio') return parseFioOptions(body);
   if (kind === 'dmabench' || kind === 'dma_map_benchmark') return parseDmaBench(body);
   if (kind === 'accel') return parseAccel(body);
+  if (kind === 'trace') return parseTraceWorkloadText(t);
   throw new InputError('workload', text, 'fio:key=value,..., dmabench:key=value,..., accel:key=value,... or a .fio job file path');
 }
 
 /** Canonical text; parseWorkload(workloadText(w)) deep-equals w. */
 export function workloadText(w: Workload): string {
+  if (w.kind === 'trace') return traceWorkloadText(w);
+  if (w.kind === 'fio' && w.jobs) return `fio:${fioJobsText(w.jobs, Boolean(w.groupReporting))}`;
   if (w.kind === 'fio') {
     const parts = [`rw=${w.rw}`];
     if (w.bssplit) parts.push(`bssplit=${w.bssplit.map(([s, p]) => `${formatBytes(s)}/${p}`).join(':')}`);

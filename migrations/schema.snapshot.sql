@@ -1,5 +1,5 @@
 -- Schema of the run store after every migration (generated; do not edit).
--- PRAGMA user_version = 2
+-- PRAGMA user_version = 3
 
 CREATE TABLE profiles (
   id          TEXT PRIMARY KEY NOT NULL,
@@ -19,7 +19,7 @@ CREATE TABLE results (
   metrics_json    TEXT NOT NULL CHECK (json_valid(metrics_json)),
   histogram_json  TEXT NOT NULL CHECK (json_valid(histogram_json)),
   series_points   INTEGER NOT NULL CHECK (series_points BETWEEN 0 AND 100000),
-  series          BLOB NOT NULL CHECK (length(series) = series_points * 40),
+  series          BLOB NOT NULL CHECK (length(series) = series_points * 40), jobs_json TEXT CHECK (jobs_json IS NULL OR json_valid(jobs_json)),
   PRIMARY KEY (run_id, strategy_index, replication)
 ) STRICT;
 
@@ -54,7 +54,7 @@ CREATE TABLE runs (
   -- the process running it (a run left running by a dead owner becomes interrupted)
   owner_pid       INTEGER,
   owner_host      TEXT
-, sweep_id TEXT REFERENCES sweeps (id) ON DELETE CASCADE, sweep_index INTEGER, sweep_point_json TEXT CHECK (sweep_point_json IS NULL OR json_valid(sweep_point_json))) STRICT;
+, sweep_id TEXT REFERENCES sweeps (id) ON DELETE CASCADE, sweep_index INTEGER, sweep_point_json TEXT CHECK (sweep_point_json IS NULL OR json_valid(sweep_point_json)), kind TEXT NOT NULL DEFAULT 'simulated' CHECK (kind IN ('simulated', 'measured')), measured_json TEXT CHECK (measured_json IS NULL OR json_valid(measured_json))) STRICT;
 
 CREATE TABLE sweeps (
   id           TEXT PRIMARY KEY NOT NULL,
@@ -76,6 +76,8 @@ CREATE TABLE sweeps (
 CREATE INDEX run_tags_by_tag ON run_tags (tag, run_id);
 
 CREATE INDEX runs_by_created ON runs (created_at DESC, id);
+
+CREATE INDEX runs_by_kind ON runs (kind, created_at DESC) WHERE kind <> 'simulated';
 
 CREATE UNIQUE INDEX runs_by_sweep ON runs (sweep_id, sweep_index) WHERE sweep_id IS NOT NULL;
 

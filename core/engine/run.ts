@@ -12,6 +12,10 @@ import {
   type Io,
 } from './machine.ts';
 import { BouncePool, createStrategy, type MappingStrategy } from './strategies.ts';
+import { driveFioJobs, fioJobsMaxIos, fioJobsMaxThreads } from './fiojobs.ts';
+import { driveTrace } from './tracereplay.ts';
+import { tracePeakLive } from '../trace.ts';
+import type { FioJobResult } from '../types.ts';
 
 /** Bump when a change alters any simulated figure for the same input. */
 export const ENGINE_VERSION = '2.0.0';
@@ -477,12 +481,17 @@ function driveAccel(m: Machine, strat: MappingStrategy, w: AccelWorkload, opts: 
 }
 
 function cpusFor(p: HardwareProfile, w: Workload): number {
+  if (w.kind === 'trace') return Math.max(1, Math.min(p.cpu.cores, w.cpu.reduce((a, c) => (c > a ? c : a), 0) + 1));
+  if (w.kind === 'fio' && w.jobs) return Math.max(1, Math.min(fioJobsMaxThreads(w), p.cpu.cores));
   if (w.kind === 'fio') return Math.max(1, Math.min(w.numjobs, p.cpu.cores));
   if (w.kind === 'dmabench') return Math.max(1, Math.min(w.threads, p.cpu.cores));
   return 1;
 }
 
 function maxIosFor(w: Workload): number {
+  // Room for the replay to run a little behind the capture before mappings wait for slots.
+  if (w.kind === 'trace') return tracePeakLive(w) * 2 + 8;
+  if (w.kind === 'fio' && w.jobs) return fioJobsMaxIos(w);
   if (w.kind === 'fio') return w.numjobs * w.iodepth;
   if (w.kind === 'dmabench') return w.threads;
   return 2;
@@ -499,9 +508,31 @@ export function simulateStrategy(profile: HardwareProfile, spec: StrategySpec, w
   const strat = createStrategy(m, spec, maxIosFor(workload));
   const sampler = new Sampler(m, opts.seriesPoints ?? 240);
   let totals: Totals;
-  if (workload.kind === 'fio') totals = driveFio(m, strat, workload, opts, sampler, prog, spec.text);
+  let measuredUs: number | undefined;
+  let jobResults: FioJobResult[] | undefined;
+  if (workload.kind === 'fio' && workload.jobs) {
+    const r = driveFioJobs(m, strat, workload, (capacity) => new Device(m, strat, capacity, profile.device.latencyJitterFraction), {
+      completed: (t, bytes, latencyUs) => {
+        m.latency.record(latencyUs);
+        sampler.completed(t, bytes);
+      },
+      progress: (f) => checkCancel(opts, f, 1, spec.text, prog[0], prog[1]),
+    });
+    totals = { ios: r.ios, bytes: r.bytes, endT: r.endT };
+    measuredUs = r.measuredUs;
+    jobResults = r.jobs;
+  } else if (workload.kind === 'trace') {
+    totals = driveTrace(m, strat, workload, maxIosFor(workload), {
+      completed: (t, bytes, latencyUs) => {
+        m.latency.record(latencyUs);
+        sampler.completed(t, bytes);
+      },
+      progress: (f) => checkCancel(opts, f, 1, spec.text, prog[0], prog[1]),
+    });
+  } else if (workload.kind === 'fio') totals = driveFio(m, strat, workload, opts, sampler, prog, spec.text);
   else if (workload.kind === 'dmabench') totals = driveDmaBench(m, strat, workload, opts, sampler, prog, spec.text);
-  else totals = driveAccel(m, strat, workload, opts, sampler, prog, spec.text);
+  else if (workload.kind === 'accel') totals = driveAccel(m, strat, workload, opts, sampler, prog, spec.text);
+  else throw new Error('unknown workload kind');
 
   // Drain deferred work (flush queues, cached pool slots) after the last IO: it costs CPU but
   // not the workload's time, and leaves every mapping unmapped.
@@ -519,11 +550,13 @@ export function simulateStrategy(profile: HardwareProfile, spec: StrategySpec, w
     }
   }
   const series = sampler.finish(endT);
-  const metrics = buildMetrics(m, totals, endT, bounceMean);
+  const metrics = buildMetrics(m, totals, endT, measuredUs ?? endT, bounceMean);
   metrics.exposure.standingBytes = Math.round(strat.standingBytes());
   metrics.exposure.protection = protectionOf(metrics.exposure);
   if (workload.kind === 'dmabench') metrics.dmaBenchTool = { map: m.toolMap.stats(), unmap: m.toolUnmap.stats() };
-  return { strategy: spec.text, metrics, series, latencyHistogram: m.latency.export(), explain: explainOf(m) };
+  const out: StrategyResult = { strategy: spec.text, metrics, series, latencyHistogram: m.latency.export(), explain: explainOf(m) };
+  if (jobResults) out.jobs = jobResults;
+  return out;
 }
 
 /** Mean µs per map and per unmap call by cost term; the terms of a call kind sum to its mean duration. */
@@ -541,8 +574,9 @@ function callStats(h: { mean(): number; quantile(q: number): number; stddev(): n
   return { mean: r3(h.mean()), p50: r3(h.quantile(0.5)), p99: r3(h.quantile(0.99)), stddev: r3(h.stddev()) };
 }
 
-function buildMetrics(m: Machine, totals: Totals, endT: number, bounceMean: number): Metrics {
-  const seconds = endT / 1e6;
+/** `measuredUs`: the window the rates are over (the whole run, or after fio's ramp_time). */
+function buildMetrics(m: Machine, totals: Totals, endT: number, measuredUs: number, bounceMean: number): Metrics {
+  const seconds = measuredUs / 1e6;
   const gib = totals.bytes / GiB;
   const perGiB = (us: number) => (gib > 0 ? us / 1e6 / gib : 0);
   const ph = m.phaseUs;

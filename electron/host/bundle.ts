@@ -85,6 +85,8 @@ const resultSchema = z.strictObject({
   metrics: metricsSchema,
   series: seriesSchema,
   latencyHistogram: histogramSchema,
+  /** Per-job / per-group results of multi-job fio workloads and measured fio runs. */
+  jobs: z.array(z.record(z.string().max(100), metricTreeAt(METRIC_DEPTH - 1))).max(100_000).optional(),
 });
 
 const strategySpecSchema = z.strictObject({
@@ -95,9 +97,11 @@ const strategySpecSchema = z.strictObject({
 
 const runConfigSchema = z.strictObject({
   profile: z.unknown(),
-  strategies: z.array(strategySpecSchema).min(1).max(64),
+  // A measured run (compare-fio --save) ran no strategy.
+  strategies: z.array(strategySpecSchema).max(64),
   workload: z.looseObject({ kind: z.enum(WORKLOAD_KINDS) }).refine((w) => depthAtMost(w, METRIC_DEPTH), `nested at most ${METRIC_DEPTH} levels`),
-  workloadText: z.string().min(1).max(100_000),
+  // A replayed trace's canonical text holds one line per mapping.
+  workloadText: z.string().min(1).max(16 * 1024 * 1024),
   seed: z.number().int().min(0).max(0xffffffff),
   replications: z.number().int().min(1).max(MAX_REPLICATIONS),
   seriesPoints: z.number().int().min(2).max(MAX_SERIES_POINTS).nullable(),
@@ -125,6 +129,8 @@ const runSchema = z.strictObject({
   sweepIndex: z.number().int().min(0).max(1e6).nullable(),
   sweepPoint: z.record(z.string().max(80), z.string().max(200)).nullable(),
   results: z.array(resultSchema).max(64 * MAX_REPLICATIONS),
+  kind: z.literal('measured').optional(),
+  measured: z.unknown().optional(),
 });
 
 const sweepConfigSchema = z.strictObject({
@@ -239,6 +245,12 @@ export function parseBundle(text: string): Bundle {
       issues.push({ path: `${at}.config.workloadText`, message: (e as Error).message });
     }
     const seen = new Set<string>();
+    // A measured run holds the tool's one result and no strategy.
+    if (run.kind === 'measured') {
+      if (run.results.length !== 1 || run.results[0].strategyIndex !== 0) issues.push({ path: `${at}.results`, message: 'a measured run holds exactly one result (strategy index 0)' });
+      return;
+    }
+    if (run.config.strategies.length === 0) issues.push({ path: `${at}.config.strategies`, message: 'at least one strategy (only a measured run has none)' });
     run.results.forEach((res, k) => {
       const rp = `${at}.results.${k}`;
       if (res.strategyIndex >= run.config.strategies.length) issues.push({ path: `${rp}.strategyIndex`, message: `must be below ${run.config.strategies.length}` });

@@ -105,6 +105,7 @@ export class JobRunner {
               this.store.addResult(a.runId, {
                 strategy: strategy.text, strategyIndex, replication: rep, seed, wallMs,
                 metrics: result.metrics, series: result.series, latencyHistogram: result.latencyHistogram,
+                ...(result.jobs ? { jobs: result.jobs } : {}),
               });
               a.done++;
             } catch (e) {

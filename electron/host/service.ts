@@ -5,7 +5,7 @@
  * `call(op, rawArgs)` (result or ContractError). Arguments are validated with the contract's schemas here.
  */
 import {
-  BUILT_IN_PROFILES, defaultAccel, defaultDmaBench, defaultFio, ENGINE_VERSION, InputError, STRATEGIES, validateProfile,
+  BUILT_IN_PROFILES, defaultAccel, defaultDmaBench, defaultFio, ENGINE_VERSION, InputError, parseStrategy, STRATEGIES, validateProfile,
   workloadText as workloadTextOf,
 } from '../../core/index.ts';
 import type { HardwareProfile } from '../../core/types.ts';
@@ -300,6 +300,15 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
       return exports.run('export:sweep', a) as Promise<OpResult<'export:sweep'>>;
     },
     'export:import': (a) => exports.run('export:import', a) as Promise<OpResult<'export:import'>>,
+    'fio:compare': async ({ fioJson, profileId, strategy, seed, save }) => {
+      const { fioJsonInput, compareResult, saveMeasuredAndSimulated } = await import('./fiocompare.ts');
+      const profile = resolveProfile(profileId);
+      const spec = parseStrategy(strategy);
+      const { measured, workload, understood } = fioJsonInput(fioJson, 'fio JSON');
+      const { result } = await pool.submit({ profile, strategy: spec, workload, seed }).promise;
+      const ids = save ? saveMeasuredAndSimulated(store, measured, workload, profile, result, seed) : null;
+      return compareResult(measured, profile, workload, understood, result, ids);
+    },
   };
 
   async function call<K extends OpName>(op: K | string, rawArgs: unknown): Promise<OpResult<K>> {

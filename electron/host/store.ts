@@ -47,6 +47,9 @@ export interface NewRun {
   sweepId?: string | null;
   sweepIndex?: number | null;
   sweepPoint?: Record<string, string> | null;
+  /** A real tool's result (fio JSON) stored as a run; its raw figures go in measured_json. */
+  kind?: 'simulated' | 'measured';
+  measured?: unknown;
 }
 
 /** A result to store: the same shape runs:get gives back. */
@@ -104,6 +107,9 @@ export interface StoredRun {
   sweepIndex: number | null;
   sweepPoint: Record<string, string> | null;
   results: NewResult[];
+  /** Measured runs (compare-fio --save): the kind and the tool's raw figures. */
+  kind?: 'measured';
+  measured?: unknown;
 }
 
 export interface StoredSweep {
@@ -214,6 +220,7 @@ interface RunRow {
   sweep_index: number | null;
   sweep_point_json: string | null;
   tags_json: string;
+  kind: string;
 }
 
 interface ResultRow {
@@ -226,6 +233,7 @@ interface ResultRow {
   histogram_json: string;
   series_points: number;
   series: Buffer | null;
+  jobs_json: string | null;
 }
 
 interface SweepRow {
@@ -244,7 +252,7 @@ interface SweepRow {
 
 const RUN_COLUMNS = `r.id, r.name, r.notes, r.saved, r.status, r.profile_id, r.profile_name, r.strategies_text, r.workload_text,
   r.seed, r.replications, r.engine_version, r.created_at, r.finished_at, r.wall_ms, r.error, r.summary_json,
-  r.sweep_id, r.sweep_index, r.sweep_point_json,
+  r.sweep_id, r.sweep_index, r.sweep_point_json, r.kind,
   (SELECT json_group_array(t.tag) FROM (SELECT tag FROM run_tags WHERE run_id = r.id ORDER BY tag) t) AS tags_json`;
 
 /** SQLite error codes that say "this file cannot be written here" (a read-only folder or file system). */
@@ -572,6 +580,9 @@ export class RunStore {
       run.sweepId ?? null, run.sweepIndex ?? null, run.sweepPoint ? JSON.stringify(run.sweepPoint) : null,
     );
     this.setTags('run_tags', run.id, run.tags ?? []);
+    if (run.kind === 'measured') {
+      this.db.prepare(`UPDATE runs SET kind = 'measured', measured_json = ? WHERE id = ?`).run(JSON.stringify(run.measured ?? null), run.id);
+    }
   }
 
   private setTags(_table: 'run_tags', id: string, tags: string[]): void {
@@ -593,6 +604,9 @@ export class RunStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       runId, r.strategyIndex, r.replication, r.strategy, r.seed, r.wallMs, JSON.stringify(r.metrics), JSON.stringify(r.latencyHistogram), points, blob,
     );
+    if (r.jobs) {
+      this.db.prepare('UPDATE results SET jobs_json = ? WHERE run_id = ? AND strategy_index = ? AND replication = ?').run(JSON.stringify(r.jobs), runId, r.strategyIndex, r.replication);
+    }
   }
 
   /** Commit one strategy x replication result of a running run. */
@@ -654,6 +668,7 @@ export class RunStore {
       error: r.error,
       sweepId: r.sweep_id,
       throughputMiBps: cache?.throughputMiBps ?? {},
+      ...(r.kind === 'measured' ? { kind: 'measured' as const } : {}),
     };
   }
 
@@ -676,7 +691,7 @@ export class RunStore {
     const id = this.resolveRunId(ref);
     const r = this.db.prepare(`SELECT ${RUN_COLUMNS}, r.config_json FROM runs r WHERE r.id = ?`).get(id) as RunRow;
     const withSeries = opts.series ?? true;
-    const rows = this.db.prepare(`SELECT strategy_index, replication, strategy, seed, wall_ms, metrics_json, histogram_json, series_points${withSeries ? ', series' : ', NULL AS series'}
+    const rows = this.db.prepare(`SELECT strategy_index, replication, strategy, seed, wall_ms, metrics_json, histogram_json, series_points, jobs_json${withSeries ? ', series' : ', NULL AS series'}
       FROM results WHERE run_id = ? ORDER BY strategy_index, replication`).all(id) as ResultRow[];
     const results: RunResult[] = rows.map((x) => ({
       strategy: x.strategy,
@@ -687,6 +702,7 @@ export class RunStore {
       metrics: JSON.parse(x.metrics_json),
       series: x.series ? unpackSeries(x.series, x.series_points) : { ...EMPTY_SERIES },
       latencyHistogram: JSON.parse(x.histogram_json),
+      ...(x.jobs_json ? { jobs: JSON.parse(x.jobs_json) } : {}),
     }));
     return {
       ...this.rowToSummary(r),
@@ -776,9 +792,15 @@ export class RunStore {
       sweepId: d.sweepId, sweepIndex: this.sweepIndexOf(d.id), sweepPoint: d.sweepPoint,
       results: d.results.map((r) => ({
         strategy: r.strategy, strategyIndex: r.strategyIndex, replication: r.replication, seed: r.seed, wallMs: r.wallMs,
-        metrics: r.metrics, series: r.series, latencyHistogram: r.latencyHistogram,
+        metrics: r.metrics, series: r.series, latencyHistogram: r.latencyHistogram, ...(r.jobs ? { jobs: r.jobs } : {}),
       })),
+      ...(d.kind === 'measured' ? { kind: 'measured' as const, measured: this.measuredOf(d.id) } : {}),
     };
+  }
+
+  private measuredOf(id: string): unknown {
+    const r = this.db.prepare('SELECT measured_json FROM runs WHERE id = ?').get(id) as { measured_json: string | null } | undefined;
+    return r?.measured_json ? JSON.parse(r.measured_json) : null;
   }
 
   private sweepIndexOf(id: string): number | null {
@@ -915,6 +937,7 @@ export class RunStore {
         this.insertRunRow({
           id: r.id, config: r.config, name: r.name, tags: r.tags, notes: r.notes, saved: r.saved, createdAt: r.createdAt,
           sweepId, sweepIndex: sweepId ? r.sweepIndex : null, sweepPoint: r.sweepPoint,
+          ...(r.kind === 'measured' ? { kind: 'measured' as const, measured: r.measured } : {}),
         }, status, { ownerPid: null, finishedAt: r.finishedAt, wallMs: r.wallMs, error: r.error });
         for (const res of r.results) this.insertResult(r.id, res);
         this.writeSummaryCache(r.id);

@@ -43,6 +43,10 @@ export function strategySweepKeys(): string[] {
 }
 
 function applyWorkloadKey(base: Workload, key: string, value: string): Workload {
+  if (base.kind === 'trace') throw new InputError('vary', key, 'a profile or strategy parameter (a replayed trace has no workload keys)');
+  // Several fio jobs (command-line form): the value goes after each job's own options, as fio
+  // applies the last occurrence of an option to the job it follows.
+  if (base.kind === 'fio' && base.jobs) return parseWorkload(`${workloadText(base).replace(/ --name=/g, ` --${key}=${value} --name=`)} --${key}=${value}`);
   return parseWorkload(`${workloadText(base)},${key}=${value}`);
 }
 

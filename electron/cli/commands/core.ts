@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import {
-  BUILT_IN_PROFILES, builtInProfile, ENGINE_VERSION, InputError, parseFioJobFile, parseProfile, parseStrategyList,
-  parseWorkload, runExperiment, STRATEGIES, workloadText,
+  BUILT_IN_PROFILES, builtInProfile, ENGINE_VERSION, InputError, parseProfile, parseStrategyList,
+  runExperiment, STRATEGIES, workloadText,
   type ExperimentResult, type HardwareProfile, type Metrics, type Progress, type Workload,
 } from '../../../core/index.ts';
 import { runValidation } from '../../../core/validation.ts';
@@ -11,6 +11,8 @@ import type { CliCommand, CliIo } from '../command.ts';
 import { runBench } from '../bench.ts';
 import { table } from '../format.ts';
 import { MAX_INPUT_FILE_BYTES, readUserText } from '../../host/read-input.ts';
+import { loadWorkloadInput } from '../inputs.ts';
+import { inputsRunReport } from '../run-report.ts';
 
 function readInputFile(field: string, path: string): string {
   return readUserText(path, { what: field, maxBytes: MAX_INPUT_FILE_BYTES });
@@ -70,12 +72,9 @@ export function parseStrategyFlag(text: string): ReturnType<typeof parseStrategy
   return list;
 }
 
-/** `fio:...`, `dmabench:...`, `accel:...`, or a path to a `.fio` job file. */
+/** `fio:...`, `dmabench:...`, `accel:...`, a fio command line, a `.fio` job file or `trace:FILE` (electron/cli/inputs.ts). */
 export function loadWorkload(ref: string): Workload {
-  if (ref.endsWith('.fio') || (!/^(fio|dmabench|dma_map_benchmark|accel)(:|$)/.test(ref) && existsSync(ref))) {
-    return parseFioJobFile(readInputFile('--workload', ref));
-  }
-  return parseWorkload(ref);
+  return loadWorkloadInput(ref, existsSync).workload;
 }
 
 export function parseSeed(text: string | undefined): number {
@@ -127,7 +126,7 @@ export function runJson(result: ExperimentResult): string {
       profile: result.profile,
       workload: result.workloadText,
       seed: result.seed,
-      results: result.results.map((r) => ({ strategy: r.strategy, metrics: r.metrics, ...(r.explain ? { explain: r.explain } : {}) })),
+      results: result.results.map((r) => ({ strategy: r.strategy, metrics: r.metrics, ...(r.explain ? { explain: r.explain } : {}), ...(r.jobs ? { jobs: r.jobs } : {}) })),
     },
     null,
     2,
@@ -184,7 +183,8 @@ const run: CliCommand = {
     const profile = await loadProfileOrUserProfile(requireFlag(args, 'profile', `${BUILT_IN_PROFILES.map((p) => p.id).join(', ')} or a profile .json file`), flag(args, 'db'));
     const strategyText = requireFlag(args, 'strategy', `a comma-separated list of ${STRATEGIES.map((s) => s.id).join(', ')}`);
     const strategies = parseStrategyFlag(strategyText);
-    const workload = loadWorkload(requireFlag(args, 'workload', 'fio:key=value,..., dmabench:key=value,..., accel:key=value,... or a .fio file'));
+    const input = loadWorkloadInput(requireFlag(args, 'workload', 'fio:key=value,..., dmabench:key=value,..., accel:key=value,... or a .fio file'), existsSync);
+    const workload = input.workload;
     const seed = parseSeed(flag(args, 'seed'));
     if (!hasFlag(args, 'save')) checkRunBudget(args, workload, strategies.length, 1);
     if (hasFlag(args, 'save')) {
@@ -192,21 +192,24 @@ const run: CliCommand = {
       return saveHook(args, io, { profile, strategies: strategies.map((s) => s.text), workload, seed });
     }
     const progress = io.isTTY && !hasFlag(args, 'json');
-    const input = { profile, strategies, workload, seed };
+    const experiment = { profile, strategies, workload, seed };
     const plain = plainProgress(io, 'run');
     const runOpts = progress
       ? { onProgress: throttled((p: Progress) => io.err(`\r${Math.round(p.fraction * 100)}% ${p.strategy}`.padEnd(60))) }
       : { onProgress: (p: Progress) => plain(p.fraction, p.strategy) };
     // Several strategies use every core (worker pool); one stays in this process.
     const parallel = await import('../../host/parallel.ts');
-    const result = parallel.usePool(strategies.length) ? await parallel.runExperimentOnPool(input, runOpts) : runExperiment(input, runOpts);
+    const result = parallel.usePool(strategies.length) ? await parallel.runExperimentOnPool(experiment, runOpts) : runExperiment(experiment, runOpts);
     if (progress) io.err('\r'.padEnd(61) + '\r');
     if (hasFlag(args, 'json')) {
       io.out(runJson(result));
       return 0;
     }
-    io.out(`profile ${profile.id}, workload ${workloadText(workload)}, seed ${seed}, engine ${ENGINE_VERSION}\n\n`);
-    io.out(summaryTable(result));
+    io.out(`profile ${profile.id}, workload ${workloadText(workload).split('\n')[0]}, seed ${seed}, engine ${ENGINE_VERSION}\n\n`);
+    const extra = inputsRunReport(input, result);
+    io.out(extra.before);
+    io.out(extra.table ?? summaryTable(result));
+    io.out(extra.after);
     if (workload.kind === 'dmabench') {
       for (const r of result.results) io.out(`\n${r.strategy}:\n${dmaBenchLines(r.metrics)}`);
     }

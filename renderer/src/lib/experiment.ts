@@ -5,7 +5,11 @@
 import type { StrategyDef, StrategyParamDef } from '../../../core/strategies.ts';
 import { parseStrategy, STRATEGIES } from '../../../core/strategies.ts';
 import { formatBytes } from '../../../core/units.ts';
-import { parseAccel, parseDmaBench, parseFioJobFile, parseFioOptions, workloadText } from '../../../core/workload.ts';
+import { parseAccel, parseDmaBench, parseFioOptions, understandFioOptions, workloadText } from '../../../core/workload.ts';
+import { parseFioJobText, type FioParsed } from '../../../core/fio/jobfile.ts';
+import { understoodLines } from '../../../core/fio/describe.ts';
+import { fioJsonWorkload, parseFioJson } from '../../../core/fio/json.ts';
+import { parseTrace, traceFactLines } from '../../../core/trace.ts';
 import type { FioRw, StrategyId, Workload } from '../../../core/types.ts';
 
 /**
@@ -93,11 +97,16 @@ export function fioFormOptions(f: FioForm): string {
   return o.join(',');
 }
 
-export type PasteKind = 'auto' | 'fio' | 'fio-file' | 'dmabench' | 'accel';
+export type PasteKind = 'auto' | 'fio' | 'fio-file' | 'fio-json' | 'trace' | 'dmabench' | 'accel';
 
-/** Guesses what a pasted text is: a .fio job file, dma_map_benchmark flags, accel options or fio options. */
+/** A kernel trace line: `comm-pid [cpu] ... timestamp: dma_map_*|map|unmap:` (trace-cmd or tracefs). */
+const TRACE_LINE = /\[\d{3}\]\s.*\d+\.\d+:\s+(dma_[a-z_]+|map|unmap|io_page_fault):/;
+
+/** Guesses what a pasted text is: a .fio job file, a fio JSON result, a kernel trace, dma_map_benchmark flags, accel options or fio options. */
 export function detectPaste(text: string): Exclude<PasteKind, 'auto'> {
   const t = text.trim();
+  if (/"fio version"\s*:/.test(t.slice(0, 2000))) return 'fio-json';
+  if (TRACE_LINE.test(t.slice(0, 20000))) return 'trace';
   if (/^\s*\[[^\]]+\]\s*$/m.test(t)) return 'fio-file';
   if (/dma_map_benchmark|(^|\s)-[tsgdxn]\s+\d/.test(t) || /^dmabench:/i.test(t)) return 'dmabench';
   if (/^accel:/i.test(t) || /\bmsg_len\s*=/.test(t)) return 'accel';
@@ -111,15 +120,24 @@ export interface WorkloadParse {
   text: string;
   error: string | null;
   kind: Exclude<PasteKind, 'auto'> | null;
+  /** What was understood, one fact a line: fio jobs, groups, modelled and not-modelled options; trace facts. */
+  understood?: string[];
 }
 
-function attempt(kind: Exclude<PasteKind, 'auto'>, f: () => Workload): WorkloadParse {
+function attempt(kind: Exclude<PasteKind, 'auto'>, f: () => Workload | { workload: Workload; understood: string[] }): WorkloadParse {
   try {
-    const w = f();
-    return { ok: true, workload: w, text: workloadText(w), error: null, kind };
+    const r = f();
+    const w = 'kind' in r ? r : r.workload;
+    const understood = 'kind' in r ? undefined : r.understood;
+    return { ok: true, workload: w, text: workloadText(w), error: null, kind, ...(understood ? { understood } : {}) };
   } catch (e) {
     return { ok: false, workload: null, text: '', error: e instanceof Error ? e.message : String(e), kind };
   }
+}
+
+function fioUnderstood(r: FioParsed, what: string): { workload: Workload; understood: string[] } {
+  if (!r.workload) throw new Error(`${what}: no job moves data by DMA (${r.refusal})`);
+  return { workload: r.workload, understood: understoodLines(r.understood) };
 }
 
 export function parsePasted(text: string, kind: PasteKind = 'auto'): WorkloadParse {
@@ -128,13 +146,26 @@ export function parsePasted(text: string, kind: PasteKind = 'auto'): WorkloadPar
   const body = text.trim().replace(/^(fio|dmabench|dma_map_benchmark|accel):/i, '');
   switch (k) {
     case 'fio-file':
-      return attempt(k, () => parseFioJobFile(text));
+      // `include` needs the file on disk: the CLI reads includes; pasted text cannot.
+      return attempt(k, () => fioUnderstood(parseFioJobText(text, { fileName: 'pasted' }), 'fio job file'));
+    case 'fio-json':
+      return attempt(k, () => {
+        const m = parseFioJson(text);
+        const r = fioUnderstood(fioJsonWorkload(m), 'fio JSON');
+        const measured = m.jobs.map((j) => `  measured [${j.name}]: ${(j.bandwidthBytesPerSec / 1024 ** 2).toFixed(1)} MiB/s, ${j.iops.toFixed(0)} IOPS, clat p50 ${j.clatUs.p50.toFixed(1)} us, p99 ${j.clatUs.p99.toFixed(1)} us, usr ${j.usrCpuPercent.toFixed(1)}% sys ${j.sysCpuPercent.toFixed(1)}%`);
+        return { workload: r.workload, understood: [`${m.fioVersion} result (compare it with the simulation above, or with iommu-lab compare-fio)`, ...measured, ...r.understood] };
+      });
+    case 'trace':
+      return attempt(k, () => {
+        const w = parseTrace(text, { source: 'pasted trace' });
+        return { workload: w, understood: traceFactLines(w) };
+      });
     case 'dmabench':
       return attempt(k, () => parseDmaBench(body));
     case 'accel':
       return attempt(k, () => parseAccel(body));
     default:
-      return attempt('fio', () => parseFioOptions(body));
+      return attempt('fio', () => fioUnderstood(understandFioOptions(body), 'fio options'));
   }
 }
 

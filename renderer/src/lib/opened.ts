@@ -9,6 +9,7 @@ export function classifyOpened(name: string, text: string): OpenedKind {
     try {
       const j = JSON.parse(t) as Record<string, unknown>;
       if (j && typeof j === 'object') {
+        if ('fio version' in j) return 'workload';
         if ('cpu' in j && 'iommu' in j) return 'profile';
         if ('profile' in j && j.profile && typeof j.profile === 'object' && 'cpu' in (j.profile as object) && !('runs' in j) && !('run' in j)) return 'profile';
         return 'bundle';
@@ -19,5 +20,7 @@ export function classifyOpened(name: string, text: string): OpenedKind {
   }
   if (/^\s*\[[^\]]+\]\s*$/m.test(t)) return 'fio';
   if (/^(fio|dmabench|accel):/i.test(t) || /dma_map_benchmark/.test(t)) return 'workload';
+  // A kernel trace (trace-cmd report or tracefs) with dma:/iommu: events.
+  if (/\[\d{3}\]\s.*\d+\.\d+:\s+(dma_[a-z_]+|map|unmap):/.test(t.slice(0, 20000))) return 'workload';
   return 'unknown';
 }
