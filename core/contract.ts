@@ -14,6 +14,8 @@ import type {
   HardwareProfile, Histogram, Metrics, StrategySpec, TimeSeries, Workload,
 } from './types.ts';
 import type { StrategyDef } from './strategies.ts';
+import type { ValidationRow } from './validation.ts';
+import type { ResultProtection } from './verdict.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -220,6 +222,11 @@ export const CONTRACT = {
     args: z.strictObject({ sweepId: refSchema, name: nameSchema.optional(), tags: tagsSchema.optional(), notes: notesSchema.optional(), saved: z.boolean().optional() }),
   },
   'sweeps:delete': { doc: 'Delete a sweep and its runs (running: conflict).', args: z.strictObject({ sweepId: refSchema }) },
+
+  'validation:list': {
+    doc: 'The reference rows of `iommu-lab validate` (published vs simulated), computed once per engine version off the main thread; optionally only those of one profile.',
+    args: z.strictObject({ profileId: idSchema.optional() }),
+  },
 
   'export:run': {
     doc: 'A run as a JSON bundle, CSV (table "summary" or "series"), Markdown, or a chart as SVG/PNG.',
@@ -531,6 +538,10 @@ export interface SweepPoint {
   strategies: string[];
   /** Median of the requested metric per strategy text. */
   medians: Record<string, number>;
+  /** Protection class per strategy text at this point, from the measured exposure (core/verdict.ts). */
+  protection?: Record<string, ResultProtection>;
+  /** Added by the sweep itself between two planned neighbours to locate a step (not in the plan). */
+  refined?: boolean;
 }
 
 export interface Crossover {
@@ -546,17 +557,31 @@ export interface Crossover {
   at: number | null;
   before: string;
   after: string;
+  /** 'step': the value jumps between two neighbouring points (not interpolated); 'crossing': the curves cross. */
+  kind?: 'step' | 'crossing';
+  /** The bracket was narrowed by extra simulated points. */
+  refined?: boolean;
+  /** What changed at the step, read from the results (fallbacks, failures). */
+  reason?: string;
 }
 
 export interface SweepDetail extends SweepSummary {
   metric: MetricDef;
   points: SweepPoint[];
+  /** Where the best protected strategy changes (unprotected strategies are bounds, not choices). */
   crossovers: Crossover[];
+  /** The same with unprotected strategies included. */
+  crossoversAll?: Crossover[];
 }
 
 export interface SweepList {
   total: number;
   items: SweepSummary[];
+}
+
+export interface ValidationList {
+  engineVersion: string;
+  rows: ValidationRow[];
 }
 
 export interface ExportFile {
@@ -598,6 +623,7 @@ export interface OpResults {
   'sweeps:list': SweepList;
   'sweeps:update': SweepSummary;
   'sweeps:delete': { deleted: true };
+  'validation:list': ValidationList;
   'export:run': ExportFile;
   'export:diff': ExportFile;
   'export:sweep': ExportFile;

@@ -146,7 +146,7 @@ export function runJson(result: ExperimentResult): string {
   ) + '\n';
 }
 
-export const RUN_FLAGS = ['profile', 'strategy', 'workload', 'seed', 'json', 'save', 'name', 'tag', 'notes', 'replications', 'db'];
+export const RUN_FLAGS = ['profile', 'strategy', 'workload', 'seed', 'json', 'save', 'name', 'tag', 'notes', 'replications', 'db', 'verdict', 'goal'];
 
 /** `--save` and friends are served by the run store (issue 3); a hook keeps this module free of the database. */
 export type SaveHook = (args: Args, io: CliIo, input: { profile: HardwareProfile; strategies: string[]; workload: Workload; seed: number }) => Promise<number>;
@@ -155,11 +155,13 @@ export function setRunSaveHook(hook: SaveHook): void {
   saveHook = hook;
 }
 
+import { GOALS, parseGoal, runVerdict, verdictStrategies } from '../../../core/verdict.ts';
+
 const run: CliCommand = {
   name: 'run',
   summary: 'Simulate a workload through one or more strategies on a profile (a table, or --json).',
-  usage: 'run --profile P --strategy S[,S...] --workload W [--seed N] [--json] [--save [--name N] [--tag T] [--replications K] [--db PATH]]',
-  booleanFlags: ['save'],
+  usage: 'run --profile P --strategy S[,S...] --workload W [--seed N] [--json] [--verdict [--goal throughput|latency|cpu|dmacall]] [--save [--name N] [--tag T] [--replications K] [--db PATH]]',
+  booleanFlags: ['save', 'verdict'],
   async run(args, io) {
     checkFlags(args, RUN_FLAGS, 'run');
     checkPositionals(args, 0, 'run');
@@ -168,6 +170,9 @@ const run: CliCommand = {
     const strategies = parseStrategyFlag(strategyText);
     const workload = loadWorkload(requireFlag(args, 'workload', 'fio:key=value,..., dmabench:key=value,..., accel:key=value,... or a .fio file'));
     const seed = parseSeed(flag(args, 'seed'));
+    const goalText = flag(args, 'goal');
+    if (goalText !== undefined && !(goalText in GOALS)) throw new InputError('--goal', goalText, Object.keys(GOALS).join(', '));
+    const goal = parseGoal(goalText, workload.kind);
     if (hasFlag(args, 'save')) {
       if (!saveHook) {
         const mod = await import('./store-hook.ts').catch(() => null);
@@ -197,6 +202,10 @@ const run: CliCommand = {
         const s = r.metrics.slowdownVsPinned;
         io.out(`${r.strategy}: slowdown vs pinned ${s === null ? 'n/a (add pinned)' : `${(s * 100).toFixed(1)}%`} (${r.metrics.faults} faults)\n`);
       }
+    }
+    if (hasFlag(args, 'verdict')) {
+      const v = runVerdict({ strategies: verdictStrategies(result.results), goal, profileName: profile.name || profile.id, workloadText: workloadText(workload) });
+      io.out(`\n${v.sentences.map((line) => (/^\d+\. /.test(line) ? `  ${line}` : line)).join('\n')}\n`);
     }
     return 0;
   },
