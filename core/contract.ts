@@ -69,6 +69,8 @@ export const HTTP_STATUS: Record<ContractErrorCode, number> = { invalid: 400, no
 export const RUN_STATUSES = ['running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+export const RUN_SORTS = ['created', 'name', 'profile', 'status', 'strategies', 'workload', 'wall', 'throughput'] as const;
+
 export const EXPORT_FORMATS = ['json', 'csv', 'md', 'svg', 'png'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
@@ -163,6 +165,9 @@ export const CONTRACT = {
       savedOnly: z.boolean().default(true),
       limit: z.number().int().min(1).max(10_000).default(50),
       offset: z.number().int().min(0).max(1e9).default(0),
+      /** Column to sort by (server-side, so paging stays right at any size); newest first by default. */
+      sort: z.enum(RUN_SORTS).default('created'),
+      order: z.enum(['asc', 'desc']).default('desc'),
     }),
   },
   'runs:get': {

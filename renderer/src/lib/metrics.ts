@@ -35,6 +35,8 @@ export const METRIC_ROWS: MetricRow[] = [
   r('mapUs.p99', 'DMA API', 'map p99', 'µs', 'lower', 'num'),
   r('unmapUs.p99', 'DMA API', 'unmap p99', 'µs', 'lower', 'num'),
   r('cpuSecondsPerGiB.total', 'CPU', 'CPU total', 's/GiB', 'lower', 'num', 'CPU seconds per GiB moved, all phases'),
+  r('cpuUtilisation', 'CPU', 'CPU, share of one core', '%', 'lower', 'pct', 'CPU busy time over simulated time, at the rate this run reached: 100 % = one core saturated'),
+  r('cpuUsPerIo', 'CPU', 'CPU per IO', 'µs', 'lower', 'num', 'CPU time per IO (CPU per GiB × mean IO size)'),
   r('cpuSecondsPerGiB.map', 'CPU', 'CPU · map', 's/GiB', 'lower', 'num'),
   r('cpuSecondsPerGiB.unmap', 'CPU', 'CPU · unmap', 's/GiB', 'lower', 'num'),
   r('cpuSecondsPerGiB.copy', 'CPU', 'CPU · copy', 's/GiB', 'lower', 'num'),
@@ -185,4 +187,30 @@ export function comparisonMarkdown(t: TableModel): string {
       ...x.values.map((v, i) => (x.best.includes(i) ? `**${formatMetric(x.row, v)}**` : formatMetric(x.row, v))),
     ]),
   );
+}
+
+/** Rows computed here from other medians (withDerived), not summarised by the host. */
+export const DERIVED_ROW_KEYS = ['cpuUsPerIo'];
+
+/** Rows a dma_map_benchmark run shows: it maps and unmaps, it moves no data (no throughput, no IO latency). */
+const DMABENCH_HIDDEN = /^(throughputMiBps|iops|latencyUs\.|cpuSecondsPerGiB\.|cpuUsPerIo|bounceBytes\.mean)/;
+
+/** The table's rows for a workload kind. */
+export function rowsForWorkload(kind: string | undefined): MetricRow[] {
+  if (kind !== 'dmabench') return METRIC_ROWS;
+  return METRIC_ROWS.filter((row) => !DMABENCH_HIDDEN.test(row.key)).map((row) =>
+    row.key === 'mapUs.mean' || row.key === 'unmapUs.mean'
+      ? { ...row, group: 'dma_map_benchmark', label: `${row.key.startsWith('map') ? 'map' : 'unmap'} latency ± sd`, help: 'average map/unmap latency(us) and standard deviation, as dma_map_benchmark prints them' }
+      : row);
+}
+
+/** Summaries with the derived rows (CPU µs per IO) filled in from their medians. */
+export function withDerived(summaries: SummaryMetrics[]): SummaryMetrics[] {
+  return summaries.map((s) => {
+    const cpu = s['cpuSecondsPerGiB.total']?.median;
+    const bytes = s.bytes?.median;
+    const ios = s.ios?.median;
+    if (cpu === undefined || !bytes || !ios) return s;
+    return { ...s, cpuUsPerIo: { n: s['cpuSecondsPerGiB.total']!.n, median: cpu * (bytes / ios / 1024 ** 3) * 1e6, spreadPct: null, ci95: null } };
+  });
 }
