@@ -218,7 +218,8 @@ export function latencyHistogramOption(results: RunResult[], opts: ChartOptions 
         type: 'line',
         step: view === 'cdf' ? false : 'end',
         showSymbol: false,
-        lineStyle: { width: 1.8, type: strategyDash(h.strategy, names) },
+        // Diff overlays name curves `A x` / `B x`: A dashed, B solid, as the diff's bars.
+        lineStyle: { width: 1.8, type: /^A /.test(h.strategy) ? 'dashed' : /^B /.test(h.strategy) ? 'solid' : strategyDash(h.strategy, names) },
         ...(view === 'histogram' ? { areaStyle: { opacity: 0.08 } } : {}),
         itemStyle: { color: strategyColor(h.strategy, 0, opts.dark) },
         data,
@@ -345,6 +346,7 @@ export function tradeOffOption(points: TradeOffPoint[], goal: { label: string; u
     if (r.protection === 'unknown') return 'standing reach not measured';
     return 'buffers only';
   };
+  const sameAs = (p: TradeOffPoint) => points.filter((q) => xOf(q) === xOf(p) && num(q.value) === num(p.value));
   const frontPts = points.filter((p) => front.has(p.strategy)).sort((a, b) => xOf(a) - xOf(b) || (goal.better === 'higher' ? a.value - b.value : b.value - a.value));
   return {
     ...o,
@@ -358,7 +360,11 @@ export function tradeOffOption(points: TradeOffPoint[], goal: { label: string; u
         symbolSize: front.has(p.strategy) ? 16 : 11,
         symbol: countsAsProtected(p.protection.protection) ? 'circle' : 'diamond',
         itemStyle: { color: strategyShade(p.strategy, names, opts.dark), borderColor: opts.dark ? '#fff' : '#222', borderWidth: front.has(p.strategy) ? 1.5 : 0 },
-        label: { show: true, position: 'right', fontSize: 10, formatter: `${p.strategy}\n${detail(p)}`, color: opts.dark ? '#ddd' : '#222' },
+        // Strategies at the same point share one label; labels at the right edge go left.
+        label: {
+          show: sameAs(p)[0] === p, position: xOf(p) >= classes.length - 2 ? 'left' : 'right', fontSize: 10, lineHeight: 13,
+          formatter: `${sameAs(p).map((q) => q.strategy).join(', ')}\n${detail(p)}`, color: opts.dark ? '#ddd' : '#222',
+        },
         tooltip: { formatter: `${p.strategy}: ${+p.value.toPrecision(4)} ${goal.unit}; protection ${p.protection.protection} (${detail(p)})${front.has(p.strategy) ? '; on the Pareto front' : ''}` },
         data: [[xOf(p), num(p.value)]],
       })),

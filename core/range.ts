@@ -14,9 +14,9 @@ interface Scalar {
   size: boolean;
 }
 
-function parseScalar(field: string, raw: string): Scalar {
+function parseScalar(field: string, raw: string, item: string): Scalar {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)\s*$/i.exec(raw);
-  if (!m) throw new InputError(field, raw, 'a number or a size such as 4k, 1m');
+  if (!m) throw new InputError(field, item, `a number or a size such as 4k, 1m at both ends (not ${raw.trim() || 'nothing'})`);
   const unit = m[2].toLowerCase();
   const f = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[unit as '' | 'k' | 'm' | 'g' | 't'];
   return { value: Number(m[1]) * f, size: unit !== '' };
@@ -35,8 +35,8 @@ export function formatRangeValue(v: number, size: boolean): string {
 export function expandRange(field: string, item: string): string[] {
   const m = /^\s*([^.:]+?)\s*\.\.\s*([^.:]+?)\s*(?::\s*(\d+)\s*)?$/.exec(item);
   if (!m) throw new InputError(field, item, 'a range such as 4k..128k (doubling) or 4k..128k:8 (8 points)');
-  const lo = parseScalar(field, m[1]);
-  const hi = parseScalar(field, m[2]);
+  const lo = parseScalar(field, m[1], item);
+  const hi = parseScalar(field, m[2], item);
   const size = lo.size || hi.size;
   if (lo.value <= 0) throw new InputError(field, item, 'a range that starts above 0');
   if (hi.value <= lo.value) throw new InputError(field, item, 'a range whose end is above its start (4k..128k)');
