@@ -305,7 +305,9 @@ export const answerSuite: Suite = {
         await runToVerdict(() => p.keyboard.press('Control+Enter'));
         const runId = await latestRunId();
         // Focus lands on the result; Tab to Save, Enter, type a name, Enter.
-        assert(await p.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'comparison-title'), 'focus is not on the result after Run');
+        const focused = await p.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'comparison-title', undefined, { timeout: 3000 })
+          .then(() => null, async () => p.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.getAttribute('data-testid') ?? ''} ${document.activeElement?.className ?? ''}`));
+        assert(focused === null, `focus is not on the result after Run but on ${focused}`);
         await tabTo('save-button');
         await p.keyboard.press('Enter');
         await p.waitForSelector(`${tid('save-dialog')}[open]`);
