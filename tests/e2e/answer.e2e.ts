@@ -384,7 +384,7 @@ export const answerSuite: Suite = {
         const load1 = () => loadavg()[0].toFixed(1);
         await setup();
         timings[`8 strategies x 1M IOs, Run to verdict on screen, no test load added (ms; 1-min load average ${load1()} on ${cpus().length} cores)`] = Math.round(await runToVerdict());
-        timings['  of which the host\'s wall time for the run (ms)'] = await wall();
+        timings['  of which the host\'s wall time for that run, no load added (ms)'] = await wall();
         await setup();
         // The load: the core unit tests running in parallel (what a developer's `npm test` does meanwhile).
         const load: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'tests/core'], { cwd: ROOT, stdio: 'ignore' });
@@ -392,7 +392,7 @@ export const answerSuite: Suite = {
           await p.waitForTimeout(3000);
           const ms = Math.round(await runToVerdict());
           timings[`8 strategies x 1M IOs, Run to verdict on screen, under a parallel vitest run (ms; load average ${load1()})`] = ms;
-          timings['  of which the host\'s wall time for the run (ms) '] = await wall();
+          timings['  of which the host\'s wall time for that run, under load (ms)'] = await wall();
         } finally {
           if (load.exitCode === null) load.kill('SIGTERM');
         }
