@@ -24,6 +24,13 @@ export interface MetricRow {
 const r = (key: string, group: string, label: string, unit: string, better: Better, kind: MetricKind, help?: string): MetricRow =>
   ({ key, group, label, unit, better, kind, help });
 
+/** What each protection metric measures: shown next to the table, not only as a tooltip. */
+export const PROTECTION_METRIC_TEXT: Record<string, string> = {
+  'exposure.standingBytes': 'memory the device can reach with no mapping behind it, for the whole run (all RAM for passthrough, all pinned memory, every faulted-in page)',
+  'exposure.staleWindowUs.mean': 'how long a freed buffer stays reachable by the device after unmap, until the deferred IOTLB flush (lazy flush queues)',
+  'exposure.bytesBeyondBuffer': 'bytes a live mapping exposes beyond the buffer it was made for (rounding to the IOMMU granule)',
+};
+
 export const METRIC_ROWS: MetricRow[] = [
   r('throughputMiBps', 'Throughput', 'Throughput', 'MiB/s', 'higher', 'num'),
   r('iops', 'Throughput', 'IOPS', 'IO/s', 'higher', 'int'),
@@ -49,10 +56,11 @@ export const METRIC_ROWS: MetricRow[] = [
   r('bounceBytes.mean', 'Memory', 'Bounce memory mean', 'bytes', 'lower', 'bytes'),
   r('pinnedBytes.peak', 'Memory', 'Pinned memory peak', 'bytes', 'lower', 'bytes'),
   r('iovaBytes.peak', 'Memory', 'IOVA in use peak', 'bytes', 'lower', 'bytes'),
-  r('exposure.bytesBeyondBuffer', 'Protection', 'Exposed beyond buffers', 'bytes', 'lower', 'bytes', 'bytes the device could reach beyond the requested buffers (granule rounding, passthrough)'),
+  r('exposure.bytesBeyondBuffer', 'Protection', 'Exposed beyond buffers', 'bytes', 'lower', 'bytes', PROTECTION_METRIC_TEXT['exposure.bytesBeyondBuffer']),
   r('exposure.fractionBeyondBuffer', 'Protection', 'Exposed fraction', '%', 'lower', 'pct'),
-  r('exposure.staleWindowUs.mean', 'Protection', 'Stale window mean', 'µs', 'lower', 'num', 'time a freed IOVA stays reachable by the device (lazy flushing)'),
+  r('exposure.staleWindowUs.mean', 'Protection', 'Stale window mean', 'µs', 'lower', 'num', PROTECTION_METRIC_TEXT['exposure.staleWindowUs.mean']),
   r('exposure.staleWindowUs.max', 'Protection', 'Stale window max', 'µs', 'lower', 'num'),
+  r('exposure.standingBytes', 'Protection', 'Standing reach', 'bytes', 'lower', 'bytes', PROTECTION_METRIC_TEXT['exposure.standingBytes']),
   r('faults', 'Events', 'Faults', '', 'lower', 'int'),
   r('fallbacks', 'Events', 'Fallbacks', '', 'lower', 'int'),
   r('failures', 'Events', 'Mapping failures', '', 'lower', 'int'),
