@@ -14,6 +14,8 @@ import type {
   FioJobResult, HardwareProfile, Histogram, Metrics, StrategySpec, TimeSeries, Workload,
 } from './types.ts';
 import type { StrategyDef } from './strategies.ts';
+import type { ValidationRow } from './validation.ts';
+import type { ResultProtection } from './verdict.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -66,6 +68,8 @@ export const HTTP_STATUS: Record<ContractErrorCode, number> = { invalid: 400, no
 
 export const RUN_STATUSES = ['running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const RUN_SORTS = ['created', 'name', 'profile', 'status', 'strategies', 'workload', 'wall', 'throughput'] as const;
 
 export const EXPORT_FORMATS = ['json', 'csv', 'md', 'svg', 'png'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -175,6 +179,9 @@ export const CONTRACT = {
       savedOnly: z.boolean().default(true),
       limit: z.number().int().min(1).max(10_000).default(50),
       offset: z.number().int().min(0).max(1e9).default(0),
+      /** Column to sort by (server-side, so paging stays right at any size); newest first by default. */
+      sort: z.enum(RUN_SORTS).default('created'),
+      order: z.enum(['asc', 'desc']).default('desc'),
     }),
   },
   'runs:get': {
@@ -236,6 +243,11 @@ export const CONTRACT = {
     args: z.strictObject({ sweepId: refSchema, name: nameSchema.optional(), tags: tagsSchema.optional(), notes: notesSchema.optional(), saved: z.boolean().optional() }),
   },
   'sweeps:delete': { doc: 'Delete a sweep and its runs (running: conflict).', args: z.strictObject({ sweepId: refSchema }) },
+
+  'validation:list': {
+    doc: 'The reference rows of `iommu-lab validate` (published vs simulated), computed once per engine version off the main thread; optionally only those of one profile.',
+    args: z.strictObject({ profileId: idSchema.optional() }),
+  },
 
   'export:run': {
     doc: 'A run as a JSON bundle, CSV (table "summary" or "series"), Markdown, or a chart as SVG/PNG.',
@@ -551,6 +563,10 @@ export interface SweepPoint {
   strategies: string[];
   /** Median of the requested metric per strategy text. */
   medians: Record<string, number>;
+  /** Protection class per strategy text at this point, from the measured exposure (core/verdict.ts). */
+  protection?: Record<string, ResultProtection>;
+  /** Added by the sweep itself between two planned neighbours to locate a step (not in the plan). */
+  refined?: boolean;
 }
 
 export interface Crossover {
@@ -566,17 +582,31 @@ export interface Crossover {
   at: number | null;
   before: string;
   after: string;
+  /** 'step': the value jumps between two neighbouring points (not interpolated); 'crossing': the curves cross. */
+  kind?: 'step' | 'crossing';
+  /** The bracket was narrowed by extra simulated points. */
+  refined?: boolean;
+  /** What changed at the step, read from the results (fallbacks, failures). */
+  reason?: string;
 }
 
 export interface SweepDetail extends SweepSummary {
   metric: MetricDef;
   points: SweepPoint[];
+  /** Where the best protected strategy changes (unprotected strategies are bounds, not choices). */
   crossovers: Crossover[];
+  /** The same with unprotected strategies included. */
+  crossoversAll?: Crossover[];
 }
 
 export interface SweepList {
   total: number;
   items: SweepSummary[];
+}
+
+export interface ValidationList {
+  engineVersion: string;
+  rows: ValidationRow[];
 }
 
 export interface ExportFile {
@@ -618,6 +648,7 @@ export interface OpResults {
   'sweeps:list': SweepList;
   'sweeps:update': SweepSummary;
   'sweeps:delete': { deleted: true };
+  'validation:list': ValidationList;
   'export:run': ExportFile;
   'export:diff': ExportFile;
   'export:sweep': ExportFile;

@@ -45,6 +45,7 @@ export const METRIC_DEFS: MetricDef[] = [
   { key: 'exposure.fractionBeyondBuffer', label: 'Exposed fraction', unit: 'ratio', better: 'lower' },
   { key: 'exposure.staleWindowUs.mean', label: 'Stale window mean', unit: 'µs', better: 'lower' },
   { key: 'exposure.staleWindowUs.max', label: 'Stale window max', unit: 'µs', better: 'lower' },
+  { key: 'exposure.standingBytes', label: 'Standing reach', unit: 'B', better: 'lower' },
   { key: 'faults', label: 'Faults', unit: 'count', better: 'lower' },
   { key: 'fallbacks', label: 'Fallbacks', unit: 'count', better: 'lower' },
   { key: 'failures', label: 'Mapping failures', unit: 'count', better: 'lower' },

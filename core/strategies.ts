@@ -18,7 +18,10 @@ export interface StrategyDef {
   title: string;
   /** The kernel path or patch series the model follows. */
   models: string;
-  protection: 'none' | 'full' | 'window' | 'granule';
+  /**
+   * No static protection class: a strategy's protection is read from each result's measured
+   * exposure (core/protection.ts), so pinned, iopf and passthrough show 'none' where they expose memory.
+   */
   summary: string;
   params: StrategyParamDef[];
 }
@@ -31,7 +34,6 @@ export const STRATEGIES: StrategyDef[] = [
     id: 'passthrough',
     title: 'Passthrough',
     models: 'iommu.passthrough=1 / IOMMU_DOMAIN_IDENTITY: dma-direct, no translation',
-    protection: 'none',
     summary: 'Identity mapping: the device sees all memory. Upper bound on speed, no protection.',
     params: [],
   },
@@ -39,7 +41,6 @@ export const STRATEGIES: StrategyDef[] = [
     id: 'strict',
     title: 'Strict',
     models: 'iommu.strict=1: iommu_dma_map_page/unmap_page, iommu_unmap + iommu_iotlb_sync on every unmap',
-    protection: 'full',
     summary: 'Map and unmap every buffer; a synchronous IOTLB invalidation per unmapped page before unmap returns.',
     params: [],
   },
@@ -47,7 +48,6 @@ export const STRATEGIES: StrategyDef[] = [
     id: 'lazy',
     title: 'Lazy (flush queue)',
     models: 'iommu.strict=0: drivers/iommu/dma-iommu.c queue_iova / fq_flush_timeout (per-CPU flush queues)',
-    protection: 'window',
     summary: 'Unmapped IOVAs wait in per-CPU flush queues; one domain-wide flush when a queue fills or the timer fires. The device can still reach freed buffers until then.',
     params: [
       { key: 'fq', kind: 'int', default: 256, min: 1, max: 1_000_000, doc: 'flush queue entries per CPU (IOVA_FQ_SIZE)' },
@@ -59,7 +59,6 @@ export const STRATEGIES: StrategyDef[] = [
     id: 'range-flush',
     title: 'Range flush',
     models: '[RFC PATCH 0/3] iommu: Add range flush operation (Figa 2015); today iommu_iotlb_gather + iotlb_sync / iotlb_sync_map',
-    protection: 'full',
     summary: 'Strict protection with one gathered flush per map/unmap range instead of one per page; map needs no flush on a coherent walk that never caches invalid PTEs.',
     params: [],
   },
@@ -67,7 +66,6 @@ export const STRATEGIES: StrategyDef[] = [
     id: 'swiotlb',
     title: 'swiotlb (static)',
     models: 'kernel/dma/swiotlb.c swiotlb_tbl_map_single / swiotlb=force, IO_TLB_SHIFT 11, IO_TLB_SEGSIZE 128',
-    protection: 'full',
     summary: 'Copy through a boot-time pool of 2 KiB slots; at most 128 contiguous slots (256 KiB) per mapping; an exhausted pool fails the mapping.',
     params: [
       { key: 'pool', kind: 'size', default: 64 * MiB, min: 256 * KiB, max: 64 * 1024 * MiB, doc: 'pool size (swiotlb= / 6% of RAM under SEV)' },
@@ -78,7 +76,6 @@ export const STRATEGIES: StrategyDef[] = [
     id: 'swiotlb-dynamic',
     title: 'swiotlb (dynamic)',
     models: '[PATCH v2 0/7] Allow dynamic allocation of software IO TLB bounce buffers (Tesarik 2023), swiotlb_dyn_alloc',
-    protection: 'full',
     summary: 'swiotlb whose buffers are allocated on demand when the small static pool is busy: memory follows load, growth costs page allocation.',
     params: [
       { key: 'pool', kind: 'size', default: 1 * MiB, min: 0, max: 64 * 1024 * MiB, doc: 'static part of the pool' },
@@ -89,7 +86,6 @@ export const STRATEGIES: StrategyDef[] = [
     id: 'bounce-pool',
     title: 'IOMMU bounce pool',
     models: '[PATCH 0/4] Add dynamic iommu backed bounce buffers (Stevens 2021), drivers/iommu/io-buffer-pool.c',
-    protection: 'full',
     summary: 'Per-domain pools of IOMMU-mapped bounce slots in power-of-two classes; freed slots stay mapped, cached by protection, and are evicted after an idle period; anything else falls back to the normal path.',
     params: [
       { key: 'classes', kind: 'sizes', default: [4 * KiB, 16 * KiB, 128 * KiB], doc: 'slot size classes, + separated (default mask 32|4|1)' },
@@ -101,7 +97,6 @@ export const STRATEGIES: StrategyDef[] = [
     id: 'iopf',
     title: 'I/O page faults',
     models: '[RFC PATCH v3 0/8] Add IOPF support for VFIO passthrough (Lu 2021), vfio_iommu_type1_dma_map_iopf; SVA: iommu_sva_handle_iopf',
-    protection: 'full',
     summary: 'Nothing pinned up front: the first device access to a page faults, the handler pins and maps it plus premap-1 following pages, then the device retries.',
     params: [
       { key: 'premap', kind: 'int', default: 512, min: 1, max: 1 << 20, unit: 'pages', doc: 'pages mapped per fault (IOPF_PREMAP_LEN)' },
@@ -112,7 +107,6 @@ export const STRATEGIES: StrategyDef[] = [
     id: 'pinned',
     title: 'Pinned',
     models: 'VFIO type1 default: VFIO_IOMMU_MAP_DMA of all guest memory at start; long-lived streaming mappings',
-    protection: 'full',
     summary: 'Everything pinned and mapped once up front; no per-IO IOMMU work, maximum pinned memory.',
     params: [],
   },

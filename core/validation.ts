@@ -24,6 +24,8 @@ export interface ValidationRow {
    */
   basis: 'calibration' | 'prediction';
   pass: boolean;
+  /** The built-in profile the row's experiment ran on (what "trust on screen" filters by). */
+  profile?: string;
 }
 
 export const TOLERANCE = 0.15;
@@ -66,8 +68,16 @@ const median = (xs: number[]) => {
 };
 
 export function runValidation(seed = 1, onExperiment?: (id: string) => void): ValidationRow[] {
-  const run = makeRunner(seed);
+  const runner = makeRunner(seed);
+  // Every row is pushed right after the experiment it reads, so it carries that experiment's profile.
+  let currentProfile = '';
+  const run: Runner = (profile, strategies, workload) => {
+    currentProfile = profile;
+    return runner(profile, strategies, workload);
+  };
   const rows: ValidationRow[] = [];
+  const pushRow = rows.push.bind(rows);
+  rows.push = (...rs: ValidationRow[]) => pushRow(...rs.map((r) => ({ ...r, profile: r.profile ?? currentProfile })));
   const note = (id: string) => onExperiment?.(id);
 
   // Seed 000 (Stevens 2021): virtio-iommu guest, fio read iodepth 64, strict vs bounce-pool.

@@ -1,5 +1,5 @@
 -- Schema of the run store after every migration (generated; do not edit).
--- PRAGMA user_version = 3
+-- PRAGMA user_version = 4
 
 CREATE TABLE profiles (
   id          TEXT PRIMARY KEY NOT NULL,
@@ -79,8 +79,14 @@ CREATE INDEX runs_by_created ON runs (created_at DESC, id);
 
 CREATE INDEX runs_by_kind ON runs (kind, created_at DESC) WHERE kind <> 'simulated';
 
+CREATE INDEX runs_by_name ON runs (name COLLATE NOCASE, id);
+
+CREATE INDEX runs_by_profile ON runs (profile_id, created_at DESC);
+
 CREATE UNIQUE INDEX runs_by_sweep ON runs (sweep_id, sweep_index) WHERE sweep_id IS NOT NULL;
 
 CREATE INDEX runs_running ON runs (status) WHERE status = 'running';
+
+CREATE INDEX runs_saved_by_created ON runs (saved, created_at DESC, id) WHERE sweep_id IS NULL;
 
 CREATE INDEX sweeps_by_created ON sweeps (created_at DESC, id);

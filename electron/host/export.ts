@@ -2,6 +2,7 @@
  * Exporter: runs, diffs and sweeps as files (JSON bundle, CSV, Markdown, SVG, PNG), and import of
  * bundles (validated completely, then written in one transaction: all or nothing).
  */
+import { defaultGoal, runVerdict, sweepVerdict, verdictMarkdown, verdictStrategies } from '../../core/verdict.ts';
 import {
   ContractError, MAX_BUNDLE_CHARS, type ChartKind, type ExportFile, type ExportFormat, type ImportResult, type RunDetail, type RunDiff,
   type SweepDetail,
@@ -90,7 +91,7 @@ export class Exporter {
         return text(`${base}-${a.table}.csv`, 'csv', a.table === 'series' ? seriesCsv(d) : summaryCsv(d));
       }
       case 'md':
-        return text(`${base}.md`, 'md', runMarkdown(this.store.getRun(id, { series: false })));
+        return text(`${base}.md`, 'md', runMarkdownWithVerdict(this.store.getRun(id, { series: false })));
       case 'svg':
       case 'png': {
         if (a.chart === 'diff' || a.chart === 'sweep') throw new ContractError('invalid', `chart: ${a.chart} is not a run chart; use export:diff or export:sweep`, [{ path: 'chart', message: 'throughput, latency, cpu, memory, pinned, iova or series-throughput' }]);
@@ -135,7 +136,7 @@ export class Exporter {
       case 'csv':
         return text(`${base}.csv`, 'csv', sweepCsv(detail));
       case 'md':
-        return text(`${base}.md`, 'md', sweepMarkdown(detail));
+        return text(`${base}.md`, 'md', `${verdictMarkdown('Verdict', sweepVerdict(detail).sentences)}\n${sweepMarkdown(detail)}`);
       case 'svg':
       case 'png':
         return chartFile(`${base}-${detail.metric.key}`, a.format, sweepLineOption(detail, { animation: false }), a.width, a.height);
@@ -148,4 +149,16 @@ export class Exporter {
     const profiles = b.profiles.filter((p) => !isBuiltIn(p.id));
     return this.store.importAll({ profiles, sweeps: b.sweeps, runs: b.runs });
   }
+}
+
+/** The run's Markdown report with the verdict first: what a mailing-list reply quotes. */
+export function runMarkdownWithVerdict(run: RunDetail): string {
+  if (!run.results.length) return runMarkdown(run);
+  const v = runVerdict({
+    strategies: verdictStrategies(run.results, run.summary),
+    goal: defaultGoal(run.config.workload.kind),
+    profileName: run.config.profile.name || run.profileId,
+    workloadText: run.workloadText,
+  });
+  return `${runMarkdown(run)}\n${verdictMarkdown('Verdict', v.sentences)}`;
 }

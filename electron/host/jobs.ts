@@ -5,9 +5,9 @@
  * (what finished is kept) or `failed` (an engine error or a crashed worker; the host lives on).
  * Progress (fraction, ETA) is kept in memory and read by polling.
  */
-import type { RunConfig, RunStatus, RunStatusInfo, SweepConfig, SweepStatusInfo } from '../../core/contract.ts';
+import type { Crossover, RunConfig, RunStatus, RunStatusInfo, SweepConfig, SweepStatusInfo } from '../../core/contract.ts';
 import { HEAVY_TASK_UNITS, taskWork } from '../../core/budget.ts';
-import type { PlannedPoint } from './sweep.ts';
+import { refineSweep, type PlannedPoint } from './sweep.ts';
 import { TaskCancelledError, type TaskHandle, type WorkerPool } from './pool.ts';
 import type { RunStore } from './store.ts';
 
@@ -168,18 +168,23 @@ export class JobRunner {
   // -------------------------------------------------------------------------------------------
   // Sweeps
 
-  startSweep(config: SweepConfig, points: PlannedPoint[], meta: RunMeta, makeRunConfig: (p: PlannedPoint) => RunConfig): string {
+  /**
+   * `readCrossovers` (the sweep's protected crossovers so far) turns on refinement: after the planned
+   * points, extra points are simulated between the neighbours of every crossover (electron/host/sweep.ts).
+   */
+  startSweep(config: SweepConfig, points: PlannedPoint[], meta: RunMeta, makeRunConfig: (p: PlannedPoint) => RunConfig, readCrossovers?: (sweepId: string) => Crossover[]): string {
     const sweepId = this.store.createSweep({ config, pointCount: points.length, name: meta.name, tags: meta.tags, notes: meta.notes, saved: meta.saved });
     const s: ActiveSweep = {
       sweepId, total: points.length, completed: 0, runs: new Set(), startedAt: Date.now(), cancelled: false, error: null,
       finished: Promise.resolve('running'), status: 'running',
     };
     this.sweeps.set(sweepId, s);
-    s.finished = this.executeSweep(s, points, meta, makeRunConfig);
+    s.finished = this.executeSweep(s, points, meta, makeRunConfig, readCrossovers ? { config, read: () => readCrossovers(sweepId) } : undefined);
     return sweepId;
   }
 
-  private async executeSweep(s: ActiveSweep, points: PlannedPoint[], meta: RunMeta, makeRunConfig: (p: PlannedPoint) => RunConfig): Promise<RunStatus> {
+  private async executeSweep(s: ActiveSweep, points: PlannedPoint[], meta: RunMeta, makeRunConfig: (p: PlannedPoint) => RunConfig,
+    refine?: { config: SweepConfig; read: () => Crossover[] }): Promise<RunStatus> {
     // Keep about one point per worker in flight so the pool stays busy across points.
     const concurrency = Math.max(1, this.pool.size);
     let next = 0;
@@ -202,6 +207,21 @@ export class JobRunner {
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
+    if (refine && !s.cancelled && !s.error) {
+      try {
+        await refineSweep(refine.config, points, refine.read, async (p) => {
+          s.total++;
+          const runId = this.startRun(makeRunConfig(p), { saved: meta.saved, name: meta.name ? `${meta.name} #${p.index}` : '', tags: meta.tags }, { sweepId: s.sweepId, index: p.index, values: p.values });
+          s.runs.add(runId);
+          const st = await this.waitRun(runId);
+          s.runs.delete(runId);
+          s.completed++;
+          return st === 'done';
+        }, () => s.cancelled);
+      } catch (e) {
+        s.error ??= `refining the crossovers: ${(e as Error).message}`;
+      }
+    }
     const status: RunStatus = s.cancelled && !s.error ? 'cancelled' : s.error ? 'failed' : 'done';
     try {
       this.store.finishSweep(s.sweepId, status as Exclude<RunStatus, 'running'>, s.error);

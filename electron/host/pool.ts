@@ -16,6 +16,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { HardwareProfile, StrategyResult, StrategySpec, Workload } from '../../core/types.ts';
+import type { ValidationRow } from '../../core/validation.ts';
 
 export interface SimTask {
   profile: HardwareProfile;
@@ -251,6 +252,34 @@ export class WorkerPool {
       }
     }
     return best;
+  }
+
+  /**
+   * Spawn every worker now and let each simulate a little: a task sent meanwhile waits behind the
+   * warm-up in that worker's queue (well under a second), never behind module loading at first use.
+   */
+  warm(): void {
+    if (this.closed) return;
+    while (this.slots.length < this.size) {
+      const slot = this.spawn();
+      slot.worker.postMessage({ type: 'warm' });
+    }
+  }
+
+  /** The reference experiments of `iommu-lab validate`, in a worker of their own (they take seconds). */
+  validate(): Promise<ValidationRow[]> {
+    return new Promise((resolve, reject) => {
+      const w = new Worker(this.workerUrl, { execArgv: this.execArgv });
+      w.on('message', (m: any) => {
+        if (m?.type !== 'validated') return;
+        void w.terminate();
+        if (m.error) reject(new Error(m.error));
+        else resolve(m.rows as ValidationRow[]);
+      });
+      w.on('error', (e) => reject(e));
+      w.on('exit', (code) => reject(new WorkerCrashError(`validation worker exited (code ${code})`)));
+      w.postMessage({ type: 'validate' });
+    });
   }
 
   /** Cancel everything and stop the workers. */

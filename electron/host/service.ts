@@ -12,7 +12,7 @@ import type { HardwareProfile } from '../../core/types.ts';
 import {
   ContractError, isOpName, MAX_BUNDLE_CHARS, MAX_REPLICATIONS, MAX_SERIES_POINTS, MAX_SWEEP_POINTS, OP_NAMES, parseOpArgs,
   type EngineCatalog, type HostApi, type OpArgs, type OpName, type OpParsedArgs, type OpResponse, type OpResult,
-  type ProfileRecord, type ProfileSummary, type RunConfig, type RunStatusInfo, type SweepConfig, type SweepStatusInfo,
+  type ProfileRecord, type ProfileSummary, type RunConfig, type RunStatusInfo, type SweepConfig, type SweepStatusInfo, type ValidationList,
 } from '../../core/contract.ts';
 import { METRIC_DEFS } from '../../core/report.ts';
 import { estimateWork, overBudget, seriesPointsPerResult, workDetail } from '../../core/budget.ts';
@@ -40,6 +40,12 @@ export interface HostServiceOptions {
    * stay responsive). The one-shot CLI sets false: it has nothing else to do meanwhile.
    */
   exportsOffThread?: boolean;
+  /**
+   * Start the workers and run a small simulation in each at once, so the first run after a server
+   * or app start does not pay module loading and JIT warm-up (6-9 s cold against ~1 s warm).
+   * Long-lived hosts (serve, the desktop app) turn it on; one-shot CLI commands do not.
+   */
+  warmWorkers?: boolean;
 }
 
 export interface RunAndSaveOptions {
@@ -126,6 +132,8 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
   const store = new RunStore(dbPath, { migrationsDir: opts.migrationsDir });
   const pool = new WorkerPool({ size: opts.workers, workerUrl: opts.workerUrl });
   const jobs = new JobRunner(store, pool);
+  if (opts.warmWorkers) pool.warm();
+  let validation: Promise<ValidationList> | null = null;
   const exporter = new Exporter(store);
   // Exports, imports and chart rendering run on their own thread (export-worker.ts).
   const exports = new ExportClient({ store, dbPath, migrationsDir: opts.migrationsDir, workerUrl: opts.exportWorkerUrl, inThread: opts.exportsOffThread === false });
@@ -167,8 +175,8 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
     const runs = store.sweepRuns(id);
     const finished = runs.filter((r) => r.status !== 'running').length;
     return {
-      sweepId: id, status: s.status, fraction: s.status === 'done' ? 1 : finished / s.pointCount, etaSeconds: s.status === 'done' ? 0 : null,
-      runsDone: finished, runsTotal: s.pointCount, error: s.error,
+      sweepId: id, status: s.status, fraction: s.status === 'done' ? 1 : Math.min(1, finished / s.pointCount), etaSeconds: s.status === 'done' ? 0 : null,
+      runsDone: finished, runsTotal: Math.max(s.pointCount, runs.length), error: s.error,
     };
   };
 
@@ -267,10 +275,12 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
       if (why) throw new ContractError('invalid', `sweeps:start: ${why}`, [{ path: 'force', message: why }]);
       // The series budget covers the whole sweep, so its bundle imports back like a run's.
       const seriesPoints = boundedSeriesPoints(a.seriesPoints, tasks);
+      // Steps are located on the metric a user of this workload reads first (dma_map_benchmark times calls).
+      const refineMetric = points[0]?.workload.kind === 'dmabench' ? 'mapUs.mean' : 'throughputMiBps';
       const sweepId = jobs.startSweep(config, points, { name: a.name, tags: a.tags, notes: a.notes, saved: a.saved }, (p) => ({
         profile: p.profile, strategies: p.strategies, workload: p.workload, workloadText: p.workloadText, seed: a.seed,
         replications: a.replications, seriesPoints, engineVersion: ENGINE_VERSION,
-      }));
+      }), (id) => buildSweepDetail(store, id, refineMetric, resolveProfile).crossovers);
       return { sweepId, runs: points.length };
     },
     'sweeps:status': ({ sweepId }) => sweepStatus(sweepId),
@@ -293,6 +303,15 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
       return { deleted: true as const };
     },
 
+    'validation:list': async ({ profileId }) => {
+      // Once per engine version and host: the reference experiments take seconds, in a worker.
+      validation ??= pool.validate().then((rows) => ({ engineVersion: ENGINE_VERSION, rows }));
+      validation.catch(() => {
+        validation = null;
+      });
+      const v = await validation;
+      return profileId ? { ...v, rows: v.rows.filter((r) => r.profile === profileId) } : v;
+    },
     'export:run': (a) => exports.run('export:run', a) as Promise<OpResult<'export:run'>>,
     'export:diff': (a) => exports.run('export:diff', a) as Promise<OpResult<'export:diff'>>,
     'export:sweep': (a) => {

@@ -12,7 +12,8 @@
  * own entry (out/main/sim-worker.js), the CLI and tests load the .ts through tsx.
  */
 import { parentPort } from 'node:worker_threads';
-import { simulateStrategy, SimulationCancelled } from '../../core/index.ts';
+import { builtInProfile, parseStrategy, parseWorkload, simulateStrategy, SimulationCancelled } from '../../core/index.ts';
+import { runValidation } from '../../core/validation.ts';
 import type { HardwareProfile, StrategySpec, Workload } from '../../core/index.ts';
 
 export interface SimTaskMessage {
@@ -30,7 +31,25 @@ const PROGRESS_INTERVAL_MS = 100;
 
 if (parentPort) {
   const port = parentPort;
-  port.on('message', (msg: SimTaskMessage) => {
+  port.on('message', (msg: SimTaskMessage | { type: 'warm' } | { type: 'validate' }) => {
+    if (msg?.type === 'warm') {
+      // Load and JIT the engine's hot paths before the first real task arrives.
+      try {
+        simulateStrategy(builtInProfile('vtd'), parseStrategy('strict'), parseWorkload('fio:rw=randread,bs=4k,iodepth=64,number_ios=20000'), 1, {});
+        simulateStrategy(builtInProfile('virtio-iommu'), parseStrategy('bounce-pool'), parseWorkload('fio:rw=read,bs=64k,iodepth=16,number_ios=5000'), 1, {});
+      } finally {
+        port.postMessage({ type: 'warmed' });
+      }
+      return;
+    }
+    if (msg?.type === 'validate') {
+      try {
+        port.postMessage({ type: 'validated', rows: runValidation() });
+      } catch (e) {
+        port.postMessage({ type: 'validated', error: (e as Error)?.message ?? String(e) });
+      }
+      return;
+    }
     if (msg?.type !== 'task') return;
     const flag = new Int32Array(msg.cancel);
     const started = performance.now();

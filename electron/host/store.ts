@@ -68,7 +68,23 @@ export interface RunFilter {
   savedOnly?: boolean;
   limit?: number;
   offset?: number;
+  sort?: RunSort;
+  order?: 'asc' | 'desc';
 }
+
+export type RunSort = 'created' | 'name' | 'profile' | 'status' | 'strategies' | 'workload' | 'wall' | 'throughput';
+
+/** ORDER BY expressions per sortable column; ties broken by newest, then id (stable pages). */
+const SORT_SQL: Record<RunSort, string> = {
+  created: 'r.created_at',
+  name: 'r.name COLLATE NOCASE',
+  profile: 'r.profile_id',
+  status: 'r.status',
+  strategies: 'r.strategies_text',
+  workload: 'r.workload_text',
+  wall: 'r.wall_ms',
+  throughput: '(SELECT max(value) FROM json_each(r.summary_json))',
+};
 
 export interface RunPatch {
   name?: string;
@@ -756,7 +772,9 @@ export class RunStore {
     }
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT count(*) AS n FROM runs r ${w}`).get(...params) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r ${w} ORDER BY r.created_at DESC, r.id LIMIT ? OFFSET ?`)
+    const dir = f.order === 'asc' ? 'ASC' : 'DESC';
+    const order = (f.sort ?? 'created') === 'created' ? `r.created_at ${dir}, r.id ${dir}` : `${SORT_SQL[f.sort!]} ${dir} NULLS LAST, r.created_at DESC, r.id`;
+    const rows = this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r ${w} ORDER BY ${order} LIMIT ? OFFSET ?`)
       .all(...params, f.limit ?? 50, f.offset ?? 0) as RunRow[];
     return { total, items: rows.map((r) => this.rowToSummary(r)) };
   }

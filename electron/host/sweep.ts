@@ -60,6 +60,21 @@ function applyStrategyParam(specs: StrategySpec[], key: string, value: string): 
   return specs.map((s) => (s.id === id ? parseStrategy(`${s.text}:${param}=${value}`) : s));
 }
 
+/** One point of a sweep at the given values of its vary keys (what planSweep builds, and refinement reuses). */
+export function pointAt(config: SweepConfig, profile: HardwareProfile, values: Record<string, string>, index: number): PlannedPoint {
+  let workload = parseWorkloadText(config.workload);
+  let strategies = parseStrategies(config.strategies);
+  const out: Record<string, string> = {};
+  if (config.profileIds.length > 1) out.profile = profile.id;
+  for (const d of config.vary) {
+    const value = values[d.key];
+    out[d.key] = value;
+    if (d.key.includes('.')) strategies = applyStrategyParam(strategies, d.key, value);
+    else workload = applyWorkloadKey(workload, d.key, value);
+  }
+  return { index, profile, values: out, strategies, workload, workloadText: workloadText(workload) };
+}
+
 export function planSweep(config: SweepConfig, resolveProfile: (id: string) => HardwareProfile): PlannedPoint[] {
   const profiles = config.profileIds.map(resolveProfile);
   const baseStrategies = parseStrategies(config.strategies);
@@ -107,10 +122,80 @@ export function planSweep(config: SweepConfig, resolveProfile: (id: string) => H
 }
 
 // ---------------------------------------------------------------------------------------------
+// Locating steps: extra points between two neighbours
+
+/** Keys whose values are byte sizes: refined to whole pages (4 KiB). */
+const SIZE_KEYS = new Set(['bs', 'size', 'msg_len', 'pool', 'swiotlb.pool', 'swiotlb-dynamic.pool']);
+/** At most this many extra points per sweep. */
+export const MAX_REFINE_POINTS = 40;
+
+/**
+ * The value between two neighbouring swept values that halves the bracket, or null when they are
+ * already adjacent at the key's resolution (4 KiB for sizes, 1 for counts) or not numeric.
+ */
+export function midValue(key: string, from: string, to: string): string | null {
+  const a = numericValue(from);
+  const b = numericValue(to);
+  if (a === null || b === null) return null;
+  const lo = Math.min(a, b);
+  const hi = Math.max(a, b);
+  const size = SIZE_KEYS.has(key) || /[kmg]$/i.test(from.trim()) || /[kmg]$/i.test(to.trim());
+  const step = size ? 4096 : 1;
+  if (!Number.isInteger(lo / step) || !Number.isInteger(hi / step)) return null;
+  const units = (hi - lo) / step;
+  if (units < 2) return null;
+  const mid = lo + Math.floor(units / 2) * step;
+  return size ? formatRangeValue(mid, true) : String(mid);
+}
+
+/** Crossovers of the sweep so far, among protected strategies, on the metric the sweep is read with. */
+export type CrossoverReader = () => Crossover[];
+
+/**
+ * Where the winner changes between two planned neighbours, simulate the value halfway, and again,
+ * until the change sits between two values one resolution step apart (or the budget runs out). The
+ * crossover is then located by simulation, not by drawing a line between two distant points.
+ */
+export async function refineSweep(config: SweepConfig, planned: PlannedPoint[], read: CrossoverReader,
+  runPoint: (p: PlannedPoint) => Promise<boolean>, isCancelled: () => boolean, budget = MAX_REFINE_POINTS): Promise<number> {
+  if (!config.vary.length) return 0;
+  const key = config.vary[0].key;
+  const tried = new Set<string>();
+  let added = 0;
+  let next = planned.length;
+  for (;;) {
+    if (isCancelled() || added >= budget) return added;
+    const todo: PlannedPoint[] = [];
+    for (const c of read()) {
+      const mid = midValue(key, c.from, c.to);
+      if (mid === null) continue;
+      const base = planned.find((p) => p.profile.id === c.profileId && p.values[key] === c.from
+        && Object.entries(c.fixed).every(([k, v]) => p.values[k] === v)) ?? planned.find((p) => p.profile.id === c.profileId);
+      if (!base) continue;
+      const values = { ...base.values, [key]: mid };
+      const id = JSON.stringify([c.profileId, values]);
+      if (tried.has(id)) continue;
+      tried.add(id);
+      todo.push(pointAt(config, base.profile, values, next++));
+    }
+    if (!todo.length) return added;
+    for (const p of todo) {
+      if (isCancelled() || added >= budget) return added;
+      added++;
+      if (!(await runPoint(p))) return added;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // A stored sweep as the contract's SweepDetail
 
 import type { SweepDetail, SweepPoint } from '../../core/contract.ts';
-import { sweepCrossovers } from '../../core/charts.ts';
+import { numericValue, sweepCrossovers } from '../../core/charts.ts';
+import { formatRangeValue } from '../../core/range.ts';
+import { countsAsProtected, orderPoints, resultProtection, type ResultProtection } from '../../core/verdict.ts';
+import type { Crossover } from '../../core/contract.ts';
+import type { Metrics } from '../../core/types.ts';
 import { median } from '../../core/stats.ts';
 import { metricDef, metricValue } from '../../core/report.ts';
 import type { RunStore } from './store.ts';
@@ -119,6 +204,15 @@ import type { RunStore } from './store.ts';
 export function isPerIoMetric(key: string): boolean {
   return /^(latencyUs|mapUs|unmapUs|cpuSecondsPerGiB)\./.test(key)
     || ['iotlb.missesPerPage', 'invalidations.perPage', 'exposure.fractionBeyondBuffer', 'cpuUtilisation', 'slowdownVsPinned'].includes(key);
+}
+
+/** What changed at a step, from the counters of the strategy that loses there. */
+function stepReason(before: { fallbacks: number; failures: number; ios: number } | null, after: { fallbacks: number; failures: number; ios: number } | null, strategy: string, x: string): string | undefined {
+  if (!before || !after) return undefined;
+  const rate = (c: number, ios: number) => (ios > 0 ? c / ios : c > 0 ? 1 : 0);
+  if (rate(after.fallbacks, after.ios) - rate(before.fallbacks, before.ios) > 0.5) return `${strategy} falls back to the normal mapping path from ${x} (no slot class that large)`;
+  if (rate(after.failures, after.ios) - rate(before.failures, before.ios) > 0.5 || (after.ios === 0 && before.ios > 0)) return `${strategy} fails its mappings from ${x}`;
+  return undefined;
 }
 
 export function buildSweepDetail(store: RunStore, ref: string, metricKey: string, resolveProfile: (id: string) => HardwareProfile): SweepDetail {
@@ -139,14 +233,25 @@ export function buildSweepDetail(store: RunStore, ref: string, metricKey: string
     labels = [];
   }
   const points: SweepPoint[] = [];
-  for (let i = 0; i < s.pointCount; i++) {
+  const counters = new Map<string, { fallbacks: number; failures: number; ios: number }>();
+  const indexes = [...new Set([...Array.from({ length: s.pointCount }, (_, i) => i), ...runs.keys()])].sort((a, b) => a - b);
+  for (const i of indexes) {
     const run = runs.get(i);
     const planned = plan?.[i];
     if (!run && !planned) continue;
     const medians: Record<string, number> = {};
+    const protection: Record<string, ResultProtection> = {};
     if (run) {
       const by = new Map<string, number[]>();
+      const exposures = new Map<string, Array<Metrics['exposure']>>();
       for (const r of run.results) {
+        const lbl = labels[r.strategyIndex] ?? r.strategy;
+        exposures.set(lbl, [...(exposures.get(lbl) ?? []), r.metrics.exposure]);
+        const cnt = counters.get(`${i}|${lbl}`) ?? { fallbacks: 0, failures: 0, ios: 0 };
+        cnt.fallbacks += r.metrics.fallbacks ?? 0;
+        cnt.failures += r.metrics.failures ?? 0;
+        cnt.ios += r.metrics.ios ?? 0;
+        counters.set(`${i}|${lbl}`, cnt);
         // A strategy that completed no IO (every mapping failed: swiotlb above 256 KiB) has no
         // latency, no CPU per GiB, no per-page rate: the engine reports 0 there, which would make
         // it the "best" strategy and invent crossovers. Leave such points out of those metrics.
@@ -159,6 +264,7 @@ export function buildSweepDetail(store: RunStore, ref: string, metricKey: string
         by.set(label, list);
       }
       for (const [k, v] of by) medians[k] = median(v);
+      for (const [k, e] of exposures) protection[k] = resultProtection(e).protection;
     }
     points.push({
       index: i,
@@ -169,7 +275,21 @@ export function buildSweepDetail(store: RunStore, ref: string, metricKey: string
       workloadText: run?.config.workloadText ?? planned!.workloadText,
       strategies: labels.length ? labels : (run?.config.strategies ?? planned!.strategies).map((x) => x.text),
       medians,
+      protection,
+      ...(i >= s.pointCount ? { refined: true } : {}),
     });
   }
-  return { ...s, metric: def, points, crossovers: sweepCrossovers(points, s.config.vary, def.better ?? 'higher') };
+  const better = def.better ?? 'higher';
+  const key = s.config.vary[0]?.key;
+  const annotate = (cs: Crossover[]): Crossover[] => cs.map((c) => {
+    const at = (x: string) => points.find((p) => p.profileId === c.profileId && p.values[key!] === x && Object.entries(c.fixed).every(([k, v]) => p.values[k] === v));
+    const pa = at(c.from);
+    const pb = at(c.to);
+    const refined = !!(pa?.refined || pb?.refined);
+    const reason = pa && pb ? stepReason(counters.get(`${pa.index}|${c.before}`) ?? null, counters.get(`${pb.index}|${c.before}`) ?? null, c.before, c.to) : undefined;
+    return { ...c, ...(refined ? { refined } : {}), ...(reason ? { reason } : {}) };
+  });
+  const crossovers = annotate(sweepCrossovers(points, s.config.vary, better, { eligible: (st, p) => countsAsProtected(p.protection?.[st] ?? 'unknown') }));
+  const crossoversAll = annotate(sweepCrossovers(points, s.config.vary, better));
+  return { ...s, metric: def, points: orderPoints(points, key ?? null), crossovers, crossoversAll };
 }

@@ -85,7 +85,7 @@ function start(): void {
   app.whenReady().then(() => {
     try {
       // Explicit worker and migrations paths: no environment variable can point the packaged app elsewhere.
-      host = createHostService({ dbPath: dbArg(process.argv), workerUrl: pathToFileURL(SIM_WORKER), exportWorkerUrl: pathToFileURL(EXPORT_WORKER), migrationsDir: MIGRATIONS });
+      host = createHostService({ dbPath: dbArg(process.argv), workerUrl: pathToFileURL(SIM_WORKER), exportWorkerUrl: pathToFileURL(EXPORT_WORKER), migrationsDir: MIGRATIONS, warmWorkers: true });
     } catch (e) {
       // A database from a newer version, an unreadable file...: say so and leave it untouched.
       dialog.showErrorBox('IOMMU Lab cannot open its run database', (e as Error)?.message ?? String(e));

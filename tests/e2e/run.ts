@@ -10,11 +10,12 @@ import { shellSuite } from './shell.e2e.ts';
 import { timings, webSuite } from './web.e2e.ts';
 import { electronSuite } from './electron.e2e.ts';
 import { inputsSuite } from './inputs.e2e.ts';
+import { answerSuite } from './answer.e2e.ts';
 
-const ALL: Record<string, Suite> = { shell: shellSuite, web: webSuite, inputs: inputsSuite, electron: electronSuite };
+const ALL: Record<string, Suite> = { shell: shellSuite, web: webSuite, inputs: inputsSuite, answer: answerSuite, electron: electronSuite };
 
 export async function main(): Promise<number> {
-  const wanted = (process.env.IOMMU_LAB_E2E ?? 'shell,web,inputs,electron').split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = (process.env.IOMMU_LAB_E2E ?? 'shell,web,inputs,answer,electron').split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = wanted.filter((w) => !ALL[w]);
   if (unknown.length) {
     process.stderr.write(`IOMMU_LAB_E2E: unknown suite(s) ${unknown.join(', ')}; known: ${Object.keys(ALL).join(', ')}\n`);

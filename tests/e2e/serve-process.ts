@@ -24,9 +24,9 @@ export interface ServeProcess {
 
 export const LISTEN_RE = /^Listening on (http:\/\/127\.0\.0\.1:(\d+)\/)\?token=([A-Za-z0-9_-]+)$/;
 
-export async function startServe(opts: { timeoutMs?: number; extraArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<ServeProcess> {
+export async function startServe(opts: { timeoutMs?: number; extraArgs?: string[]; env?: NodeJS.ProcessEnv; dbPath?: string } = {}): Promise<ServeProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'iommu-lab-e2e-'));
-  const dbPath = path.join(dir, 'e2e.db');
+  const dbPath = opts.dbPath ?? path.join(dir, 'e2e.db');
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'iommu-lab.mjs'), 'serve', '--port', '0', '--db', dbPath, ...(opts.extraArgs ?? [])], {
     cwd: ROOT,
     env: { ...process.env, ...opts.env },

@@ -33,7 +33,7 @@ async function shot(name: string): Promise<void> {
 
 async function nav(view: string): Promise<void> {
   await page().click(tid(`nav-${view}`));
-  await page().waitForFunction((v) => window.location.hash === `#/${v}`, view);
+  await page().waitForFunction((v) => window.location.hash === `#/${v}` || window.location.hash.startsWith(`#/${v}/`), view);
 }
 
 async function download(action: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
@@ -65,7 +65,7 @@ async function runAndWait(n: number, opts: { progressShot?: string; timeoutMs?: 
   // The comparison view opens by itself when the run is done.
   await p.waitForFunction(
     (count) => {
-      if (window.location.hash !== '#/comparison') return false;
+      if (!window.location.hash.startsWith('#/comparison')) return false;
       const status = document.querySelector('[data-testid="comparison-status"]')?.textContent?.trim();
       if (status !== 'done') return false;
       return document.querySelectorAll('[data-testid^="summary-col-"]').length === count;
@@ -118,7 +118,7 @@ async function viewSwitchMs(view: string, readySelector: string): Promise<number
       for (;;) {
         await new Promise((r) => requestAnimationFrame(() => r(null)));
         const el = document.querySelector(readySelector) as HTMLElement | null;
-        if (window.location.hash === `#/${view}` && el && el.offsetParent !== null) break;
+        if ((window.location.hash === `#/${view}` || window.location.hash.startsWith(`#/${view}/`)) && el && el.offsetParent !== null) break;
         if (performance.now() - t0 > 10_000) throw new Error(`${view} did not show ${readySelector}`);
       }
       // One more frame: the view is on screen.
@@ -322,7 +322,7 @@ export const webSuite: Suite = {
         await p.check(tid(`history-pick-${state.runB}`));
         await shot('history');
         await p.click(tid('history-diff-selected'));
-        await p.waitForFunction(() => window.location.hash === '#/diff');
+        await p.waitForFunction(() => window.location.hash.startsWith('#/diff'));
         await p.waitForSelector(tid('diff-config'));
         await p.waitForSelector(tid('diff-metrics'));
         const changes = await p.locator('[data-testid^="diff-change-"]').allTextContents();
@@ -413,7 +413,7 @@ export const webSuite: Suite = {
         await p.reload();
         // Either still running (progress shown again) or already done: in both cases the run opens by itself.
         await p.waitForFunction(
-          (id) => window.location.hash === '#/comparison' && document.querySelector('[data-testid="comparison-status"]')?.textContent?.trim() === 'done'
+          (id) => window.location.hash.startsWith('#/comparison') && document.querySelector('[data-testid="comparison-status"]')?.textContent?.trim() === 'done'
             && (document.querySelector('[data-testid="comparison-title"]')?.textContent ?? '').includes(id),
           runId,
           { timeout: 120_000 },

@@ -133,7 +133,7 @@ export function runJson(result: ExperimentResult): string {
   ) + '\n';
 }
 
-export const RUN_FLAGS = ['profile', 'strategy', 'workload', 'seed', 'json', 'save', 'name', 'tag', 'notes', 'replications', 'db', 'force'];
+export const RUN_FLAGS = ['profile', 'strategy', 'workload', 'seed', 'json', 'save', 'name', 'tag', 'notes', 'replications', 'db', 'force', 'verdict', 'goal'];
 
 /**
  * The work budget (core/budget.ts), checked before anything runs: exit 2 naming the estimate and
@@ -172,11 +172,13 @@ export function setRunSaveHook(hook: SaveHook): void {
   saveHook = hook;
 }
 
+import { GOALS, parseGoal, runVerdict, verdictStrategies } from '../../../core/verdict.ts';
+
 const run: CliCommand = {
   name: 'run',
   summary: 'Simulate a workload through one or more strategies on a profile (a table, or --json).',
-  usage: 'run --profile P --strategy S[,S...] --workload W [--seed N] [--json] [--force] [--save [--name N] [--tag T] [--replications K] [--db PATH]]',
-  booleanFlags: ['save', 'force'],
+  usage: 'run --profile P --strategy S[,S...] --workload W [--seed N] [--json] [--verdict [--goal throughput|latency|cpu|dmacall]] [--force] [--save [--name N] [--tag T] [--replications K] [--db PATH]]',
+  booleanFlags: ['save', 'force', 'verdict'],
   async run(args, io) {
     checkFlags(args, RUN_FLAGS, 'run');
     checkPositionals(args, 0, 'run');
@@ -187,6 +189,9 @@ const run: CliCommand = {
     const workload = input.workload;
     const seed = parseSeed(flag(args, 'seed'));
     if (!hasFlag(args, 'save')) checkRunBudget(args, workload, strategies.length, 1);
+    const goalText = flag(args, 'goal');
+    if (goalText !== undefined && !(goalText in GOALS)) throw new InputError('--goal', goalText, Object.keys(GOALS).join(', '));
+    const goal = parseGoal(goalText, workload.kind);
     if (hasFlag(args, 'save')) {
       if (!saveHook) throw new InputError('--save', 'true', 'the run store, which is not available in this build');
       return saveHook(args, io, { profile, strategies: strategies.map((s) => s.text), workload, seed });
@@ -219,6 +224,10 @@ const run: CliCommand = {
         const s = r.metrics.slowdownVsPinned;
         io.out(`${r.strategy}: slowdown vs pinned ${s === null ? 'n/a (add pinned)' : `${(s * 100).toFixed(1)}%`} (${r.metrics.faults} faults)\n`);
       }
+    }
+    if (hasFlag(args, 'verdict')) {
+      const v = runVerdict({ strategies: verdictStrategies(result.results), goal, profileName: profile.name || profile.id, workloadText: workloadText(workload) });
+      io.out(`\n${v.sentences.map((line) => (/^\d+\. /.test(line) ? `  ${line}` : line)).join('\n')}\n`);
     }
     return 0;
   },

@@ -42,7 +42,7 @@ export const serveCommand: CliCommand = {
     const verbose = hasFlag(args, 'verbose');
 
     const rendererDir = await ensureRendererBuilt(PROJECT_ROOT, io.err, hasFlag(args, 'rebuild'));
-    const host = createHostService({ dbPath });
+    const host = createHostService({ dbPath, warmWorkers: true });
     let server;
     try {
       server = await startWebServer({

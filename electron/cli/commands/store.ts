@@ -13,7 +13,7 @@ import {
   ContractError, EXPORT_FORMATS, CHART_KINDS, MAX_BUNDLE_CHARS, MAX_REPLICATIONS, RUN_STATUSES, type ExportFile, type OpArgs,
   type RunDetail, type SweepDetail,
 } from '../../../core/contract.ts';
-import { diffMarkdown, diffText, formatSweptValue, formatValue, isMetricKey, METRIC_DEFS, summaryTable, textTable } from '../../../core/report.ts';
+import { diffMarkdown, diffText, formatValue, isMetricKey, METRIC_DEFS, summaryTable, textTable } from '../../../core/report.ts';
 import { checkFlags, checkPositionals, flag, flagAll, hasFlag, requireFlag, type Args } from '../args.ts';
 import { parseBundle } from '../../host/bundle.ts';
 import type { CliCommand, CliIo } from '../command.ts';
@@ -22,6 +22,8 @@ import { DatabaseTooNewError, DatabaseUnusableError } from '../../host/migrate.t
 import { defaultDbPath } from '../../host/paths.ts';
 import { readUserText } from '../../host/read-input.ts';
 import { loadProfile, loadWorkload, parseStrategyFlag } from './core.ts';
+import { parseSweepValues } from '../../../core/range.ts';
+import { flipSentence, sweepVerdict } from '../../../core/verdict.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers shared with store-hook.ts
@@ -303,9 +305,8 @@ const diff = cmd({
 function parseVary(args: Args): Array<{ key: string; values: string[] }> {
   return flagAll(args, 'vary').map((v) => {
     const eq = v.indexOf('=');
-    if (eq <= 0) throw new InputError('--vary', v, 'key=v1,v2,... such as bs=4k,16k,64k or bounce-pool.slots=256,1024');
-    const values = v.slice(eq + 1).split(',').map((x) => x.trim()).filter(Boolean);
-    if (!values.length) throw new InputError(`--vary ${v.slice(0, eq)}`, v, 'one or more comma-separated values');
+    if (eq <= 0) throw new InputError('--vary', v, 'key=v1,v2,... or key=4k..128k[:N], such as bs=4k,16k,64k or bounce-pool.slots=256,1024');
+    const values = parseSweepValues(`--vary ${v.slice(0, eq).trim()}`, v.slice(eq + 1));
     return { key: v.slice(0, eq).trim(), values };
   });
 }
@@ -353,7 +354,7 @@ async function sweepProfiles(args: Args, h: HostService, memory: boolean): Promi
   return ids;
 }
 
-function sweepTable(d: SweepDetail): string {
+function sweepTable(d: SweepDetail, includeUnprotected = false): string {
   const strategies = [...new Set(d.points.flatMap((p) => p.strategies))];
   const keys = [...new Set(d.points.flatMap((p) => Object.keys(p.values)))];
   const rows = d.points.map((p) => {
@@ -364,14 +365,12 @@ function sweepTable(d: SweepDetail): string {
   });
   let out = `${d.metric.label} (${d.metric.unit}), * best per point\n\n`;
   out += textTable({ header: [...keys, ...strategies], rows, align: [...keys.map(() => 'l' as const), ...strategies.map(() => 'r' as const)] });
-  if (d.crossovers.length) {
-    out += '\nCrossovers (the best strategy changes):\n';
-    for (const c of d.crossovers) {
-      const fixed = Object.entries(c.fixed).map(([k, v]) => `${k}=${v}`).join(' ');
-      const values = d.config.vary.find((v) => v.key === c.key)?.values ?? [];
-      out += `  ${d.config.profileIds.length > 1 ? `${c.profileId} ` : ''}${fixed ? `${fixed} ` : ''}${c.key} ${c.from} -> ${c.to}: ${c.before} -> ${c.after}${c.at !== null ? ` (crossing near ${formatSweptValue(c.at, values)})` : ''}\n`;
-    }
-  }
+  const v = sweepVerdict(d, includeUnprotected);
+  out += `\n${v.headline}\n`;
+  for (const line of v.spans) out += `  ${line}\n`;
+  const cs = includeUnprotected ? (d.crossoversAll ?? d.crossovers) : d.crossovers;
+  out += cs.length ? '\nWhere the answer flips:\n' : '\nNo crossover among the protected strategies.\n';
+  for (const c of cs) out += `  ${flipSentence(c)}\n`;
   return out;
 }
 
@@ -393,13 +392,13 @@ function checkSweepBudget(args: Args, strategies: string[], workload: string, va
   if (why) throw new InputError('sweep', `${points.length} points`, why);
 }
 
-const SWEEP_FLAGS = ['profile', 'strategy', 'workload', 'vary', 'seed', 'replications', 'save', 'name', 'tag', 'notes', 'db', 'json', 'metric', 'help', 'force'];
+const SWEEP_FLAGS = ['profile', 'strategy', 'workload', 'vary', 'seed', 'replications', 'save', 'name', 'tag', 'notes', 'db', 'json', 'metric', 'include-unprotected', 'help', 'force'];
 
 const sweep = cmd({
   name: 'sweep',
   summary: 'Run the cartesian product of profiles and --vary values (workload keys or strategy.param); shows the crossovers.',
-  usage: 'sweep --profile P[,P] --strategy S[,S] --workload W --vary key=v1,v2,... [--vary ...] [--replications K] [--seed N] [--metric M] [--save [--name N] [--tag T]] [--json] [--force] [--db PATH]',
-  booleanFlags: ['save', 'force'],
+  usage: 'sweep --profile P[,P] --strategy S[,S] --workload W --vary key=v1,v2,...|key=4k..128k[:N] [--vary ...] [--replications K] [--seed N] [--metric M] [--include-unprotected] [--save [--name N] [--tag T]] [--json] [--force] [--db PATH]',
+  booleanFlags: ['save', 'force', 'include-unprotected'],
   async run(args, io) {
     checkFlags(args, SWEEP_FLAGS, 'sweep');
     checkPositionals(args, 0, 'sweep');
@@ -450,7 +449,7 @@ const sweep = cmd({
         // The base workload keeps its defaults for the swept keys: say what varies next to it.
         const varied = d.config.vary.map((v) => `${v.key}=${v.values.join(',')}`).join(' ');
         io.out(`sweep ${save ? sweepId : '(not saved; --save keeps it)'}: ${d.config.workload}${varied ? `; vary: ${varied}` : ''}\n`);
-        io.out(sweepTable(d));
+        io.out(sweepTable(d, hasFlag(args, 'include-unprotected')));
       }
       if (st.status !== 'done') io.err(`sweep ${st.status}${st.error ? `: ${st.error}` : ''}\n`);
       return st.status === 'done' ? 0 : 1;

@@ -34,7 +34,8 @@ export function screenOption(opt: EChartsOption, dark: boolean): EChartsOption {
   if (o.legend && typeof o.legend === 'object' && !Array.isArray(o.legend)) o.legend = { ...o.legend, textStyle: { ...(o.legend.textStyle ?? {}), color: fg, fontSize: 10.5 }, itemHeight: 8, itemWidth: 14 };
   if (o.grid && typeof o.grid === 'object' && !Array.isArray(o.grid)) {
     const hasLegend = !(o.legend && o.legend.show === false);
-    o.grid = { ...o.grid, top: 26, left: 56, right: 18, bottom: hasLegend ? 44 : 18 };
+    // A wrapped legend (several lines) keeps the room the builder made for it.
+    o.grid = { ...o.grid, top: 26, left: 56, right: 18, bottom: hasLegend ? Math.max(44, (Number(o.grid.bottom) || 70) - 26) : 18 };
   }
   for (const ax of ['xAxis', 'yAxis'] as const) {
     const a = o[ax];
@@ -59,4 +60,23 @@ export function screenOption(opt: EChartsOption, dark: boolean): EChartsOption {
     });
   }
   return o;
+}
+
+/**
+ * The colour each strategy has in a chart: per series (lines, scatter) or per bar of a category axis.
+ * Shown as a data attribute on the chart panel, so "same strategy, same colour" can be checked.
+ */
+export function seriesColors(opt: EChartsOption): Record<string, string> {
+  const out: Record<string, string> = {};
+  const cats = !Array.isArray(opt.xAxis) && Array.isArray(opt.xAxis?.data) ? (opt.xAxis.data as string[]) : null;
+  for (const s of (Array.isArray(opt.series) ? opt.series : []) as Array<Record<string, any>>) {
+    const data = Array.isArray(s.data) ? s.data : [];
+    if (s.type === 'bar' && cats && data.some((d: any) => d && typeof d === 'object' && d.itemStyle)) {
+      data.forEach((d: any, i: number) => {
+        const c = d?.itemStyle?.borderColor && d?.itemStyle?.color === 'transparent' ? d.itemStyle.borderColor : d?.itemStyle?.color;
+        if (c && cats[i] !== undefined) out[`${s.name}|${cats[i]}`] = c;
+      });
+    } else if (typeof s.name === 'string' && s.itemStyle?.color) out[s.name] = s.itemStyle.color;
+  }
+  return out;
 }

@@ -2,6 +2,8 @@
  * Pure pieces of the experiment form: strategy texts from parameter inputs, workload text from the
  * form or a pasted fio / .fio / dma_map_benchmark text, sweep values. Unit-tested.
  */
+import { parseSweepValues } from '../../../core/range.ts';
+import { InputError } from '../../../core/errors.ts';
 import type { StrategyDef, StrategyParamDef } from '../../../core/strategies.ts';
 import { parseStrategy, STRATEGIES } from '../../../core/strategies.ts';
 import { formatBytes } from '../../../core/units.ts';
@@ -188,5 +190,15 @@ export function workloadErrorField(error: string | null): string | null {
 
 /** Sweep values typed as `4k, 16k, 64k` or `4k 16k 64k`. */
 export function splitValues(text: string): string[] {
-  return text.split(/[,\s]+/).map((s) => s.trim()).filter(Boolean);
+  return sweepValuesOf(text).values;
+}
+
+/** Sweep values with ranges expanded (`4k..128k`, `4k..128k:8`, core/range.ts), or the one problem in words. */
+export function sweepValuesOf(text: string, key = 'values'): { values: string[]; error: string | null } {
+  if (!text.trim()) return { values: [], error: null };
+  try {
+    return { values: parseSweepValues(key, text), error: null };
+  } catch (e) {
+    return { values: [], error: e instanceof InputError ? `${e.value}: expected ${e.allowed}` : String((e as Error)?.message ?? e) };
+  }
 }

@@ -24,6 +24,13 @@ export interface MetricRow {
 const r = (key: string, group: string, label: string, unit: string, better: Better, kind: MetricKind, help?: string): MetricRow =>
   ({ key, group, label, unit, better, kind, help });
 
+/** What each protection metric measures: shown next to the table, not only as a tooltip. */
+export const PROTECTION_METRIC_TEXT: Record<string, string> = {
+  'exposure.standingBytes': 'memory the device can reach with no mapping behind it, for the whole run (all RAM for passthrough, all pinned memory, every faulted-in page)',
+  'exposure.staleWindowUs.mean': 'how long a freed buffer stays reachable by the device after unmap, until the deferred IOTLB flush (lazy flush queues)',
+  'exposure.bytesBeyondBuffer': 'bytes a live mapping exposes beyond the buffer it was made for (rounding to the IOMMU granule)',
+};
+
 export const METRIC_ROWS: MetricRow[] = [
   r('throughputMiBps', 'Throughput', 'Throughput', 'MiB/s', 'higher', 'num'),
   r('iops', 'Throughput', 'IOPS', 'IO/s', 'higher', 'int'),
@@ -35,6 +42,8 @@ export const METRIC_ROWS: MetricRow[] = [
   r('mapUs.p99', 'DMA API', 'map p99', 'µs', 'lower', 'num'),
   r('unmapUs.p99', 'DMA API', 'unmap p99', 'µs', 'lower', 'num'),
   r('cpuSecondsPerGiB.total', 'CPU', 'CPU total', 's/GiB', 'lower', 'num', 'CPU seconds per GiB moved, all phases'),
+  r('cpuUtilisation', 'CPU', 'CPU, share of one core', '%', 'lower', 'pct', 'CPU busy time over simulated time, at the rate this run reached: 100 % = one core saturated'),
+  r('cpuUsPerIo', 'CPU', 'CPU per IO', 'µs', 'lower', 'num', 'CPU time per IO (CPU per GiB × mean IO size)'),
   r('cpuSecondsPerGiB.map', 'CPU', 'CPU · map', 's/GiB', 'lower', 'num'),
   r('cpuSecondsPerGiB.unmap', 'CPU', 'CPU · unmap', 's/GiB', 'lower', 'num'),
   r('cpuSecondsPerGiB.copy', 'CPU', 'CPU · copy', 's/GiB', 'lower', 'num'),
@@ -47,10 +56,11 @@ export const METRIC_ROWS: MetricRow[] = [
   r('bounceBytes.mean', 'Memory', 'Bounce memory mean', 'bytes', 'lower', 'bytes'),
   r('pinnedBytes.peak', 'Memory', 'Pinned memory peak', 'bytes', 'lower', 'bytes'),
   r('iovaBytes.peak', 'Memory', 'IOVA in use peak', 'bytes', 'lower', 'bytes'),
-  r('exposure.bytesBeyondBuffer', 'Protection', 'Exposed beyond buffers', 'bytes', 'lower', 'bytes', 'bytes the device could reach beyond the requested buffers (granule rounding, passthrough)'),
+  r('exposure.bytesBeyondBuffer', 'Protection', 'Exposed beyond buffers', 'bytes', 'lower', 'bytes', PROTECTION_METRIC_TEXT['exposure.bytesBeyondBuffer']),
   r('exposure.fractionBeyondBuffer', 'Protection', 'Exposed fraction', '%', 'lower', 'pct'),
-  r('exposure.staleWindowUs.mean', 'Protection', 'Stale window mean', 'µs', 'lower', 'num', 'time a freed IOVA stays reachable by the device (lazy flushing)'),
+  r('exposure.staleWindowUs.mean', 'Protection', 'Stale window mean', 'µs', 'lower', 'num', PROTECTION_METRIC_TEXT['exposure.staleWindowUs.mean']),
   r('exposure.staleWindowUs.max', 'Protection', 'Stale window max', 'µs', 'lower', 'num'),
+  r('exposure.standingBytes', 'Protection', 'Standing reach', 'bytes', 'lower', 'bytes', PROTECTION_METRIC_TEXT['exposure.standingBytes']),
   r('faults', 'Events', 'Faults', '', 'lower', 'int'),
   r('fallbacks', 'Events', 'Fallbacks', '', 'lower', 'int'),
   r('failures', 'Events', 'Mapping failures', '', 'lower', 'int'),
@@ -185,4 +195,30 @@ export function comparisonMarkdown(t: TableModel): string {
       ...x.values.map((v, i) => (x.best.includes(i) ? `**${formatMetric(x.row, v)}**` : formatMetric(x.row, v))),
     ]),
   );
+}
+
+/** Rows computed here from other medians (withDerived), not summarised by the host. */
+export const DERIVED_ROW_KEYS = ['cpuUsPerIo'];
+
+/** Rows a dma_map_benchmark run shows: it maps and unmaps, it moves no data (no throughput, no IO latency). */
+const DMABENCH_HIDDEN = /^(throughputMiBps|iops|latencyUs\.|cpuSecondsPerGiB\.|cpuUsPerIo|bounceBytes\.mean)/;
+
+/** The table's rows for a workload kind. */
+export function rowsForWorkload(kind: string | undefined): MetricRow[] {
+  if (kind !== 'dmabench') return METRIC_ROWS;
+  return METRIC_ROWS.filter((row) => !DMABENCH_HIDDEN.test(row.key)).map((row) =>
+    row.key === 'mapUs.mean' || row.key === 'unmapUs.mean'
+      ? { ...row, group: 'dma_map_benchmark', label: `${row.key.startsWith('map') ? 'map' : 'unmap'} latency ± sd`, help: 'average map/unmap latency(us) and standard deviation, as dma_map_benchmark prints them' }
+      : row);
+}
+
+/** Summaries with the derived rows (CPU µs per IO) filled in from their medians. */
+export function withDerived(summaries: SummaryMetrics[]): SummaryMetrics[] {
+  return summaries.map((s) => {
+    const cpu = s['cpuSecondsPerGiB.total']?.median;
+    const bytes = s.bytes?.median;
+    const ios = s.ios?.median;
+    if (cpu === undefined || !bytes || !ios) return s;
+    return { ...s, cpuUsPerIo: { n: s['cpuSecondsPerGiB.total']!.n, median: cpu * (bytes / ios / 1024 ** 3) * 1e6, spreadPct: null, ci95: null } };
+  });
 }

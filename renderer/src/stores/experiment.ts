@@ -9,7 +9,7 @@ import type { StrategyId } from '../../../core/types.ts';
 import { host } from '../bridge/api.ts';
 import { errorMessage } from '../bridge/types.ts';
 import {
-  defaultAccelForm, defaultDmaBenchForm, defaultFioForm, duplicateStrategyProblems, entryText, parseForm, parsePasted, splitValues,
+  defaultAccelForm, defaultDmaBenchForm, defaultFioForm, duplicateStrategyProblems, entryText, parseForm, parsePasted, splitValues, sweepValuesOf,
   type PasteKind, type StrategyEntry,
 } from '../lib/experiment.ts';
 import { useCatalogStore } from './catalog.ts';
@@ -109,7 +109,9 @@ export const useExperimentStore = defineStore('experiment', () => {
     if (!Number.isInteger(seed.value) || seed.value < 0 || seed.value > 0xffffffff) out.push('Seed: an integer from 0 to 4294967295.');
     if (sweepEnabled.value) {
       if (!sweepKey.value.trim()) out.push('Sweep: choose the parameter to vary.');
-      if (sweepList.value.length === 0) out.push('Sweep: give one or more values, separated by commas.');
+      const sv = sweepValuesOf(sweepValues.value, sweepKey.value.trim() || 'values');
+      if (sv.error) out.push(`Sweep values: ${sv.error}.`);
+      else if (sweepList.value.length === 0) out.push('Sweep: give one or more values, separated by commas, or a range such as 4k..128k.');
     }
     return out;
   });

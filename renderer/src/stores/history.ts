@@ -1,7 +1,11 @@
 /** Saved runs (and sweeps) with search and filters; rename, tags, notes, delete. */
 import { defineStore } from 'pinia';
-import { reactive, ref } from 'vue';
-import type { RunSummary, SweepSummary } from '../../../core/contract.ts';
+import { computed, reactive, ref } from 'vue';
+import type { RUN_SORTS, RunSummary, SweepSummary } from '../../../core/contract.ts';
+
+export type RunSortKey = (typeof RUN_SORTS)[number];
+/** How far back the Recent list reaches (saved or not). */
+export const RECENT_LIMIT = 500;
 import { host } from '../bridge/api.ts';
 import { errorMessage } from '../bridge/types.ts';
 
@@ -38,16 +42,30 @@ export const useHistoryStore = defineStore('history', () => {
   const loading = ref(false);
   const error = ref<string | null>(null);
   const filters = reactive<HistoryFilters>({ search: '', profileId: '', strategy: '', tag: '', from: '', to: '' });
-  const limit = ref(200);
+  /** Rows per page: the host pages, sorts and filters, so 10,000 runs cost one page. */
+  const limit = ref(100);
+  const page = ref(0);
+  const sort = ref<RunSortKey>('created');
+  const order = ref<'asc' | 'desc'>('desc');
+  /** 'saved': the runs kept with Save; 'recent': the latest runs, saved or not (nothing run is lost). */
+  const scope = ref<'saved' | 'recent'>('saved');
+  /** Timing of the last list call, ms (shown in the UI, read by the e2e timings). */
+  const lastLoadMs = ref<number | null>(null);
   let seq = 0;
+
+  const pages = computed(() => Math.max(1, Math.ceil(Math.min(total.value, scope.value === 'recent' ? RECENT_LIMIT : Infinity) / limit.value)));
 
   async function load(): Promise<void> {
     const my = ++seq;
     loading.value = true;
+    const t0 = performance.now();
     try {
       const r = await host('runs:list', {
-        savedOnly: true,
+        savedOnly: scope.value === 'saved',
         limit: limit.value,
+        offset: page.value * limit.value,
+        sort: sort.value,
+        order: order.value,
         ...(filters.search.trim() ? { search: filters.search.trim() } : {}),
         ...(filters.profileId ? { profileId: filters.profileId } : {}),
         ...(filters.strategy ? { strategy: filters.strategy } : {}),
@@ -56,8 +74,13 @@ export const useHistoryStore = defineStore('history', () => {
       });
       const sw = await host('sweeps:list', { savedOnly: true, limit: 50 });
       if (my !== seq) return;
+      lastLoadMs.value = Math.round(performance.now() - t0);
       items.value = r.items;
       total.value = r.total;
+      if (page.value > 0 && page.value >= Math.ceil(r.total / limit.value)) {
+        page.value = Math.max(0, Math.ceil(r.total / limit.value) - 1);
+        return load();
+      }
       sweeps.value = sw.items;
       error.value = null;
     } catch (e) {
@@ -93,5 +116,32 @@ export const useHistoryStore = defineStore('history', () => {
     Object.assign(filters, { search: '', profileId: '', strategy: '', tag: '', from: '', to: '' });
   }
 
-  return { items, total, sweeps, loading, error, filters, limit, load, recent, update, remove, removeSweep, clearFilters };
+  /** Click on a column: sort by it (again: reverse). Back to the first page. */
+  function sortBy(key: RunSortKey): void {
+    if (sort.value === key) order.value = order.value === 'asc' ? 'desc' : 'asc';
+    else {
+      sort.value = key;
+      order.value = key === 'created' || key === 'throughput' || key === 'wall' ? 'desc' : 'asc';
+    }
+    page.value = 0;
+    void load();
+  }
+
+  function goPage(p: number): void {
+    const n = Math.min(Math.max(0, p), pages.value - 1);
+    if (n === page.value) return;
+    page.value = n;
+    void load();
+  }
+
+  function setScope(s: 'saved' | 'recent'): void {
+    scope.value = s;
+    page.value = 0;
+    void load();
+  }
+
+  return {
+    items, total, sweeps, loading, error, filters, limit, page, pages, sort, order, scope, lastLoadMs,
+    load, recent, update, remove, removeSweep, clearFilters, sortBy, goPage, setScope,
+  };
 });
