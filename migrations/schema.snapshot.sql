@@ -1,5 +1,18 @@
 -- Schema of the run store after every migration (generated; do not edit).
--- PRAGMA user_version = 2
+-- PRAGMA user_version = 3
+
+CREATE TABLE profile_measurements (
+  profile_id  TEXT NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+  seq         INTEGER NOT NULL CHECK (seq >= 0),
+  workload    TEXT NOT NULL,
+  strategy    TEXT NOT NULL,
+  metric      TEXT NOT NULL,
+  measured    REAL NOT NULL,
+  source      TEXT NOT NULL DEFAULT '',
+  base        TEXT NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (profile_id, seq)
+) STRICT;
 
 CREATE TABLE profiles (
   id          TEXT PRIMARY KEY NOT NULL,

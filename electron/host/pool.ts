@@ -16,6 +16,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { HardwareProfile, StrategyResult, StrategySpec, Workload } from '../../core/types.ts';
+import type { CalibrationResult, Measurement } from '../../core/calibrate/index.ts';
 
 export interface SimTask {
   profile: HardwareProfile;
@@ -24,6 +25,17 @@ export interface SimTask {
   seed: number;
   seriesPoints?: number;
 }
+
+/** A calibration (core/calibrate) run in a worker: many short simulations, minutes of CPU at worst. */
+export interface CalibrateTask {
+  job: 'calibrate';
+  base: HardwareProfile;
+  measurements: Measurement[];
+  seed: number;
+  id?: string;
+}
+
+export type PoolTask = SimTask | CalibrateTask;
 
 export interface TaskOutcome {
   result: StrategyResult;
@@ -61,7 +73,7 @@ export interface TaskHandle {
 
 interface Pending {
   id: number;
-  task: SimTask;
+  task: PoolTask;
   flag: SharedArrayBuffer;
   onProgress?: (fraction: number) => void;
   resolve: (o: TaskOutcome) => void;
@@ -124,7 +136,13 @@ export class WorkerPool {
     return this.slots.filter((s) => s.current).length + this.queue.length;
   }
 
-  submit(task: SimTask, onProgress?: (fraction: number) => void): TaskHandle {
+  /** A calibration off the main thread; the result is core/calibrate's CalibrationResult. */
+  submitCalibration(task: Omit<CalibrateTask, 'job'>, onProgress?: (fraction: number) => void): { promise: Promise<CalibrationResult>; cancel(): void } {
+    const h = this.submit({ job: 'calibrate', ...task }, onProgress);
+    return { promise: h.promise.then((o) => o.result as unknown as CalibrationResult), cancel: h.cancel };
+  }
+
+  submit(task: PoolTask, onProgress?: (fraction: number) => void): TaskHandle {
     if (this.closed) throw new Error('worker pool is closed');
     let p!: Pending;
     const promise = new Promise<TaskOutcome>((resolve, reject) => {

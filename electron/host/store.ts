@@ -19,7 +19,7 @@ import type {
 import {
   ContractError, MAX_SERIES_POINTS,
   type ProfileRecord, type ProfileSummary, type RunConfig, type RunDetail, type RunList, type RunResult,
-  type RunStatus, type RunSummary, type SweepConfig, type SweepSummary,
+  type RunStatus, type RunSummary, type SweepConfig, type SweepSummary, type CalibrationMeasurementRow,
 } from '../../core/contract.ts';
 import { summarizeResults, throughputByStrategy } from '../../core/report.ts';
 import { DatabaseTooNewError, loadMigrations, migrate, userVersion, type Migration } from './migrate.ts';
@@ -364,6 +364,24 @@ export class RunStore {
 
   deleteProfile(id: string): boolean {
     return this.db.prepare('DELETE FROM profiles WHERE id = ?').run(id).changes > 0;
+  }
+
+  /** A calibrated profile and the measurements it was fitted to, replacing any earlier ones, in one transaction. */
+  saveCalibratedProfile(profile: HardwareProfile, base: string, rows: ReadonlyArray<Omit<CalibrationMeasurementRow, 'base' | 'createdAt'>>): ProfileRecord {
+    const now = Date.now();
+    let rec!: ProfileRecord;
+    this.tx(() => {
+      rec = this.saveProfile(profile, 'upsert');
+      this.db.prepare('DELETE FROM profile_measurements WHERE profile_id = ?').run(profile.id);
+      const ins = this.db.prepare('INSERT INTO profile_measurements (profile_id, seq, workload, strategy, metric, measured, source, base, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      rows.forEach((r, i) => ins.run(profile.id, i, r.workload, r.strategy, r.metric, r.measured, r.source, base, now));
+    });
+    return rec;
+  }
+
+  profileMeasurements(profileId: string): CalibrationMeasurementRow[] {
+    const rows = this.db.prepare('SELECT workload, strategy, metric, measured, source, base, created_at FROM profile_measurements WHERE profile_id = ? ORDER BY seq').all(profileId) as Array<{ workload: string; strategy: string; metric: string; measured: number; source: string; base: string; created_at: number }>;
+    return rows.map((r) => ({ workload: r.workload, strategy: r.strategy, metric: r.metric, measured: r.measured, source: r.source, base: r.base, createdAt: r.created_at }));
   }
 
   // -------------------------------------------------------------------------------------------

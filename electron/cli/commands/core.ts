@@ -11,7 +11,7 @@ import { runBench } from '../bench.ts';
 
 const MAX_INPUT_FILE_BYTES = 4 * 1024 * 1024;
 
-function readInputFile(field: string, path: string): string {
+export function readInputFile(field: string, path: string): string {
   let size: number;
   try {
     size = statSync(path).size;
@@ -215,12 +215,16 @@ function throttled<T>(fn: (x: T) => void): (x: T) => void {
 
 const validate: CliCommand = {
   name: 'validate',
-  summary: 'Run every reference experiment and print published vs simulated figures with relative errors.',
-  usage: 'validate [--seed N] [--json]',
-  run(args, io) {
-    checkFlags(args, ['json', 'seed'], 'validate');
+  summary: 'Run every reference experiment and print published vs simulated figures with relative errors; --profile adds your own calibration rows.',
+  usage: 'validate [--seed N] [--json] [--profile ID [--db PATH]]',
+  async run(args, io) {
+    checkFlags(args, ['json', 'seed', 'profile', 'db'], 'validate');
     checkPositionals(args, 0, 'validate');
-    const rows = runValidation(parseSeed(flag(args, 'seed')), io.isTTY && !hasFlag(args, 'json') ? (id) => io.err(`\rrunning ${id}`.padEnd(40)) : undefined);
+    const seed = parseSeed(flag(args, 'seed'));
+    // A calibrated user profile's own measurements (calibrate --save-as), listed beside the built-in rows.
+    const profileRef = flag(args, 'profile');
+    const userRows = profileRef === undefined ? [] : await loadUserRows(profileRef, flag(args, 'db'), seed);
+    const rows = [...runValidation(seed, io.isTTY && !hasFlag(args, 'json') ? (id) => io.err(`\rrunning ${id}`.padEnd(40)) : undefined), ...userRows];
     if (io.isTTY && !hasFlag(args, 'json')) io.err('\r'.padEnd(41) + '\r');
     if (hasFlag(args, 'json')) {
       io.out(JSON.stringify({ engineVersion: ENGINE_VERSION, experiments: rows }, null, 2) + '\n');
@@ -234,10 +238,28 @@ const validate: CliCommand = {
       );
       const failed = rows.filter((r) => !r.pass).length;
       io.out(`\n${rows.length - failed} passed, ${failed} failed (tolerance ±15% on approximate figures)\n`);
+      if (profileRef !== undefined) io.out(`${userRows.length} of them are your measurements of ${profileRef} (the rows it was calibrated from)\n`);
     }
     return rows.every((r) => r.pass) ? 0 : 1;
   },
 };
+
+async function loadUserRows(ref: string, dbPath: string | undefined, seed: number) {
+  const profile = await loadProfileOrUserProfile(ref, dbPath, '--profile');
+  const { defaultDbPath } = await import('../../host/paths.ts');
+  const db = dbPath ?? defaultDbPath();
+  if (!existsSync(db)) return [];
+  const { createHostService } = await import('../../host/service.ts');
+  const host = createHostService({ dbPath: db, workers: 1 });
+  try {
+    const r = await host.dispatch('calibrate:measurements', { profileId: profile.id });
+    if (!r.ok) throw new InputError('--profile', ref, r.error.message);
+    const { userValidationRows } = await import('../../../core/calibrate/index.ts');
+    return userValidationRows(profile, (r.result as { rows: Array<{ workload: string; strategy: string; metric: string; measured: number; source: string }> }).rows, seed);
+  } finally {
+    await host.close();
+  }
+}
 
 const bench: CliCommand = {
   name: 'bench',
