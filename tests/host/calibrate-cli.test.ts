@@ -50,4 +50,18 @@ describe('iommu-lab calibrate', () => {
     expect(r.out.startsWith('#!/bin/sh')).toBe(true);
     expect(r.out).toMatch(/\$BENCH -t 1 -s \d+ -g 1 /);
   });
+
+  it('sweep --vary takes profile fields, validated as profile files', async () => {
+    const ok = await cli('sweep', '--profile', 'smmuv3', '--strategy', 'strict', '--workload', 'dmabench:granule=1', '--vary', 'iommu.invalidation.syncNs=500,2000', '--metric', 'unmapUs.mean', '--json', '--db', t.db('sweep.db'));
+    expect(ok.code, ok.err).toBe(0);
+    const j = JSON.parse(ok.out);
+    const text = JSON.stringify(j);
+    expect(text).toContain('iommu.invalidation.syncNs');
+    const neg = await cli('sweep', '--profile', 'smmuv3', '--strategy', 'strict', '--workload', 'dmabench:granule=1', '--vary', 'iommu.invalidation.syncNs=-5', '--db', t.db('sweep.db'));
+    expect(neg.code).toBe(2);
+    expect(neg.err).toMatch(/vary iommu\.invalidation\.syncNs.*-5.*iommu\.invalidation\.syncNs/);
+    const typo = await cli('sweep', '--profile', 'smmuv3', '--strategy', 'strict', '--workload', 'dmabench:granule=1', '--vary', 'iommu.invalidation.synNs=5', '--db', t.db('sweep.db'));
+    expect(typo.code).toBe(2);
+    expect(typo.err).toContain('syncNs');
+  }, 120_000);
 });

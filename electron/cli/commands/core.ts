@@ -5,6 +5,7 @@ import {
   type ExperimentResult, type HardwareProfile, type Metrics, type Workload,
 } from '../../../core/index.ts';
 import { runValidation } from '../../../core/validation.ts';
+import { explainText } from '../../../core/explain.ts';
 import { checkFlags, checkPositionals, flag, hasFlag, requireFlag, type Args } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { runBench } from '../bench.ts';
@@ -146,7 +147,14 @@ export function runJson(result: ExperimentResult): string {
   ) + '\n';
 }
 
-export const RUN_FLAGS = ['profile', 'strategy', 'workload', 'seed', 'json', 'save', 'name', 'tag', 'notes', 'replications', 'db'];
+/** run --json --explain: the same, with each strategy's cost-term breakdown (null when the engine books none). */
+export function runJsonExplained(result: ExperimentResult): string {
+  const j = JSON.parse(runJson(result)) as { results: Array<{ strategy: string; explain?: unknown }> };
+  j.results.forEach((r, i) => { r.explain = result.results[i].explain ?? null; });
+  return JSON.stringify(j, null, 2) + '\n';
+}
+
+export const RUN_FLAGS = ['profile', 'strategy', 'workload', 'seed', 'json', 'save', 'name', 'tag', 'notes', 'replications', 'db', 'explain'];
 
 /** `--save` and friends are served by the run store (issue 3); a hook keeps this module free of the database. */
 export type SaveHook = (args: Args, io: CliIo, input: { profile: HardwareProfile; strategies: string[]; workload: Workload; seed: number }) => Promise<number>;
@@ -158,8 +166,8 @@ export function setRunSaveHook(hook: SaveHook): void {
 const run: CliCommand = {
   name: 'run',
   summary: 'Simulate a workload through one or more strategies on a profile (a table, or --json).',
-  usage: 'run --profile P --strategy S[,S...] --workload W [--seed N] [--json] [--save [--name N] [--tag T] [--replications K] [--db PATH]]',
-  booleanFlags: ['save'],
+  usage: 'run --profile P --strategy S[,S...] --workload W [--seed N] [--json] [--explain] [--save [--name N] [--tag T] [--replications K] [--db PATH]]',
+  booleanFlags: ['save', 'explain'],
   async run(args, io) {
     checkFlags(args, RUN_FLAGS, 'run');
     checkPositionals(args, 0, 'run');
@@ -183,7 +191,7 @@ const run: CliCommand = {
     );
     if (progress) io.err('\r'.padEnd(61) + '\r');
     if (hasFlag(args, 'json')) {
-      io.out(runJson(result));
+      io.out(hasFlag(args, 'explain') ? runJsonExplained(result) : runJson(result));
       return 0;
     }
     io.out(`profile ${profile.id}, workload ${workloadText(workload)}, seed ${seed}, engine ${ENGINE_VERSION}\n\n`);
@@ -191,6 +199,7 @@ const run: CliCommand = {
     if (workload.kind === 'dmabench') {
       for (const r of result.results) io.out(`\n${r.strategy}:\n${dmaBenchLines(r.metrics)}`);
     }
+    if (hasFlag(args, 'explain')) io.out(`\nwhere the time of the mean map and unmap call goes\n\n${explainText(result.results, table)}`);
     if (workload.kind === 'accel') {
       io.out('\n');
       for (const r of result.results) {
