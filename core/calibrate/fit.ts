@@ -207,7 +207,7 @@ export function calibrate(base: HardwareProfile, measurements: Measurement[], op
   const { taken, left } = selectColumns(J0, sensitive, INDEPENDENCE_MIN);
   let sel: number[] = [];
   let iterations = 0;
-  const fitSubset = (sel: number[], start: number[]) => {
+  const fitSubset = (sel: number[], start: number[], maxIt: number, freshJacobian: boolean) => {
     // Projected Levenberg-Marquardt over the selected parameters. The model is near-linear in costs,
     // so the Jacobian is carried by Broyden's rank-one update after each accepted step and only
     // recomputed by finite differences when a step fails.
@@ -218,7 +218,6 @@ export function calibrate(base: HardwareProfile, measurements: Measurement[], op
     let J = J0.map((row) => [...row]);
     let fresh = true;
     let lambda = 1e-3;
-    const maxIt = opts.maxIterations ?? 10;
     for (let it = 0; it < maxIt && sel.length > 0 && c > 1e-10; it++) {
       iterations++;
       const A = transposeTimes(J, sel);
@@ -264,7 +263,7 @@ export function calibrate(base: HardwareProfile, measurements: Measurement[], op
       } else if (gain < 1e-3) break;
       progress(0.6 + (0.3 * (it + 1)) / maxIt, 'fitting');
     }
-    if (!fresh && sel.length) J = jacobian(x, v, sel);
+    if (freshJacobian && !fresh && sel.length) J = jacobian(x, v, sel);
     return { x, v, r, c, J };
   };
 
@@ -287,13 +286,15 @@ export function calibrate(base: HardwareProfile, measurements: Measurement[], op
   sel = [];
   for (const j of taken) {
     const trial = [...sel, j];
-    const f = fitSubset(trial, fit.x);
+    // Trials are short and keep Broyden's Jacobian; the final fit below polishes with a fresh one.
+    const f = fitSubset(trial, fit.x, 6, false);
     const w = widths(f, trial);
     if (w.every((q) => q <= WEAK_MAX)) {
       sel = trial;
       fit = f;
     } else weak.set(j, w[w.length - 1]);
   }
+  if (sel.length) fit = fitSubset(sel, fit.x, opts.maxIterations ?? 10, true);
   const dof = m - sel.length;
   const s2 = Math.max(1, dof > 0 ? fit.c / dof : 1);
   const cov = sel.length ? inverse(transposeTimes(fit.J, sel)) : [];

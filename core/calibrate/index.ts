@@ -9,3 +9,4 @@ export { Simulator, pointKey, readMetric } from './simulate.ts';
 export { isMetricPath, predictMeasurements } from './predict.ts';
 export { userValidationRows } from './user-rows.ts';
 export type { StoredMeasurement } from './user-rows.ts';
+export { calibrationChartOption, rowLabel } from './chart.ts';

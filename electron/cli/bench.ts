@@ -42,8 +42,45 @@ export function benchEngine(sizes: number[], repeats = 3): EngineFigure[] {
   return out;
 }
 
+export interface CalibrationFigure {
+  measurements: number;
+  cpuSeconds: number;
+  wallSeconds: number;
+  simulations: number;
+  rmsRelErrorAfter: number;
+}
+
+/**
+ * Calibration speed: 20 measurements (the first 10 dma_map_benchmark runs of smmuv3's plan, map and
+ * unmap each) generated from a profile whose costs are 20-30 % off, fitted from smmuv3 with the
+ * search for determining measurements included. CPU seconds of this process: the fit is
+ * single-threaded, so that is its time on one core.
+ */
+export async function benchCalibration(): Promise<CalibrationFigure> {
+  const { calibrate, calibrationPlan, costParams, predictMeasurements, withValues } = await import('../../core/calibrate/index.ts');
+  const { workloadText } = await import('../../core/workload.ts');
+  const base = builtInProfile('smmuv3');
+  const truth = withValues(base, new Map(costParams(base).map((p, i) => [p.path, p.base * (i % 2 ? 1.2 : 0.7)])));
+  truth.cpu.costJitterFraction = 0;
+  const plan = calibrationPlan(base).slice(0, 10);
+  const ms = plan.flatMap((p) => (['mapUs.mean', 'unmapUs.mean'] as const).map((metric) => ({
+    workload: p.workload, workloadText: workloadText(p.workload), strategy: p.strategy, metric, value: 0, resolution: 0.05, source: 'bench',
+  })));
+  const values = predictMeasurements(truth, ms);
+  const measurements = ms.map((m, i) => ({ ...m, value: Math.max(0.1, Math.round(values[i] * 10) / 10) }));
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = calibrate(base, measurements);
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    measurements: measurements.length, cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+    wallSeconds: Math.round((performance.now() - t0) / 10) / 100, simulations: r.stats.simulations, rmsRelErrorAfter: r.stats.rmsRelErrorAfter,
+  };
+}
+
 export async function runBench(io: CliIo, json: boolean, quick: boolean): Promise<number> {
   const engine = benchEngine(quick ? [100_000, 400_000] : [1_000_000, 4_000_000], quick ? 1 : 3);
+  const calibration = quick ? null : await benchCalibration();
   let store: unknown = null;
   try {
     const mod = await import('../host/bench.ts');
@@ -52,11 +89,16 @@ export async function runBench(io: CliIo, json: boolean, quick: boolean): Promis
     if ((e as NodeJS.ErrnoException)?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
   }
   if (json) {
-    io.out(JSON.stringify({ engine, store }, null, 2) + '\n');
+    io.out(JSON.stringify({ engine, store, calibration }, null, 2) + '\n');
     return 0;
   }
   io.out(`Engine: fio rw=randread bs=4k iodepth=64 on vtd, one core, ${quick ? 'one run' : 'best of 3'} after a warm-up${quick ? ' (--quick: smaller runs)' : ''}\n`);
   io.out(table(['strategy', 'IOs', 'wall s', 'IOs/s', 'peak RSS MiB'], engine.map((e) => [e.strategy, String(e.ios), e.wallSeconds.toFixed(3), e.iosPerSecond.toLocaleString('en-US'), String(e.rssPeakMiB)])));
+  if (calibration) {
+    io.out(`\nCalibration: ${calibration.measurements} dma_map_benchmark figures fitted from smmuv3 (calibrate, one thread): `
+      + `${calibration.cpuSeconds.toFixed(2)} s CPU, ${calibration.wallSeconds.toFixed(2)} s wall, ${calibration.simulations} simulations, `
+      + `rms error after ${(calibration.rmsRelErrorAfter * 100).toFixed(1)} %\n`);
+  }
   if (store) io.out(`\nRun store:\n${storeTable(store as Record<string, unknown>)}`);
   return 0;
 }
