@@ -2,6 +2,7 @@ import { clone } from './params.ts';
 import { SimulationCancelled } from '../errors.ts';
 import type { HardwareProfile, Workload } from '../types.ts';
 import { workloadText } from '../workload.ts';
+import { formatBytes } from '../units.ts';
 import { inverse, norm, selectColumns, solve, transposeTimes, transposeVec, type Matrix } from './linalg.ts';
 import type { Measurement } from './measurements.ts';
 import { costParams, getPath, spreadFields, withValues, type CostParam } from './params.ts';
@@ -17,6 +18,8 @@ const INDEPENDENCE_MIN = 0.1;
 /** Finite-difference step, as a fraction of the parameter's scale (the model is near-linear in costs). */
 const STEP = 0.1;
 const Z95 = 1.96;
+/** No figure of the candidate catalogue moves it: the profile's structure does not use it. */
+export const UNUSED_REASON = 'unused by this profile\'s structure (no dma_map_benchmark, fio or accelerator figure moves it)';
 /** A fitted parameter whose ≈95 % range is wider than ± this fraction of its value is reported as undetermined. */
 const WEAK_MAX = 1;
 /** Simulations the search for determining measurements may spend (it is advice, not the fit). */
@@ -115,6 +118,7 @@ export function describePoint(w: Workload, strategy: string, metric: string): st
   if (w.kind === 'dmabench' && w.delayNs === 0 && !w.sg && !w.skipCpuSync) {
     return `dma_map_benchmark -t ${w.threads} -g ${w.granulePages}${w.dir === 'BIDIRECTIONAL' ? '' : ` -d ${['BIDIRECTIONAL', 'TO_DEVICE', 'FROM_DEVICE'].indexOf(w.dir)}`} with ${strategy}: ${m}`;
   }
+  if (w.kind === 'fio') return `fio --rw=${w.rw} --bs=${formatBytes(w.bsBytes)} --iodepth=${w.iodepth} with ${strategy}: ${m}`;
   return `${workloadText(w)} with ${strategy}: ${m}`;
 }
 
@@ -301,12 +305,12 @@ export function calibrate(base: HardwareProfile, measurements: Measurement[], op
   const { x, v, c } = fit;
   const undetermined: UndeterminedParam[] = [];
   for (const j of insensitive) {
-    undetermined.push({ path: params[j].path, unit: params[j].unit, value: params[j].base, reason: 'no measurement is sensitive to it', measure: null });
+    undetermined.push({ path: params[j].path, unit: params[j].unit, value: params[j].base, reason: 'no measurement moves it', measure: null });
   }
   for (const [j, w] of weak) {
     undetermined.push({
       path: params[j].path, unit: params[j].unit, value: params[j].base,
-      reason: `the measurements pin it down only to ±${Math.min(999, Math.round(w * 100))} % (≈95 %), so it stays at its base value`, measure: null,
+      reason: `known only to ±${Math.min(999, Math.round(w * 100))} % (≈95 %) from these measurements`, measure: null,
     });
   }
   // What each parameter held at its base value leans on among the fitted ones (least squares of
@@ -337,7 +341,7 @@ export function calibrate(base: HardwareProfile, measurements: Measurement[], op
     const partners = [...coef.entries()].filter(([, k]) => Math.abs(k) > 0.05).map(([t]) => params[t].path);
     undetermined.push({
       path: params[j].path, unit: params[j].unit, value: params[j].base,
-      reason: `its effect on these measurements is a combination of ${partners.join(', ') || 'the fitted parameters'}'s`, measure: null,
+      reason: `moves these measurements only together with ${partners.join(', ') || 'the fitted parameters'}`, measure: null,
     });
   }
   undetermined.sort((a, b) => a.path.localeCompare(b.path));
@@ -447,7 +451,7 @@ function suggest(
   };
   // Group screening: one simulation per run with every undetermined parameter raised together
   // (bandwidths lowered, so all push the same way) tells which runs can move any of them at all.
-  const idx = und.filter((u) => u.reason.startsWith('no measurement')).map((u) => params.findIndex((p) => p.path === u.path));
+  const idx = und.filter((u) => u.reason.startsWith('no measurement moves')).map((u) => params.findIndex((p) => p.path === u.path));
   const movers = new Set<number>();
   {
     const vals = new Map(baseX);
@@ -482,8 +486,8 @@ function suggest(
         break search;
       }
     }
-    if (!u.measure && u.reason.startsWith('no measurement')) {
-      u.reason = 'no dma_map_benchmark, fio or accelerator figure moves with it on this profile (unused by its structure; set it from a datasheet)';
+    if (!u.measure && u.reason.startsWith('no measurement moves')) {
+      u.reason = UNUSED_REASON;
     }
   }
 }

@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { InputError, type HardwareProfile } from '../../../core/index.ts';
 import {
-  calibrate, isMetricPath, parseMeasurements, planScript, RELATIVE_FLOOR, type CalibrationResult, type Measurement,
+  calibrate, isMetricPath, parseMeasurements, planScript, RELATIVE_FLOOR, rowLabel, type CalibrationResult, type Measurement,
 } from '../../../core/calibrate/index.ts';
+import { UNUSED_REASON } from '../../../core/calibrate/fit.ts';
 import { checkFlags, checkPositionals, flag, hasFlag, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 import { loadProfileOrUserProfile, parseSeed, readInputFile, table } from './core.ts';
@@ -24,16 +25,19 @@ export function calibrationText(r: CalibrationResult): string {
   out.push(`calibrated ${r.base} -> ${r.profile.id}: ${r.stats.measurements} measurements, ${r.fitted.length} parameters fitted, ${r.undetermined.length} left at their base value`);
   out.push(`rms relative error ${pct(r.stats.rmsRelErrorBefore).replace('+', '')} before, ${pct(r.stats.rmsRelErrorAfter).replace('+', '')} after (${r.stats.simulations} simulations, ${r.stats.iterations} iterations)\n`);
   out.push('measurements');
-  out.push(table(['workload', 'strategy', 'metric', 'measured', 'before', 'after', 'error'],
-    r.rows.map((q) => [q.workload, q.strategy, q.metric, sig(q.measured), sig(q.before), sig(q.after), pct(q.relError)])));
+  out.push(table(['measurement', 'source', 'measured', 'before', 'after', 'error'],
+    r.rows.map((q) => [rowLabel(q), q.source, sig(q.measured), sig(q.before), sig(q.after), pct(q.relError)])));
   out.push(`fitted parameters (range: ≈95 %, ±1.96 standard errors from (JᵀJ)⁻¹ × residual variance, each figure assumed known to ±${RELATIVE_FLOOR * 100} % and its print resolution)`);
   out.push(table(['parameter', 'unit', 'before', 'after', 'low', 'high', 'note'],
     r.fitted.map((f) => [f.path, f.unit, sig(f.before), sig(f.after), sig(f.low), sig(f.high), f.confoundedWith.length ? `leans on ${f.confoundedWith.join(', ')} (held)` : ''])));
-  if (r.undetermined.length) {
+  const unused = r.undetermined.filter((u) => u.reason === UNUSED_REASON);
+  const rest = r.undetermined.filter((u) => u.reason !== UNUSED_REASON);
+  if (rest.length) {
     out.push('undetermined (left at the base value)');
     out.push(table(['parameter', 'value', 'why', 'would be determined by'],
-      r.undetermined.map((u) => [u.path, `${sig(u.value)} ${u.unit}`, u.reason, u.measure ?? '-'])));
+      rest.map((u) => [u.path, `${sig(u.value)} ${u.unit}`, u.reason, u.measure ?? '-'])));
   }
+  if (unused.length) out.push(`${UNUSED_REASON}, left at the base value: ${unused.map((u) => u.path).join(', ')}\n`);
   return out.join('\n');
 }
 
