@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import type {
-  HardwareProfile, Histogram, Metrics, StrategySpec, TimeSeries, Workload,
+  CallBreakdown, HardwareProfile, Histogram, Metrics, StrategySpec, TimeSeries, Workload,
 } from './types.ts';
 import type { StrategyDef } from './strategies.ts';
 
@@ -450,6 +450,8 @@ export interface RunResult {
   /** Empty arrays when runs:get was asked with series=false. */
   series: TimeSeries;
   latencyHistogram: Histogram;
+  /** Cost-term breakdown of the mean map and unmap call, from engines that book one. */
+  explain?: CallBreakdown;
 }
 
 export interface RunDetail extends RunSummary {

@@ -13,3 +13,7 @@ CREATE TABLE profile_measurements (
   created_at  INTEGER NOT NULL,
   PRIMARY KEY (profile_id, seq)
 ) STRICT;
+
+-- The cost-term breakdown of a result's mean map and unmap call (StrategyResult.explain), when the
+-- engine books one; NULL for results of engines that do not.
+ALTER TABLE results ADD COLUMN explain_json TEXT CHECK (explain_json IS NULL OR json_valid(explain_json));

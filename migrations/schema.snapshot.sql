@@ -32,7 +32,7 @@ CREATE TABLE results (
   metrics_json    TEXT NOT NULL CHECK (json_valid(metrics_json)),
   histogram_json  TEXT NOT NULL CHECK (json_valid(histogram_json)),
   series_points   INTEGER NOT NULL CHECK (series_points BETWEEN 0 AND 100000),
-  series          BLOB NOT NULL CHECK (length(series) = series_points * 40),
+  series          BLOB NOT NULL CHECK (length(series) = series_points * 40), explain_json TEXT CHECK (explain_json IS NULL OR json_valid(explain_json)),
   PRIMARY KEY (run_id, strategy_index, replication)
 ) STRICT;
 

@@ -28,8 +28,8 @@ const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an id of letters, digits, 
 const tags = z.array(z.string().min(1).max(64).regex(/^[^\s,]+$/)).max(32);
 const status = z.enum(RUN_STATUSES);
 
-/** A JSON tree whose leaves are finite numbers or null (metrics may grow new fields). */
-const metricTree: z.ZodType<unknown> = z.lazy(() => z.union([finite, z.null(), z.record(z.string().max(100), metricTree)]));
+/** A JSON tree whose leaves are finite numbers, null or short labels such as exposure.protection (metrics may grow new fields). */
+const metricTree: z.ZodType<unknown> = z.lazy(() => z.union([finite, z.null(), z.string().max(100), z.record(z.string().max(100), metricTree)]));
 const metricsSchema = z.record(z.string().max(100), metricTree).superRefine((m, ctx) => {
   for (const k of ['throughputMiBps', 'iops', 'ios', 'bytes']) {
     if (typeof m[k] !== 'number') ctx.addIssue({ code: 'custom', path: [k], message: 'a finite number is required' });
@@ -64,6 +64,10 @@ const resultSchema = z.strictObject({
   metrics: metricsSchema,
   series: seriesSchema,
   latencyHistogram: histogramSchema,
+  explain: z.strictObject({
+    map: z.record(z.string().max(40), z.number().finite()),
+    unmap: z.record(z.string().max(40), z.number().finite()),
+  }).optional(),
 });
 
 const strategySpecSchema = z.strictObject({

@@ -102,6 +102,7 @@ export class JobRunner {
               this.store.addResult(a.runId, {
                 strategy: strategy.text, strategyIndex, replication: rep, seed, wallMs,
                 metrics: result.metrics, series: result.series, latencyHistogram: result.latencyHistogram,
+                ...(result.explain ? { explain: result.explain } : {}),
               });
               a.done++;
             } catch (e) {

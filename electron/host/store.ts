@@ -437,9 +437,10 @@ export class RunStore {
 
   private insertResult(runId: string, r: NewResult): void {
     const { points, blob } = packSeries(r.series);
-    this.db.prepare(`INSERT INTO results (run_id, strategy_index, replication, strategy, seed, wall_ms, metrics_json, histogram_json, series_points, series)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    this.db.prepare(`INSERT INTO results (run_id, strategy_index, replication, strategy, seed, wall_ms, metrics_json, histogram_json, series_points, series, explain_json)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       runId, r.strategyIndex, r.replication, r.strategy, r.seed, r.wallMs, JSON.stringify(r.metrics), JSON.stringify(r.latencyHistogram), points, blob,
+      r.explain ? JSON.stringify(r.explain) : null,
     );
   }
 
@@ -523,8 +524,8 @@ export class RunStore {
     const id = this.resolveRunId(ref);
     const r = this.db.prepare(`SELECT ${RUN_COLUMNS}, r.config_json FROM runs r WHERE r.id = ?`).get(id) as RunRow;
     const withSeries = opts.series ?? true;
-    const rows = this.db.prepare(`SELECT strategy_index, replication, strategy, seed, wall_ms, metrics_json, histogram_json, series_points${withSeries ? ', series' : ', NULL AS series'}
-      FROM results WHERE run_id = ? ORDER BY strategy_index, replication`).all(id) as ResultRow[];
+    const rows = this.db.prepare(`SELECT strategy_index, replication, strategy, seed, wall_ms, metrics_json, histogram_json, series_points, explain_json${withSeries ? ', series' : ', NULL AS series'}
+      FROM results WHERE run_id = ? ORDER BY strategy_index, replication`).all(id) as Array<ResultRow & { explain_json: string | null }>;
     const results: RunResult[] = rows.map((x) => ({
       strategy: x.strategy,
       strategyIndex: x.strategy_index,
@@ -534,6 +535,7 @@ export class RunStore {
       metrics: JSON.parse(x.metrics_json),
       series: x.series ? unpackSeries(x.series, x.series_points) : { ...EMPTY_SERIES },
       latencyHistogram: JSON.parse(x.histogram_json),
+      ...(x.explain_json ? { explain: JSON.parse(x.explain_json) } : {}),
     }));
     return {
       ...this.rowToSummary(r),
