@@ -230,6 +230,7 @@ export function calibrate(base: HardwareProfile, measurements: Measurement[], op
       const d = solve(Ad, g.map((q) => -q));
       let accepted = false;
       let gain = 0;
+    let stepMax = 0;
       if (d) {
         const xn = [...x];
         sel.forEach((j, a) => { xn[j] = clamp(x[j] + d[a], params[j].lo, params[j].hi); });
@@ -239,6 +240,7 @@ export function calibrate(base: HardwareProfile, measurements: Measurement[], op
         if (Number.isFinite(cn)) {
           // Broyden: J += (Δr - J δ) δᵀ / δᵀδ over the selected columns, with the step actually taken.
           const delta = sel.map((j) => xn[j] - x[j]);
+        stepMax = Math.max(...delta.map(Math.abs));
           const dd = delta.reduce((q, y) => q + y * y, 0);
           if (dd > 0) {
             for (let i = 0; i < J.length; i++) {
@@ -264,7 +266,7 @@ export function calibrate(base: HardwareProfile, measurements: Measurement[], op
           lambda = 1e-3;
         }
         if (lambda > 1e6) break;
-      } else if (gain < 1e-3) break;
+      } else if (gain < 1e-6 || stepMax < 1e-5) break;
       progress(0.6 + (0.3 * (it + 1)) / maxIt, 'fitting');
     }
     if (freshJacobian && !fresh && sel.length) J = jacobian(x, v, sel);
@@ -298,7 +300,21 @@ export function calibrate(base: HardwareProfile, measurements: Measurement[], op
       fit = f;
     } else weak.set(j, w[w.length - 1]);
   }
-  if (sel.length) fit = fitSubset(sel, fit.x, opts.maxIterations ?? 10, true);
+  if (sel.length) fit = fitSubset(sel, fit.x, opts.maxIterations ?? 20, true);
+  // The trials judged widths on Broyden's Jacobian; with the fresh one at the solution a cost may
+  // turn out looser than ±WEAK_MAX: hold the loosest at base and refit, until none is.
+  for (let round = 0; round < 4 && sel.length; round++) {
+    const w = widths(fit, sel);
+    let worst = -1;
+    w.forEach((q, k) => { if (q > WEAK_MAX && (worst < 0 || q > w[worst])) worst = k; });
+    if (worst < 0) break;
+    const j = sel[worst];
+    weak.set(j, w[worst]);
+    sel = sel.filter((q) => q !== j);
+    const restart = [...fit.x];
+    restart[j] = x0[j];
+    fit = sel.length ? fitSubset(sel, restart, opts.maxIterations ?? 20, true) : { x: [...x0], v: before, r: residuals(before), c: cost(residuals(before)), J: J0 };
+  }
   const dof = m - sel.length;
   const s2 = Math.max(1, dof > 0 ? fit.c / dof : 1);
   const cov = sel.length ? inverse(transposeTimes(fit.J, sel)) : [];
