@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import type {
-  FioJobResult, HardwareProfile, Histogram, Metrics, StrategySpec, TimeSeries, Workload,
+  CallBreakdown, FioJobResult, HardwareProfile, Histogram, Metrics, StrategySpec, TimeSeries, Workload,
 } from './types.ts';
 import type { StrategyDef } from './strategies.ts';
 import type { ValidationRow } from './validation.ts';
@@ -285,6 +285,34 @@ export const CONTRACT = {
     doc: 'Import a JSON bundle (run, diff or sweep). All or nothing; runs keep their ids (already present: skipped).',
     args: z.strictObject({ bundle: z.string().min(1).max(MAX_BUNDLE_CHARS) }),
   },
+
+  'calibrate:fit': {
+    doc: 'Fit a base profile\'s cost parameters to measurements (dma_map_benchmark output or a workload,strategy,metric,value CSV), in a worker. Bad text: invalid with file:line.',
+    args: z.strictObject({
+      baseId: idSchema.optional(),
+      base: z.unknown().optional(),
+      text: z.string().min(1).max(4 * 1024 * 1024),
+      fileName: z.string().min(1).max(200).default('measurements'),
+      strategy: strategyTextSchema.optional(),
+      seed: seedSchema.default(1),
+      id: idSchema.optional(),
+    }),
+  },
+  'calibrate:save': {
+    doc: 'Save a calibrated profile as a user profile with the measurements it was fitted to (replaces both).',
+    args: z.strictObject({
+      profile: z.unknown(),
+      base: z.string().max(64).default(''),
+      rows: z.array(z.strictObject({
+        workload: z.string().min(1).max(2000), strategy: z.string().min(1).max(200), metric: z.string().min(1).max(80),
+        measured: z.number().finite(), source: z.string().max(300).default(''),
+      }).loose()).max(10_000),
+    }),
+  },
+  'calibrate:measurements': {
+    doc: 'The measurements a user profile was calibrated from (empty for other profiles).',
+    args: z.strictObject({ profileId: idSchema }),
+  },
 } as const;
 
 export type OpName = keyof typeof CONTRACT;
@@ -454,6 +482,8 @@ export interface RunResult {
   latencyHistogram: Histogram;
   /** fio workloads with several jobs (and measured fio runs): per job, then per group. */
   jobs?: FioJobResult[];
+  /** Cost-term breakdown of the mean map and unmap call, from engines that book one. */
+  explain?: CallBreakdown;
 }
 
 export interface RunDetail extends RunSummary {
@@ -653,6 +683,9 @@ export interface OpResults {
   'export:diff': ExportFile;
   'export:sweep': ExportFile;
   'export:import': ImportResult;
+  'calibrate:fit': CalibrationResultData;
+  'calibrate:save': ProfileRecord;
+  'calibrate:measurements': { rows: CalibrationMeasurementRow[] };
   'fio:compare': FioCompareResult;
 }
 
@@ -677,6 +710,28 @@ export interface FioCompareResult {
   /** With save: the measured run and the simulated run, ready for runs:diff. */
   measuredRunId: string | null;
   simulatedRunId: string | null;
+}
+
+/** One stored measurement of a calibrated user profile. */
+export interface CalibrationMeasurementRow {
+  workload: string;
+  strategy: string;
+  metric: string;
+  measured: number;
+  source: string;
+  /** The profile the calibration started from. */
+  base: string;
+  createdAt: number;
+}
+
+/** core/calibrate's CalibrationResult, as JSON (re-declared here so the contract stays a leaf module). */
+export interface CalibrationResultData {
+  profile: HardwareProfile;
+  base: string;
+  fitted: Array<{ path: string; unit: string; before: number; after: number; low: number; high: number; confoundedWith: string[] }>;
+  undetermined: Array<{ path: string; unit: string; value: number; reason: string; measure: string | null }>;
+  rows: Array<{ workload: string; strategy: string; metric: string; measured: number; before: number; after: number; relError: number; relErrorBefore: number; source: string }>;
+  stats: { measurements: number; parameters: number; iterations: number; simulations: number; rmsRelErrorBefore: number; rmsRelErrorAfter: number; residualVariance: number };
 }
 
 export type OpResult<K extends OpName> = OpResults[K];

@@ -1,5 +1,18 @@
 -- Schema of the run store after every migration (generated; do not edit).
--- PRAGMA user_version = 4
+-- PRAGMA user_version = 5
+
+CREATE TABLE profile_measurements (
+  profile_id  TEXT NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+  seq         INTEGER NOT NULL CHECK (seq >= 0),
+  workload    TEXT NOT NULL,
+  strategy    TEXT NOT NULL,
+  metric      TEXT NOT NULL,
+  measured    REAL NOT NULL,
+  source      TEXT NOT NULL DEFAULT '',
+  base        TEXT NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (profile_id, seq)
+) STRICT;
 
 CREATE TABLE profiles (
   id          TEXT PRIMARY KEY NOT NULL,
@@ -19,7 +32,7 @@ CREATE TABLE results (
   metrics_json    TEXT NOT NULL CHECK (json_valid(metrics_json)),
   histogram_json  TEXT NOT NULL CHECK (json_valid(histogram_json)),
   series_points   INTEGER NOT NULL CHECK (series_points BETWEEN 0 AND 100000),
-  series          BLOB NOT NULL CHECK (length(series) = series_points * 40), jobs_json TEXT CHECK (jobs_json IS NULL OR json_valid(jobs_json)),
+  series          BLOB NOT NULL CHECK (length(series) = series_points * 40), jobs_json TEXT CHECK (jobs_json IS NULL OR json_valid(jobs_json)), explain_json TEXT CHECK (explain_json IS NULL OR json_valid(explain_json)),
   PRIMARY KEY (run_id, strategy_index, replication)
 ) STRICT;
 

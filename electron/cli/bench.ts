@@ -117,11 +117,48 @@ function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
+export interface CalibrationFigure {
+  measurements: number;
+  cpuSeconds: number;
+  wallSeconds: number;
+  simulations: number;
+  rmsRelErrorAfter: number;
+}
+
+/**
+ * Calibration speed: 20 measurements (the first 10 dma_map_benchmark runs of smmuv3's plan, map and
+ * unmap each) generated from a profile whose costs are 20-30 % off, fitted from smmuv3 with the
+ * search for determining measurements included. CPU seconds of this process: the fit is
+ * single-threaded, so that is its time on one core.
+ */
+export async function benchCalibration(): Promise<CalibrationFigure> {
+  const { calibrate, calibrationPlan, costParams, predictMeasurements, withValues } = await import('../../core/calibrate/index.ts');
+  const { workloadText } = await import('../../core/workload.ts');
+  const base = builtInProfile('smmuv3');
+  const truth = withValues(base, new Map(costParams(base).map((p, i) => [p.path, p.base * (i % 2 ? 1.2 : 0.7)])));
+  truth.cpu.costJitterFraction = 0;
+  const plan = calibrationPlan(base).slice(0, 10);
+  const ms = plan.flatMap((p) => (['mapUs.mean', 'unmapUs.mean'] as const).map((metric) => ({
+    workload: p.workload, workloadText: workloadText(p.workload), strategy: p.strategy, metric, value: 0, resolution: 0.05, source: 'bench',
+  })));
+  const values = predictMeasurements(truth, ms);
+  const measurements = ms.map((m, i) => ({ ...m, value: Math.max(0.1, Math.round(values[i] * 10) / 10) }));
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = calibrate(base, measurements);
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    measurements: measurements.length, cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+    wallSeconds: Math.round((performance.now() - t0) / 10) / 100, simulations: r.stats.simulations, rmsRelErrorAfter: r.stats.rmsRelErrorAfter,
+  };
+}
+
 export async function runBench(io: CliIo, json: boolean, quick: boolean): Promise<number> {
   const repeats = quick ? 1 : 3;
   const bare = benchBareLoop(quick ? 400_000 : 4_000_000, repeats);
   const engine = benchEngine(quick ? [200_000, 400_000] : [1_000_000, 4_000_000], repeats, bare);
   const diff = [benchDiff(['strict'], 30, quick ? 3 : 5), benchDiff(['strict', 'lazy', 'bounce-pool'], 30, quick ? 3 : 5)];
+  const calibration = quick ? null : await benchCalibration();
   let store: unknown = null;
   try {
     const mod = await import('../host/bench.ts');
@@ -132,7 +169,7 @@ export async function runBench(io: CliIo, json: boolean, quick: boolean): Promis
   // Figures from a shared machine mean little without its load (1-minute load average, cores).
   const machine = { cores: availableParallelism(), loadAverage1m: Math.round(loadavg()[0] * 100) / 100 };
   if (json) {
-    io.out(JSON.stringify({ machine, engine, bareLoop: bare, diff, store }, null, 2) + '\n');
+    io.out(JSON.stringify({ machine, engine, bareLoop: bare, diff, store, calibration }, null, 2) + '\n');
     return 0;
   }
   io.out(`Machine: ${machine.cores} cores, load average ${machine.loadAverage1m.toFixed(2)} (1 min, at the end)\n`);
@@ -144,6 +181,11 @@ export async function runBench(io: CliIo, json: boolean, quick: boolean): Promis
   io.out(`\nBare hand-written event loop of the same closed loop (strict): ${bare.ios.toLocaleString('en-US')} IOs in ${bare.cpuSeconds.toFixed(3)} CPU s = ${bare.iosPerCpuSecond.toLocaleString('en-US')} IOs/CPU s\n`);
   io.out(`\nDiff statistics (medians, 95% bootstrap CIs, Mann-Whitney) of two runs, every metric:\n`);
   io.out(table(['strategies', 'replications', 'ms'], diff.map((d) => [String(d.strategies), `${d.replications} x ${d.replications}`, d.ms.toFixed(1)])));
+  if (calibration) {
+    io.out(`\nCalibration: ${calibration.measurements} dma_map_benchmark figures fitted from smmuv3 (calibrate, one thread): `
+      + `${calibration.cpuSeconds.toFixed(2)} s CPU, ${calibration.wallSeconds.toFixed(2)} s wall, ${calibration.simulations} simulations, `
+      + `rms error after ${(calibration.rmsRelErrorAfter * 100).toFixed(1)} %\n`);
+  }
   if (store) io.out(`\nRun store:\n${storeTable(store as Record<string, unknown>)}`);
   return 0;
 }

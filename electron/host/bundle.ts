@@ -87,6 +87,10 @@ const resultSchema = z.strictObject({
   latencyHistogram: histogramSchema,
   /** Per-job / per-group results of multi-job fio workloads and measured fio runs. */
   jobs: z.array(z.record(z.string().max(100), metricTreeAt(METRIC_DEPTH - 1))).max(100_000).optional(),
+  explain: z.strictObject({
+    map: z.record(z.string().max(40), z.number().finite()),
+    unmap: z.record(z.string().max(40), z.number().finite()),
+  }).optional(),
 });
 
 const strategySpecSchema = z.strictObject({

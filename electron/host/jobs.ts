@@ -106,6 +106,7 @@ export class JobRunner {
                 strategy: strategy.text, strategyIndex, replication: rep, seed, wallMs,
                 metrics: result.metrics, series: result.series, latencyHistogram: result.latencyHistogram,
                 ...(result.jobs ? { jobs: result.jobs } : {}),
+                ...(result.explain ? { explain: result.explain } : {}),
               });
               a.done++;
             } catch (e) {

@@ -17,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { HardwareProfile, StrategyResult, StrategySpec, Workload } from '../../core/types.ts';
 import type { ValidationRow } from '../../core/validation.ts';
+import type { CalibrationResult, Measurement } from '../../core/calibrate/index.ts';
 
 export interface SimTask {
   profile: HardwareProfile;
@@ -25,6 +26,17 @@ export interface SimTask {
   seed: number;
   seriesPoints?: number;
 }
+
+/** A calibration (core/calibrate) run in a worker: many short simulations, minutes of CPU at worst. */
+export interface CalibrateTask {
+  job: 'calibrate';
+  base: HardwareProfile;
+  measurements: Measurement[];
+  seed: number;
+  id?: string;
+}
+
+export type PoolTask = SimTask | CalibrateTask;
 
 export interface TaskOutcome {
   result: StrategyResult;
@@ -70,7 +82,7 @@ export interface TaskOwner {
 
 interface Pending {
   id: number;
-  task: SimTask;
+  task: PoolTask;
   job: string;
   heavy: boolean;
   flag: SharedArrayBuffer;
@@ -135,7 +147,13 @@ export class WorkerPool {
     return this.slots.filter((s) => s.current).length + this.queue.length;
   }
 
-  submit(task: SimTask, onProgress?: (fraction: number) => void, owner: TaskOwner = {}): TaskHandle {
+  /** A calibration off the main thread; the result is core/calibrate's CalibrationResult. */
+  submitCalibration(task: Omit<CalibrateTask, 'job'>, onProgress?: (fraction: number) => void): { promise: Promise<CalibrationResult>; cancel(): void } {
+    const h = this.submit({ job: 'calibrate', ...task }, onProgress);
+    return { promise: h.promise.then((o) => o.result as unknown as CalibrationResult), cancel: h.cancel };
+  }
+
+  submit(task: PoolTask, onProgress?: (fraction: number) => void, owner: TaskOwner = {}): TaskHandle {
     if (this.closed) throw new Error('worker pool is closed');
     let p!: Pending;
     const id = this.nextId++;

@@ -16,6 +16,7 @@ import {
 } from '../../core/contract.ts';
 import { METRIC_DEFS } from '../../core/report.ts';
 import { estimateWork, overBudget, seriesPointsPerResult, workDetail } from '../../core/budget.ts';
+import { isMetricPath, parseMeasurements } from '../../core/calibrate/index.ts';
 import { checkMetric, Exporter } from './export.ts';
 import { ExportClient } from './export-client.ts';
 import { JobRunner } from './jobs.ts';
@@ -328,6 +329,22 @@ export function createHostService(opts: HostServiceOptions = {}): HostService {
       const ids = save ? saveMeasuredAndSimulated(store, measured, workload, profile, result, seed) : null;
       return compareResult(measured, profile, workload, understood, result, ids);
     },
+    'calibrate:fit': async (a) => {
+      if ((a.baseId === undefined) === (a.base === undefined)) {
+        throw new ContractError('invalid', 'give exactly one of baseId or base', [{ path: 'baseId', message: 'baseId or base' }]);
+      }
+      const base = a.baseId !== undefined ? resolveProfile(a.baseId) : inlineProfile(a.base, 'base');
+      // Parsing is cheap and its errors (file:line, what was expected) belong to the caller: main thread.
+      const measurements = parseMeasurements(a.text, a.fileName, isMetricPath, a.strategy);
+      const result = await pool.submitCalibration({ base, measurements, seed: a.seed, id: a.id }).promise;
+      return result as OpResult<'calibrate:fit'>;
+    },
+    'calibrate:save': ({ profile, base, rows }) => {
+      const p = inlineProfile(profile);
+      if (isBuiltIn(p.id)) throw new ContractError('conflict', `profile ${p.id} is built in and read-only; save the calibration under another id`, [{ path: 'profile.id', message: 'built-in id' }]);
+      return store.saveCalibratedProfile(p, base, rows.map((r) => ({ workload: r.workload, strategy: r.strategy, metric: r.metric, measured: r.measured, source: r.source })));
+    },
+    'calibrate:measurements': ({ profileId }) => ({ rows: store.profileMeasurements(profileId) }),
   };
 
   async function call<K extends OpName>(op: K | string, rawArgs: unknown): Promise<OpResult<K>> {

@@ -15,6 +15,7 @@ import { parentPort } from 'node:worker_threads';
 import { builtInProfile, parseStrategy, parseWorkload, simulateStrategy, SimulationCancelled } from '../../core/index.ts';
 import { runValidation } from '../../core/validation.ts';
 import type { HardwareProfile, StrategySpec, Workload } from '../../core/index.ts';
+import { calibrate, type Measurement } from '../../core/calibrate/index.ts';
 
 export interface SimTaskMessage {
   type: 'task';
@@ -27,11 +28,23 @@ export interface SimTaskMessage {
   cancel: SharedArrayBuffer;
 }
 
+/** `{ type: 'task', job: 'calibrate', taskId, base, measurements, seed, id?, cancel }`: core/calibrate's fit. */
+export interface CalibrateTaskMessage {
+  type: 'task';
+  job: 'calibrate';
+  taskId: number;
+  base: HardwareProfile;
+  measurements: Measurement[];
+  seed: number;
+  id?: string;
+  cancel: SharedArrayBuffer;
+}
+
 const PROGRESS_INTERVAL_MS = 100;
 
 if (parentPort) {
   const port = parentPort;
-  port.on('message', (msg: SimTaskMessage | { type: 'warm' } | { type: 'validate' }) => {
+  port.on('message', (msg: SimTaskMessage | CalibrateTaskMessage | { type: 'warm' } | { type: 'validate' }) => {
     if (msg?.type === 'warm') {
       // Load and JIT the engine's hot paths before the first real task arrives.
       try {
@@ -55,6 +68,21 @@ if (parentPort) {
     const started = performance.now();
     let lastProgress = 0;
     try {
+      if ('job' in msg) {
+        const fit = calibrate(msg.base, msg.measurements, {
+          seed: msg.seed,
+          id: msg.id,
+          isCancelled: () => Atomics.load(flag, 0) === 1,
+          onProgress: (fraction) => {
+            const now = performance.now();
+            if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
+            lastProgress = now;
+            port.postMessage({ type: 'progress', taskId: msg.taskId, fraction });
+          },
+        });
+        port.postMessage({ type: 'done', taskId: msg.taskId, result: fit, wallMs: performance.now() - started });
+        return;
+      }
       const result = simulateStrategy(msg.profile, msg.strategy, msg.workload, msg.seed, {
         isCancelled: () => Atomics.load(flag, 0) === 1,
         onProgress: (p) => {

@@ -20,7 +20,7 @@ import type {
 import {
   ContractError, MAX_SERIES_POINTS,
   type ProfileRecord, type ProfileSummary, type RunConfig, type RunDetail, type RunList, type RunResult,
-  type RunStatus, type RunSummary, type SweepConfig, type SweepSummary,
+  type RunStatus, type RunSummary, type SweepConfig, type SweepSummary, type CalibrationMeasurementRow,
 } from '../../core/contract.ts';
 import { summarizeResults, throughputByStrategy } from '../../core/report.ts';
 import { seriesPointsPerResult } from '../../core/budget.ts';
@@ -559,6 +559,24 @@ export class RunStore {
     return this.db.prepare('DELETE FROM profiles WHERE id = ?').run(id).changes > 0;
   }
 
+  /** A calibrated profile and the measurements it was fitted to, replacing any earlier ones, in one transaction. */
+  saveCalibratedProfile(profile: HardwareProfile, base: string, rows: ReadonlyArray<Omit<CalibrationMeasurementRow, 'base' | 'createdAt'>>): ProfileRecord {
+    const now = Date.now();
+    let rec!: ProfileRecord;
+    this.tx(() => {
+      rec = this.saveProfile(profile, 'upsert');
+      this.db.prepare('DELETE FROM profile_measurements WHERE profile_id = ?').run(profile.id);
+      const ins = this.db.prepare('INSERT INTO profile_measurements (profile_id, seq, workload, strategy, metric, measured, source, base, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      rows.forEach((r, i) => ins.run(profile.id, i, r.workload, r.strategy, r.metric, r.measured, r.source, base, now));
+    });
+    return rec;
+  }
+
+  profileMeasurements(profileId: string): CalibrationMeasurementRow[] {
+    const rows = this.db.prepare('SELECT workload, strategy, metric, measured, source, base, created_at FROM profile_measurements WHERE profile_id = ? ORDER BY seq').all(profileId) as Array<{ workload: string; strategy: string; metric: string; measured: number; source: string; base: string; created_at: number }>;
+    return rows.map((r) => ({ workload: r.workload, strategy: r.strategy, metric: r.metric, measured: r.measured, source: r.source, base: r.base, createdAt: r.created_at }));
+  }
+
   // -------------------------------------------------------------------------------------------
   // Runs
 
@@ -616,9 +634,10 @@ export class RunStore {
 
   private insertResult(runId: string, r: NewResult, maxPoints = MAX_SERIES_POINTS): void {
     const { points, blob } = packSeries(r.series, maxPoints);
-    this.db.prepare(`INSERT INTO results (run_id, strategy_index, replication, strategy, seed, wall_ms, metrics_json, histogram_json, series_points, series)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    this.db.prepare(`INSERT INTO results (run_id, strategy_index, replication, strategy, seed, wall_ms, metrics_json, histogram_json, series_points, series, explain_json)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       runId, r.strategyIndex, r.replication, r.strategy, r.seed, r.wallMs, JSON.stringify(r.metrics), JSON.stringify(r.latencyHistogram), points, blob,
+      r.explain ? JSON.stringify(r.explain) : null,
     );
     if (r.jobs) {
       this.db.prepare('UPDATE results SET jobs_json = ? WHERE run_id = ? AND strategy_index = ? AND replication = ?').run(JSON.stringify(r.jobs), runId, r.strategyIndex, r.replication);
@@ -707,8 +726,8 @@ export class RunStore {
     const id = this.resolveRunId(ref);
     const r = this.db.prepare(`SELECT ${RUN_COLUMNS}, r.config_json FROM runs r WHERE r.id = ?`).get(id) as RunRow;
     const withSeries = opts.series ?? true;
-    const rows = this.db.prepare(`SELECT strategy_index, replication, strategy, seed, wall_ms, metrics_json, histogram_json, series_points, jobs_json${withSeries ? ', series' : ', NULL AS series'}
-      FROM results WHERE run_id = ? ORDER BY strategy_index, replication`).all(id) as ResultRow[];
+    const rows = this.db.prepare(`SELECT strategy_index, replication, strategy, seed, wall_ms, metrics_json, histogram_json, series_points, jobs_json, explain_json${withSeries ? ', series' : ', NULL AS series'}
+      FROM results WHERE run_id = ? ORDER BY strategy_index, replication`).all(id) as Array<ResultRow & { explain_json: string | null }>;
     const results: RunResult[] = rows.map((x) => ({
       strategy: x.strategy,
       strategyIndex: x.strategy_index,
@@ -719,6 +738,7 @@ export class RunStore {
       series: x.series ? unpackSeries(x.series, x.series_points) : { ...EMPTY_SERIES },
       latencyHistogram: JSON.parse(x.histogram_json),
       ...(x.jobs_json ? { jobs: JSON.parse(x.jobs_json) } : {}),
+      ...(x.explain_json ? { explain: JSON.parse(x.explain_json) } : {}),
     }));
     return {
       ...this.rowToSummary(r),

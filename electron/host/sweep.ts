@@ -1,11 +1,12 @@
 /**
  * Sweep planning: the cartesian product of the profiles and every `vary` dimension. A dimension is a
  * workload key (`bs`, `iodepth`, `numjobs`, `rw`, `size`, `threads`, `granule`, `msg_len`, ...) or a
- * strategy parameter `strategyId.param` (`bounce-pool.slots`, `iopf.premap`). Every point is one run
+ * strategy parameter `strategyId.param` (`bounce-pool.slots`, `iopf.premap`), or a profile field path
+ * (`iommu.invalidation.syncNs`, `cpu.memcpyBytesPerSec`), validated as a profile file. Every point is one run
  * holding all the sweep's strategies. The first vary key varies fastest (it is the x axis of charts).
  */
 import {
-  InputError, parseFioJobFile, parseStrategy, parseStrategyList, parseWorkload, strategyDef, STRATEGIES, workloadText,
+  InputError, parseFioJobFile, parseSize, parseStrategy, parseStrategyList, parseWorkload, strategyDef, STRATEGIES, validateProfile, workloadText,
 } from '../../core/index.ts';
 import type { HardwareProfile, StrategySpec, Workload } from '../../core/types.ts';
 import { MAX_SWEEP_POINTS, type SweepConfig } from '../../core/contract.ts';
@@ -48,6 +49,50 @@ function applyWorkloadKey(base: Workload, key: string, value: string): Workload 
   // applies the last occurrence of an option to the job it follows.
   if (base.kind === 'fio' && base.jobs) return parseWorkload(`${workloadText(base).replace(/ --name=/g, ` --${key}=${value} --name=`)} --${key}=${value}`);
   return parseWorkload(`${workloadText(base)},${key}=${value}`);
+}
+
+/** `iommu.invalidation.syncNs`: a dotted path into the profile, not `strategyId.param`. */
+export function isProfileFieldKey(key: string): boolean {
+  return key.includes('.') && !STRATEGIES.some((st) => key.startsWith(`${st.id}.`));
+}
+
+/**
+ * A profile with one field set from its text value, validated as a profile file is: the value takes
+ * the field's type (number, with size suffixes for `...Bytes`; boolean; `null` for a cost the
+ * hardware lacks), and the whole profile must pass the schema.
+ */
+export function applyProfileField(profile: HardwareProfile, key: string, value: string): HardwareProfile {
+  const keys = key.split('.');
+  const p = JSON.parse(JSON.stringify(profile)) as Record<string, unknown>;
+  let parent: Record<string, unknown> = p;
+  for (const k of keys.slice(0, -1)) {
+    const next = parent[k];
+    if (!next || typeof next !== 'object' || Array.isArray(next)) throw new InputError('vary', key, 'a workload key, strategy.param, or a profile field path such as iommu.invalidation.syncNs (see `profile show ID`)');
+    parent = next as Record<string, unknown>;
+  }
+  const leaf = keys[keys.length - 1];
+  if (!(leaf in parent) || (parent[leaf] !== null && typeof parent[leaf] === 'object')) {
+    throw new InputError('vary', key, `a profile field path such as iommu.invalidation.syncNs; ${keys.slice(0, -1).join('.')} has ${Object.keys(parent).join(', ')}`);
+  }
+  const cur = parent[leaf];
+  let v: unknown;
+  const t = value.trim();
+  if (t === 'null') v = null;
+  else if (typeof cur === 'boolean') {
+    if (!/^(true|false|1|0|yes|no)$/i.test(t)) throw new InputError(`vary ${key}`, value, 'true or false');
+    v = /^(true|1|yes)$/i.test(t);
+  } else if (/Bytes$/.test(leaf) && /^[\d.]+[kmgt]i?b?$/i.test(t)) v = parseSize(`vary ${key}`, t, 0, 2 ** 50);
+  else {
+    v = Number(t);
+    if (t === '' || !Number.isFinite(v)) throw new InputError(`vary ${key}`, value, 'a number');
+  }
+  parent[leaf] = v;
+  const checked = validateProfile(p);
+  if (!checked.ok) {
+    const issue = checked.issues[0];
+    throw new InputError(`vary ${key}`, value, `a value the profile schema accepts (${issue.path}: ${issue.message})`);
+  }
+  return checked.profile;
 }
 
 function applyStrategyParam(specs: StrategySpec[], key: string, value: string): StrategySpec[] {
@@ -101,13 +146,15 @@ export function planSweep(config: SweepConfig, resolveProfile: (id: string) => H
       if (profiles.length > 1) values.profile = profile.id;
       let workload = baseWorkload;
       let strategies = baseStrategies;
+      let pointProfile = profile;
       dims.forEach((d, k) => {
         const value = d.values[counters[k]];
         values[d.key] = value;
-        if (d.key.includes('.')) strategies = applyStrategyParam(strategies, d.key, value);
+        if (isProfileFieldKey(d.key)) pointProfile = applyProfileField(pointProfile, d.key, value);
+        else if (d.key.includes('.')) strategies = applyStrategyParam(strategies, d.key, value);
         else workload = applyWorkloadKey(workload, d.key, value);
       });
-      points.push({ index: points.length, profile, values, strategies, workload, workloadText: workloadText(workload) });
+      points.push({ index: points.length, profile: pointProfile, values, strategies, workload, workloadText: workloadText(workload) });
       let k = 0;
       while (k < dims.length) {
         counters[k]++;

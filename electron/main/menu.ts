@@ -13,7 +13,7 @@ const isMac = process.platform === 'darwin';
 
 /** Menu commands sent to the renderer. The renderer ignores the ones it does not know. */
 export const MENU_COMMANDS = [
-  'nav:profiles', 'nav:experiment', 'nav:comparison', 'nav:history', 'nav:diff',
+  'nav:profiles', 'nav:experiment', 'nav:comparison', 'nav:history', 'nav:diff', 'nav:calibrate',
   'run', 'cancel',
   'export:chart-png', 'export:chart-svg', 'export:table-csv', 'export:table-md', 'export:bundle',
   'profile:new', 'profile:import',
@@ -62,6 +62,7 @@ export function buildMenu(actions: MenuActions): Menu {
         cmd('Comparison', 'nav:comparison', 'CmdOrCtrl+3'),
         cmd('History', 'nav:history', 'CmdOrCtrl+4'),
         cmd('Diff', 'nav:diff', 'CmdOrCtrl+5'),
+        cmd('Calibrate', 'nav:calibrate', 'CmdOrCtrl+6'),
         { type: 'separator' },
         { role: 'reload' },
         ...(app.isPackaged ? [] : [{ role: 'toggleDevTools' as const }]),

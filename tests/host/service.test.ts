@@ -55,7 +55,7 @@ describe('the contract', () => {
     expect(await host.dispatch('runs:get', { runId: 'zzzzzzzz' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await host.dispatch('runs:get', 42)).toMatchObject({ ok: false, error: { code: 'invalid' } });
     const ok = await host.dispatch('host:info', {});
-    expect(ok).toMatchObject({ ok: true, result: { schemaVersion: 4, workers: 2 } });
+    expect(ok).toMatchObject({ ok: true, result: { schemaVersion: 5, workers: 2 } });
     expect(JSON.parse(JSON.stringify(ok))).toEqual(ok);
   });
 

@@ -6,6 +6,7 @@ import {
 } from '../../../core/index.ts';
 import { runValidation } from '../../../core/validation.ts';
 import { estimateWork, overBudget, workDetail } from '../../../core/budget.ts';
+import { explainText } from '../../../core/explain.ts';
 import { checkFlags, checkPositionals, flag, hasFlag, requireFlag, type Args } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { runBench } from '../bench.ts';
@@ -14,7 +15,7 @@ import { MAX_INPUT_FILE_BYTES, readUserText } from '../../host/read-input.ts';
 import { loadWorkloadInput } from '../inputs.ts';
 import { inputsRunReport } from '../run-report.ts';
 
-function readInputFile(field: string, path: string): string {
+export function readInputFile(field: string, path: string): string {
   return readUserText(path, { what: field, maxBytes: MAX_INPUT_FILE_BYTES });
 }
 
@@ -133,7 +134,14 @@ export function runJson(result: ExperimentResult): string {
   ) + '\n';
 }
 
-export const RUN_FLAGS = ['profile', 'strategy', 'workload', 'seed', 'json', 'save', 'name', 'tag', 'notes', 'replications', 'db', 'force', 'verdict', 'goal'];
+/** run --json --explain: the same, with each strategy's cost-term breakdown (null when the engine books none). */
+export function runJsonExplained(result: ExperimentResult): string {
+  const j = JSON.parse(runJson(result)) as { results: Array<{ strategy: string; explain?: unknown }> };
+  j.results.forEach((r, i) => { r.explain = result.results[i].explain ?? null; });
+  return JSON.stringify(j, null, 2) + '\n';
+}
+
+export const RUN_FLAGS = ['profile', 'strategy', 'workload', 'seed', 'json', 'save', 'name', 'tag', 'notes', 'replications', 'db', 'force', 'verdict', 'goal', 'explain'];
 
 /**
  * The work budget (core/budget.ts), checked before anything runs: exit 2 naming the estimate and
@@ -177,8 +185,8 @@ import { GOALS, parseGoal, runVerdict, verdictStrategies } from '../../../core/v
 const run: CliCommand = {
   name: 'run',
   summary: 'Simulate a workload through one or more strategies on a profile (a table, or --json).',
-  usage: 'run --profile P --strategy S[,S...] --workload W [--seed N] [--json] [--verdict [--goal throughput|latency|cpu|dmacall]] [--force] [--save [--name N] [--tag T] [--replications K] [--db PATH]]',
-  booleanFlags: ['save', 'force', 'verdict'],
+  usage: 'run --profile P --strategy S[,S...] --workload W [--seed N] [--json] [--explain] [--verdict [--goal throughput|latency|cpu|dmacall]] [--force] [--save [--name N] [--tag T] [--replications K] [--db PATH]]',
+  booleanFlags: ['save', 'force', 'verdict', 'explain'],
   async run(args, io) {
     checkFlags(args, RUN_FLAGS, 'run');
     checkPositionals(args, 0, 'run');
@@ -207,7 +215,7 @@ const run: CliCommand = {
     const result = parallel.usePool(strategies.length) ? await parallel.runExperimentOnPool(experiment, runOpts) : runExperiment(experiment, runOpts);
     if (progress) io.err('\r'.padEnd(61) + '\r');
     if (hasFlag(args, 'json')) {
-      io.out(runJson(result));
+      io.out(hasFlag(args, 'explain') ? runJsonExplained(result) : runJson(result));
       return 0;
     }
     io.out(`profile ${profile.id}, workload ${workloadText(workload).split('\n')[0]}, seed ${seed}, engine ${ENGINE_VERSION}\n\n`);
@@ -218,6 +226,7 @@ const run: CliCommand = {
     if (workload.kind === 'dmabench') {
       for (const r of result.results) io.out(`\n${r.strategy}:\n${dmaBenchLines(r.metrics)}`);
     }
+    if (hasFlag(args, 'explain')) io.out(`\nwhere the time of the mean map and unmap call goes\n\n${explainText(result.results, table)}`);
     if (workload.kind === 'accel') {
       io.out('\n');
       for (const r of result.results) {
@@ -246,12 +255,16 @@ function throttled<T>(fn: (x: T) => void): (x: T) => void {
 
 const validate: CliCommand = {
   name: 'validate',
-  summary: 'Run every reference experiment and print published vs simulated figures with relative errors.',
-  usage: 'validate [--seed N] [--json]',
-  run(args, io) {
-    checkFlags(args, ['json', 'seed'], 'validate');
+  summary: 'Run every reference experiment and print published vs simulated figures with relative errors; --profile adds your own calibration rows.',
+  usage: 'validate [--seed N] [--json] [--profile ID [--db PATH]]',
+  async run(args, io) {
+    checkFlags(args, ['json', 'seed', 'profile', 'db'], 'validate');
     checkPositionals(args, 0, 'validate');
-    const rows = runValidation(parseSeed(flag(args, 'seed')), io.isTTY && !hasFlag(args, 'json') ? (id) => io.err(`\rrunning ${id}`.padEnd(40)) : undefined);
+    const seed = parseSeed(flag(args, 'seed'));
+    // A calibrated user profile's own measurements (calibrate --save-as), listed beside the built-in rows.
+    const profileRef = flag(args, 'profile');
+    const userRows = profileRef === undefined ? [] : await loadUserRows(profileRef, flag(args, 'db'), seed);
+    const rows = [...runValidation(seed, io.isTTY && !hasFlag(args, 'json') ? (id) => io.err(`\rrunning ${id}`.padEnd(40)) : undefined), ...userRows];
     if (io.isTTY && !hasFlag(args, 'json')) io.err('\r'.padEnd(41) + '\r');
     if (hasFlag(args, 'json')) {
       const calibrations = rows.filter((r) => r.basis === 'calibration').length;
@@ -268,10 +281,28 @@ const validate: CliCommand = {
       const cal = rows.filter((r) => r.basis === 'calibration').length;
       io.out(`\n${rows.length - failed} passed, ${failed} failed (tolerance ±15% on approximate figures)\n`);
       io.out(`${cal} calibrations (a profile parameter was fitted to the figure), ${rows.length - cal} predictions (nothing was fitted to it)\n`);
+      if (profileRef !== undefined) io.out(`${userRows.length} of them are your measurements of ${profileRef} (the rows it was calibrated from)\n`);
     }
     return rows.every((r) => r.pass) ? 0 : 1;
   },
 };
+
+async function loadUserRows(ref: string, dbPath: string | undefined, seed: number) {
+  const profile = await loadProfileOrUserProfile(ref, dbPath, '--profile');
+  const { defaultDbPath } = await import('../../host/paths.ts');
+  const db = dbPath ?? defaultDbPath();
+  if (!existsSync(db)) return [];
+  const { createHostService } = await import('../../host/service.ts');
+  const host = createHostService({ dbPath: db, workers: 1 });
+  try {
+    const r = await host.dispatch('calibrate:measurements', { profileId: profile.id });
+    if (!r.ok) throw new InputError('--profile', ref, r.error.message);
+    const { userValidationRows } = await import('../../../core/calibrate/index.ts');
+    return userValidationRows(profile, (r.result as { rows: Array<{ workload: string; strategy: string; metric: string; measured: number; source: string }> }).rows, seed);
+  } finally {
+    await host.close();
+  }
+}
 
 const bench: CliCommand = {
   name: 'bench',

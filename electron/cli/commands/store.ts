@@ -305,7 +305,7 @@ const diff = cmd({
 function parseVary(args: Args): Array<{ key: string; values: string[] }> {
   return flagAll(args, 'vary').map((v) => {
     const eq = v.indexOf('=');
-    if (eq <= 0) throw new InputError('--vary', v, 'key=v1,v2,... or key=4k..128k[:N], such as bs=4k,16k,64k or bounce-pool.slots=256,1024');
+    if (eq <= 0) throw new InputError('--vary', v, 'key=v1,v2,... or key=4k..128k[:N], such as bs=4k,16k,64k bounce-pool.slots=256,1024 or iommu.invalidation.syncNs=500,1000');
     const values = parseSweepValues(`--vary ${v.slice(0, eq).trim()}`, v.slice(eq + 1));
     return { key: v.slice(0, eq).trim(), values };
   });
@@ -396,7 +396,7 @@ const SWEEP_FLAGS = ['profile', 'strategy', 'workload', 'vary', 'seed', 'replica
 
 const sweep = cmd({
   name: 'sweep',
-  summary: 'Run the cartesian product of profiles and --vary values (workload keys or strategy.param); shows the crossovers.',
+  summary: 'Run the cartesian product of profiles and --vary values (workload keys, strategy.param or profile fields); shows the crossovers.',
   usage: 'sweep --profile P[,P] --strategy S[,S] --workload W --vary key=v1,v2,...|key=4k..128k[:N] [--vary ...] [--replications K] [--seed N] [--metric M] [--include-unprotected] [--save [--name N] [--tag T]] [--json] [--force] [--db PATH]',
   booleanFlags: ['save', 'force', 'include-unprotected'],
   async run(args, io) {

@@ -22,7 +22,7 @@
  *   onOpenFile(cb: (file: { name: string; text: string }) => void) → () => void
  *        (a file opened from the menu, by drag and drop on the window, or from the OS)
  *   onMenu(cb: (command: string) => void) → () => void
- *        (menu commands: 'nav:profiles' | 'nav:experiment' | 'nav:comparison' | 'nav:history' | 'nav:diff' | 'run' | 'cancel'
+ *        (menu commands: 'nav:profiles' | 'nav:experiment' | 'nav:comparison' | 'nav:history' | 'nav:diff' | 'nav:calibrate' | 'run' | 'cancel'
  *         | 'export:chart-png' | 'export:chart-svg' | 'export:table-csv' | 'export:table-md' | 'export:bundle'
  *         | 'profile:new' | 'profile:import'; unknown commands are ignored)
  *

@@ -1,7 +1,7 @@
 /** The views and the tiny hash router (#/profiles, #/experiment, ...). Pure helpers + an injection key. */
 import type { InjectionKey } from 'vue';
 
-export const VIEWS = ['profiles', 'experiment', 'comparison', 'history', 'diff'] as const;
+export const VIEWS = ['profiles', 'experiment', 'comparison', 'history', 'diff', 'calibrate'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 export const VIEW_TITLES: Record<ViewName, string> = {
@@ -10,6 +10,7 @@ export const VIEW_TITLES: Record<ViewName, string> = {
   comparison: 'Comparison',
   history: 'History',
   diff: 'Diff',
+  calibrate: 'Calibrate',
 };
 
 export function viewFromHash(hash: string): ViewName {

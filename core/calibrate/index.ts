@@ -1,0 +1,12 @@
+export { calibrate, describePoint, RELATIVE_FLOOR } from './fit.ts';
+export type { CalibrateOptions, CalibrationResult, CalibrationRow, FittedParam, UndeterminedParam } from './fit.ts';
+export { parseMeasurements, parseDmaMapBenchmark, parseMeasurementCsv, CSV_HEADER } from './measurements.ts';
+export type { Measurement } from './measurements.ts';
+export { costParams, isCostField, boundsOf, withValues, getPath } from './params.ts';
+export type { CostParam } from './params.ts';
+export { calibrationPlan, planScript } from './plan.ts';
+export { Simulator, pointKey, readMetric } from './simulate.ts';
+export { isMetricPath, predictMeasurements } from './predict.ts';
+export { userValidationRows } from './user-rows.ts';
+export type { StoredMeasurement } from './user-rows.ts';
+export { calibrationChartOption, rowLabel } from './chart.ts';
