@@ -42,7 +42,9 @@ export const STRATEGIES: StrategyDef[] = [
     title: 'Strict',
     models: 'iommu.strict=1: iommu_dma_map_page/unmap_page, iommu_unmap + iommu_iotlb_sync on every unmap',
     summary: 'Map and unmap every buffer; a synchronous IOTLB invalidation per unmapped page before unmap returns.',
-    params: [],
+    params: [
+      { key: 'syncMap', kind: 'bool', default: false, doc: 'virtio-iommu only: viommu_iotlb_sync_map (2023), the MAP requests of one iommu_map/iommu_map_sg call are queued and synced once instead of one synchronous round trip each' },
+    ],
   },
   {
     id: 'lazy',
@@ -53,6 +55,7 @@ export const STRATEGIES: StrategyDef[] = [
       { key: 'fq', kind: 'int', default: 256, min: 1, max: 1_000_000, doc: 'flush queue entries per CPU (IOVA_FQ_SIZE)' },
       { key: 'timeoutMs', kind: 'int', default: 10, min: 1, max: 60_000, unit: 'ms', doc: 'flush timer (IOVA_FQ_TIMEOUT)' },
       { key: 'single', kind: 'bool', default: false, doc: 'one shared queue of 32768 entries, 1000 ms timeout (IOVA_SINGLE_FQ_SIZE) unless fq/timeoutMs say otherwise' },
+      { key: 'syncMap', kind: 'bool', default: false, doc: 'virtio-iommu only: viommu_iotlb_sync_map (2023), the MAP requests of one iommu_map/iommu_map_sg call are queued and synced once instead of one synchronous round trip each' },
     ],
   },
   {

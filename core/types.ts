@@ -98,6 +98,12 @@ export interface CpuModel {
    * times its nominal cost, uniformly (cache misses, interrupts). 0 makes every call identical.
    */
   costJitterFraction: number;
+  /**
+   * Pages per physically contiguous run of a user IO buffer: an O_DIRECT buffer becomes
+   * ceil(pages / this) scatter-gather entries (blk_rq_map_sg merges only physically adjacent
+   * pages). 512 = backed by 2 MiB transparent huge pages; 1 = every page scattered.
+   */
+  userBufferRunPages: number;
 }
 
 export interface IommuModel {
@@ -186,6 +192,19 @@ export interface VirtModel {
   hostSyncUs: number;
   /** The VMM / vfio_iommu_type1 lock serialises requests from all vCPUs. */
   bigLock: boolean;
+  /**
+   * Wake-up of the idle VMM thread a request kicks (ppoll on the ioeventfd, scheduler wake-up,
+   * host CPU idle-state exit). The depth follows the recent idle periods, as the host's cpuidle
+   * governor predicts them: nothing when they average below `wakeMinIdleUs`, in full from
+   * `wakeIdleUs`, in proportion between; nothing when the VMM is busy with an earlier request.
+   */
+  wakeUs: number;
+  /** Mean recent idle period from which a request that finds the VMM idle pays the full `wakeUs`. */
+  wakeIdleUs: number;
+  /** Mean recent idle period below which the VMM's CPU stays in its shallowest idle state: no wake-up cost. */
+  wakeMinIdleUs: number;
+  /** Per completed IO in a guest: the device interrupt through VFIO's eventfd and KVM's irqfd, the vCPU wake and EOI. */
+  guestIrqUs: number;
 }
 
 export interface DeviceModel {

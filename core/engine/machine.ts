@@ -59,6 +59,19 @@ export class Resource {
   /** Start of the last booking made. */
   lastStart = 0;
 
+  /** Latest end among bookings dropped by pruning. */
+  private prunedEnd = 0;
+
+  /** How long the resource has been idle at `t` (0 when a booking covers t). */
+  idleGapAt(t: number): number {
+    let prev = this.prunedEnd;
+    for (let i = this.head, end = this.head + this.n; i < end; i++) {
+      if (this.s[i] <= t && t < this.e[i]) return 0;
+      if (this.e[i] <= t && this.e[i] > prev) prev = this.e[i];
+    }
+    return t - prev;
+  }
+
   /**
    * Books `holdUs` from the first moment free at or after `t`; the start is left in `lastStart`
    * and the end in `lastEnd` (fields, not a returned double: no boxing on the hot path).
@@ -82,7 +95,10 @@ export class Resource {
     let h = this.head;
     const end = h + this.n;
     const e = this.e;
-    while (h < end && e[h] <= now) h++;
+    while (h < end && e[h] <= now) {
+      if (e[h] > this.prunedEnd) this.prunedEnd = e[h];
+      h++;
+    }
     this.n = end - h;
     this.head = this.n === 0 ? 0 : h;
     if (this.n === 0 || t >= e[end - 1]) this.append(t, holdUs);
@@ -272,6 +288,10 @@ export class Machine {
   private readonly cmdqFrom: Float64Array;
   private readonly cmdqUntil: Float64Array;
   readonly vmmLock = new Resource();
+  /** Host work of virtio-iommu requests queued (viommu_add_req) but not yet kicked. */
+  vmmPendingUs = 0;
+  /** Running mean of the VMM's idle periods seen by requests (0 when a request found it busy). */
+  private vmmIdleEwmaUs = 0;
   readonly iovaLock = new Resource();
   readonly iova: IovaAllocator;
   readonly iotlb: Iotlb;
@@ -787,7 +807,11 @@ export class Machine {
    */
   virtRequest(requests: number, pages: number, perPageUs: number, phase: number): void {
     const v = this.p.virt;
-    const hostUs = requests * v.requestUs + pages * perPageUs;
+    // The kick makes the device process every request queued so far (virtio_iommu_handle_command
+    // pops the whole virtqueue), including UNMAPs added without a sync.
+    const pending = this.vmmPendingUs;
+    this.vmmPendingUs = 0;
+    const hostUs = requests * v.requestUs + pages * perPageUs + pending / this.callFactor;
     if (!v.bigLock) {
       this.spend(phase, T_TRAP, v.trapUs);
       this.spend(phase, T_HOST, hostUs);
@@ -797,14 +821,32 @@ export class Machine {
     // completion, so the whole round trip (exit, VMM, ioctl, return) is serialised.
     const f = this.callFactor;
     const t = this.cur;
-    const hold = (v.trapUs + hostUs) * f;
+    // An idle VMM thread must be woken first; a busy one picks the request up when it gets to it.
+    let wake = 0;
+    if (v.wakeUs > 0) {
+      // The host's cpuidle governor chose the VMM CPU's idle state from the recent idle periods
+      // (menu.c: the last INTERVALS = 8), not from this one; a busy VMM is not idle at all.
+      const gap = this.vmmLock.idleGapAt(t);
+      const deep = this.vmmIdleEwmaUs - v.wakeMinIdleUs;
+      if (gap > 0 && deep > 0) wake = v.wakeUs * Math.min(1, deep / Math.max(1e-9, v.wakeIdleUs - v.wakeMinIdleUs));
+      this.vmmIdleEwmaUs += (gap - this.vmmIdleEwmaUs) / 8;
+    }
+    const hold = (wake + v.trapUs + hostUs) * f;
     this.vmmLock.hold(t, hold, this.now);
     const start = this.vmmLock.lastStart;
     this.phaseUs[phase] += start - t + hold;
     this.terms[T_LOCK] += start - t;
-    this.terms[T_TRAP] += v.trapUs * f;
+    this.terms[T_TRAP] += (wake + v.trapUs) * f;
     this.terms[T_HOST] += hostUs * f;
     this.cur = start + hold;
+  }
+
+  /**
+   * viommu_add_req without a sync: the request waits in the virtqueue, and its host work is done
+   * at the next kick, by whichever vCPU syncs next.
+   */
+  virtPost(requests: number, pages: number, perPageUs: number): void {
+    this.vmmPendingUs += (requests * this.p.virt.requestUs + pages * perPageUs) * this.callFactor;
   }
 
   /**

@@ -168,6 +168,9 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
   const totals: Totals = { ios: 0, bytes: 0, endT: 0 };
   const total = perJob * jobs;
   const split = w.bssplit;
+  const runPages = p.cpu.userBufferRunPages;
+  // A guest takes the device's completion interrupt through the host (VFIO eventfd, KVM irqfd).
+  const irqUs = p.virt.enabled ? p.virt.guestIrqUs : 0;
 
   for (let i = 0; i < n; i++) {
     const io = ios[i];
@@ -192,7 +195,7 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
     io.fromDevice = read;
     io.toDevice = !read;
     io.failed = false;
-    io.sgEntries = 1;
+    io.sgEntries = Math.ceil(Math.ceil(bytes / m.cpuPage) / runPages);
     const cpu = io.cpu;
     let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
     io.submitT = tc;
@@ -220,7 +223,7 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
   const complete = (io: Io, t: number, ok: boolean): void => {
     const cpu = io.cpu;
     let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
-    const completeUs = p.cpu.completionOverheadUs * m.jitterFactor();
+    const completeUs = p.cpu.completionOverheadUs * m.jitterFactor() + irqUs;
     tc += completeUs;
     m.phaseUs[PH_OTHER] += completeUs;
     if (ok) {

@@ -27,6 +27,8 @@ export interface MappingStrategy {
 
 
 abstract class Base implements MappingStrategy {
+  /** virtio-iommu with viommu_iotlb_sync_map (2023): MAPs of one iommu_map call share a sync. */
+  protected syncMap = false;
   abstract readonly id: string;
   constructor(protected readonly m: Machine) {}
   abstract map(io: Io, t: number): number;
@@ -81,6 +83,12 @@ abstract class Base implements MappingStrategy {
     if (m.virtKind === VIRT_VIRTIO) {
       const requests = Math.min(entries, cpuPages);
       m.spend(phase, T_API, (requests * m.p.iommu.mapCallNs) / 1000);
+      if (this.syncMap) {
+        // viommu_map_pages queues each MAP (viommu_add_req); iommu_map_sg's one iotlb_sync_map
+        // kicks the queue once (viommu_sync_req): one round trip for the whole scatterlist.
+        m.virtRequest(requests, cpuPages, v.hostMapPerPageUs, phase);
+        return;
+      }
       for (let e = 0; e < requests; e++) {
         const pe = Math.floor(cpuPages / requests) + (e < cpuPages % requests ? 1 : 0);
         m.virtRequest(1, pe, v.hostMapPerPageUs, phase);
@@ -186,6 +194,10 @@ class Passthrough extends Direct {
 class Strict extends Base {
   readonly id: string = 'strict';
   protected readonly gathered: boolean = false;
+  constructor(m: Machine, params: Record<string, unknown> = {}) {
+    super(m);
+    this.syncMap = Boolean(params.syncMap);
+  }
   map(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
@@ -234,7 +246,7 @@ class Lazy extends Strict {
   private readonly single: boolean;
 
   constructor(m: Machine, params: Record<string, unknown>) {
-    super(m);
+    super(m, params);
     this.single = Boolean(params.single);
     const fqDefault = 256;
     const toDefault = 10;
@@ -251,8 +263,10 @@ class Lazy extends Strict {
     if (io.iovaPage < 0) return t;
     m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
     if (m.virtKind === VIRT_VIRTIO) {
-      // The UNMAP request is queued on the virtqueue; the host acts on it at the next sync.
+      // viommu_unmap_pages queues the UNMAP (viommu_add_req); with no iotlb_sync the host acts
+      // on it at the next kick: another vCPU's MAP sync, or the flush queue's flush_iotlb_all.
       m.spend(PH_UNMAP, T_API, m.p.iommu.unmapCallNs / 1000);
+      m.virtPost(1, Math.max(1, Math.round((io.iovaPages * m.granule) / m.cpuPage)), m.p.virt.hostUnmapPerPageUs);
     } else {
       m.pteUnmap(io.iovaPage, io.iovaPages, io.mapEntries || io.iovaPages, false, PH_UNMAP);
     }
@@ -277,10 +291,8 @@ class Lazy extends Strict {
     if (fq.length === 0) return;
     const v = m.p.virt;
     if (m.virtKind === VIRT_VIRTIO) {
-      let pages = 0;
-      for (const e of fq) pages += e.pages;
-      const cpuPages = Math.round((pages * m.granule) / m.cpuPage);
-      m.virtRequest(fq.length, cpuPages, v.hostUnmapPerPageUs, PH_INV);
+      // viommu_flush_iotlb_all: one sync; the queued UNMAPs not yet processed are done now.
+      m.virtRequest(0, 0, v.hostUnmapPerPageUs, PH_INV);
       m.invalidations += fq.length;
       m.iotlb.invalidateAll();
     } else if (m.virtKind === VIRT_EMULATED) {
@@ -831,7 +843,7 @@ export function createStrategy(m: Machine, spec: StrategySpec, maxIos: number): 
     case 'passthrough':
       return new Passthrough(m);
     case 'strict':
-      return new Strict(m);
+      return new Strict(m, params);
     case 'range-flush':
       return new RangeFlush(m);
     case 'lazy':

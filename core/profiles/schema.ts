@@ -47,6 +47,7 @@ export const profileSchema = z.object({
     flushQueueAddNs: nonneg(1e6).default(30),
     pinnedPageBytes: pow2(4096, 2 ** 30).default(4096),
     costJitterFraction: nonneg(0.9),
+    userBufferRunPages: z.number().int().min(1).max(1 << 18).default(512),
   }).strict(),
   iommu: z.object({
     granuleBytes: pow2(4096, 64 * 1024),
@@ -106,6 +107,10 @@ export const profileSchema = z.object({
     hostInvPerCmdUs: nonneg(1e6).default(0),
     hostSyncUs: nonneg(1e6).default(0),
     bigLock: z.boolean(),
+    wakeUs: nonneg(1e6).default(0),
+    wakeIdleUs: pos(1e7).default(1),
+    wakeMinIdleUs: nonneg(1e7).default(0),
+    guestIrqUs: nonneg(1e6).default(0),
   }).strict(),
   device: z.object({
     name: z.string().min(1).max(200),

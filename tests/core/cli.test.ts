@@ -84,7 +84,7 @@ describe('bad input', () => {
 
 describe('catalogue commands', () => {
   it('lists profiles and strategies as JSON and shows a profile ready to edit', async () => {
-    expect(JSON.parse((await cli('profiles', '--json')).out).map((p: { id: string }) => p.id)).toEqual(['dart-16k', 'tegra-smmu', 'virtio-iommu', 'smmuv3', 'vtd', 'morello', 'kunpeng920', 'grace-nested', 'grace-vcmdq']);
+    expect(JSON.parse((await cli('profiles', '--json')).out).map((p: { id: string }) => p.id)).toEqual(['dart-16k', 'tegra-smmu', 'virtio-iommu', 'virtio-desktop', 'smmuv3', 'vtd', 'morello', 'kunpeng920', 'grace-nested', 'grace-vcmdq']);
     expect(JSON.parse((await cli('strategies', '--json')).out)).toHaveLength(9);
     const p = JSON.parse((await cli('profile', 'show', 'tegra-smmu')).out);
     expect(p.iommu.granuleBytes).toBe(4096);

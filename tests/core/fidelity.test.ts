@@ -4,6 +4,9 @@ import {
   builtInProfile, BUILT_IN_PROFILES, COST_TERMS, parseStrategy, parseWorkload, simulateStrategy, STRATEGIES, type HardwareProfile,
 } from '../../core/index.ts';
 import { protectionOf } from '../../core/protection.ts';
+import { Resource } from '../../core/engine/machine.ts';
+import { runExperiment } from '../../core/engine/run.ts';
+import { parseStrategyList } from '../../core/strategies.ts';
 
 /** dmabench seconds are whole on the command line; tests shorten them after parsing (`seconds=1@0.05`). */
 const wl = (text: string) => {
@@ -204,5 +207,36 @@ describe("today's strict", () => {
     const kept = run(q, 'strict', 'dmabench:threads=1,granule=512,seconds=1@0.01');
     expect(kept.explain!.map.tableAlloc ?? 0).toBeLessThan(0.01);
     expect(r.explain!.unmap.pte!).toBeLessThan(kept.explain!.unmap.pte!);
+  });
+});
+
+describe('virtio-iommu iotlb_sync_map and VMM wake-up (virtio-desktop)', () => {
+  const base = builtInProfile('virtio-desktop');
+  const noWake: HardwareProfile = { ...base, virt: { ...base.virt, wakeUs: 0 } };
+  const run = (p: HardwareProfile, s: string, w: string) =>
+    runExperiment({ profile: p, strategies: parseStrategyList(s), workload: parseWorkload(w), seed: 1 }).results.map((r) => r.metrics);
+
+  it('syncMap sends one MAP round trip per scatterlist instead of one per entry', () => {
+    const [plain, synced] = run(noWake, 'strict,strict:syncMap=1', 'fio:rw=randwrite,bs=64k,iodepth=1,numjobs=1,number_ios=300');
+    // 64 KiB in runs of 8 pages: two entries, two round trips without syncMap.
+    expect(plain.mapUs.mean - synced.mapUs.mean).toBeGreaterThan(0.9 * base.virt.trapUs);
+  });
+
+  it('a request that finds the VMM long idle pays the wake-up; loaded runs barely do', () => {
+    const qd1 = 'fio:rw=randrw,bs=4k,iodepth=1,numjobs=1,number_ios=300';
+    const [woken] = run(base, 'lazy', qd1);
+    const [awake] = run(noWake, 'lazy', qd1);
+    expect(woken.mapUs.mean - awake.mapUs.mean).toBeGreaterThan(0.5 * base.virt.wakeUs);
+    const loaded = 'fio:rw=randwrite,bs=64k,iodepth=32,numjobs=4,number_ios=1500';
+    const [l1] = run(base, 'strict', loaded);
+    const [l0] = run(noWake, 'strict', loaded);
+    expect(l1.throughputMiBps).toBeGreaterThan(0.9 * l0.throughputMiBps);
+  });
+
+  it('the idle gap of a calendar resource is measured from the last booking before t', () => {
+    const r = new Resource();
+    r.hold(0, 10, 0);
+    expect(r.idleGapAt(5)).toBe(0);
+    expect(r.idleGapAt(25)).toBe(15);
   });
 });

@@ -52,6 +52,7 @@ export const PROFILE_SECTIONS: SectionDef[] = [
       f('cpu.flushQueueAddNs', 'Flush queue add', 'number', 'ns', 'queue_iova per unmap (lazy)'),
       f('cpu.pinnedPageBytes', 'Pinned memory page size', 'bytes', 'bytes', '2 MiB / 1 GiB when the pinned memory is on huge pages'),
       f('cpu.costJitterFraction', 'Cost jitter', 'number', 'fraction', 'each call costs (1 ± this) × nominal: run-to-run spread'),
+      f('cpu.userBufferRunPages', 'User buffer contiguous run', 'number', 'pages', 'an IO buffer is ceil(pages / this) sg entries; 512 = huge-page backed'),
     ],
   },
   {
@@ -119,6 +120,10 @@ export const PROFILE_SECTIONS: SectionDef[] = [
       f('virt.hostInvPerCmdUs', 'Host per invalidation command', 'number', 'µs'),
       f('virt.hostSyncUs', 'Host per trapped sync', 'number', 'µs'),
       f('virt.bigLock', 'Big lock', 'bool', undefined, 'serialises requests from all vCPUs'),
+      f('virt.wakeUs', 'VMM wake-up', 'number', 'µs', 'paid by a request that finds the VMM thread idle'),
+      f('virt.wakeIdleUs', 'Idle time for a full wake-up', 'number', 'µs'),
+      f('virt.wakeMinIdleUs', 'Idle time before any wake-up cost', 'number', 'µs'),
+      f('virt.guestIrqUs', 'Guest interrupt per IO', 'number', 'µs'),
     ],
   },
   {
