@@ -238,7 +238,8 @@ export function driveFioJobs(
       th.issuedIos[d]++;
       th.inflight++;
       io.failed = false;
-      io.sgEntries = 1;
+      // fio's buffers are physically contiguous in runs of userBufferRunPages pages: one sg entry each.
+      io.sgEntries = Math.ceil(Math.ceil(io.bytes / m.cpuPage) / p.cpu.userBufferRunPages);
       let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
       const cpuStart = tc;
       io.submitT = tc;
@@ -288,7 +289,8 @@ export function driveFioJobs(
       const cpu = io.cpu;
       let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
       const cpuStart = tc;
-      const completeUs = p.cpu.completionOverheadUs * m.jitterFactor();
+      // A guest takes the device's completion interrupt through the host (VFIO eventfd, KVM irqfd).
+      const completeUs = p.cpu.completionOverheadUs * m.jitterFactor() + (p.virt.enabled ? p.virt.guestIrqUs : 0);
       tc += completeUs;
       m.phaseUs[PH_OTHER] += completeUs;
       th.inflight--;
