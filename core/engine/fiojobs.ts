@@ -8,6 +8,7 @@ import type { FioJob, FioJobResult, FioWorkload } from '../types.ts';
 import { Histogram } from './histogram.ts';
 import { EV_DEV_ARRIVE, EV_DEV_DONE, PH_OTHER, newIo, type Io, type Machine } from './machine.ts';
 import type { MappingStrategy } from './strategies.ts';
+import { mapCall, unmapCall } from './calls.ts';
 
 /** A submission held back by rate/rate_iops/thinktime; far from the machine's own event kinds. */
 export const EV_FIO_SUBMIT = 40;
@@ -246,12 +247,7 @@ export function driveFioJobs(
       const submitUs = p.cpu.submitOverheadUs * m.jitterFactor();
       tc += submitUs;
       m.phaseUs[PH_OTHER] += submitUs;
-      const t0 = tc;
-      m.cpu = cpu;
-      m.terms = m.mapTerms;
-      tc = strat.map(io, tc);
-      m.terms = m.otherTerms;
-      m.mapHist.record(tc - t0);
+      tc = mapCall(m, strat, io, tc);
       m.cpuFreeAt[cpu] = tc;
       th.busyUs += tc - cpuStart;
       if (io.failed) {
@@ -295,12 +291,7 @@ export function driveFioJobs(
       m.phaseUs[PH_OTHER] += completeUs;
       th.inflight--;
       if (ok) {
-        const t0 = tc;
-        m.cpu = cpu;
-        m.terms = m.unmapTerms;
-        tc = strat.unmap(io, tc);
-        m.terms = m.otherTerms;
-        m.unmapHist.record(tc - t0);
+        tc = unmapCall(m, strat, io, tc);
         if (io.toDevice) th.writesDone++;
         if (tc >= th.rampEnd) {
           const lat = tc - io.submitT;

@@ -12,6 +12,7 @@ import {
   type Io,
 } from './machine.ts';
 import { BouncePool, createStrategy, type MappingStrategy } from './strategies.ts';
+import { mapCall, unmapCall } from './calls.ts';
 import { driveFioJobs, fioJobsMaxIos, fioJobsMaxThreads } from './fiojobs.ts';
 import { driveTrace } from './tracereplay.ts';
 import { tracePeakLive } from '../trace.ts';
@@ -202,12 +203,7 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
     const submitUs = p.cpu.submitOverheadUs * m.jitterFactor();
     tc += submitUs;
     m.phaseUs[PH_OTHER] += submitUs;
-    const t0 = tc;
-    m.cpu = cpu;
-    m.terms = m.mapTerms;
-    tc = strat.map(io, tc);
-    m.terms = m.otherTerms;
-    m.mapHist.record(tc - t0);
+    tc = mapCall(m, strat, io, tc);
     m.cpuFreeAt[cpu] = tc;
     issued[io.job]++;
     if (io.failed) {
@@ -227,12 +223,7 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
     tc += completeUs;
     m.phaseUs[PH_OTHER] += completeUs;
     if (ok) {
-      const t0 = tc;
-      m.cpu = cpu;
-      m.terms = m.unmapTerms;
-      tc = strat.unmap(io, tc);
-      m.terms = m.otherTerms;
-      m.unmapHist.record(tc - t0);
+      tc = unmapCall(m, strat, io, tc);
       m.latency.record(tc - io.submitT);
       totals.ios++;
       totals.bytes += io.bytes;
@@ -304,23 +295,15 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
   const estimate = Math.max(1, endUs);
   let nextProgress = PROGRESS_EVERY;
 
-  const mapCall = (io: Io, t: number): number => {
+  const benchMap = (io: Io, t: number): number => {
     io.failed = false;
-    m.cpu = io.cpu;
-    m.terms = m.mapTerms;
-    const tc = strat.map(io, t);
-    m.terms = m.otherTerms;
-    m.mapHist.record(tc - t);
+    const tc = mapCall(m, strat, io, t);
     m.toolMap.record(tc - t);
     if (io.failed) m.failures++;
     return tc;
   };
-  const unmapCall = (io: Io, t: number): number => {
-    m.cpu = io.cpu;
-    m.terms = m.unmapTerms;
-    const tc = strat.unmap(io, t);
-    m.terms = m.otherTerms;
-    m.unmapHist.record(tc - t);
+  const benchUnmap = (io: Io, t: number): number => {
+    const tc = unmapCall(m, strat, io, t);
     m.toolUnmap.record(tc - t);
     totals.ios++;
     totals.bytes += bytes;
@@ -342,13 +325,13 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
       const io = ios[k];
       let tc = Math.max(t[k], m.cpuFreeAt[io.cpu]);
       m.now = tc;
-      tc = mapCall(io, tc);
+      tc = benchMap(io, tc);
       if (io.failed) tc += 1;
       else {
         tc += delayUs;
         m.phaseUs[PH_OTHER] += delayUs;
         m.now = tc;
-        tc = unmapCall(io, tc);
+        tc = benchUnmap(io, tc);
       }
       t[k] = tc;
       m.cpuFreeAt[io.cpu] = tc;
@@ -368,7 +351,7 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
       const io = ios[ev.arg >> 1];
       const start = Math.max(ev.time, m.cpuFreeAt[io.cpu]);
       if ((ev.arg & 1) === 0) {
-        const end = mapCall(io, start);
+        const end = benchMap(io, start);
         if (io.failed) {
           m.cpuFreeAt[io.cpu] = end + 1;
           if (end + 1 < endUs) m.queue.push(end + 1, 1, EV_LOOP, io.index * 2);
@@ -379,7 +362,7 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
         m.cpuFreeAt[io.cpu] = end + delayUs;
         m.queue.push(end + delayUs, 1, EV_LOOP, io.index * 2 + 1);
       } else {
-        const end = unmapCall(io, start);
+        const end = benchUnmap(io, start);
         m.cpuFreeAt[io.cpu] = end;
         if (end < endUs) m.queue.push(end, 1, EV_LOOP, io.index * 2);
       }

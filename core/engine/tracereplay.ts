@@ -7,6 +7,7 @@
 import type { TraceWorkload } from '../types.ts';
 import { newIo, type Io, type Machine } from './machine.ts';
 import type { MappingStrategy } from './strategies.ts';
+import { mapCall, unmapCall } from './calls.ts';
 
 export const EV_TRACE_MAP = 41;
 export const EV_TRACE_UNMAP = 42;
@@ -54,11 +55,7 @@ export function driveTrace(m: Machine, strat: MappingStrategy, w: TraceWorkload,
       io.bufferPage = 64 + slot * pagesPerBuffer;
       const start = Math.max(time, m.cpuFreeAt[io.cpu]);
       io.submitT = start;
-      m.cpu = io.cpu;
-      m.terms = m.mapTerms;
-      const t = strat.map(io, start);
-      m.terms = m.otherTerms;
-      m.mapHist.record(t - start);
+      const t = mapCall(m, strat, io, start);
       m.cpuFreeAt[io.cpu] = t;
       if (io.failed) {
         m.failures++;
@@ -82,11 +79,7 @@ export function driveTrace(m: Machine, strat: MappingStrategy, w: TraceWorkload,
       const io = ios[slot];
       const k = ofSlot[slot];
       const start = Math.max(ev.time, m.cpuFreeAt[io.cpu]);
-      m.cpu = io.cpu;
-      m.terms = m.unmapTerms;
-      const t = strat.unmap(io, start);
-      m.terms = m.otherTerms;
-      m.unmapHist.record(t - start);
+      const t = unmapCall(m, strat, io, start);
       m.cpuFreeAt[io.cpu] = t;
       free.push(slot);
       ios_++;

@@ -17,7 +17,7 @@ export const powerOfTwo = (min: number, max: number) =>
   z.number().int().min(min).max(max).refine((v) => v > 0 && Number.isSafeInteger(v) && 2 ** Math.round(Math.log2(v)) === v, { message: 'must be a power of two' });
 
 /** Rates: 1 KB/s is slower than any DMA device or memcpy the model describes; below it times overflow. */
-const pos = (max: number) => positiveIn(1e3, max);
+const pos = (max: number) => positiveIn(1e3, max); // rates only: times take positiveIn or nonneg
 const nonneg = nonNegativeIn;
 const nsCost = nonneg(1e9).nullable();
 const pow2 = powerOfTwo;
@@ -108,7 +108,7 @@ export const profileSchema = z.object({
     hostSyncUs: nonneg(1e6).default(0),
     bigLock: z.boolean(),
     wakeUs: nonneg(1e6).default(0),
-    wakeIdleUs: pos(1e7).default(1),
+    wakeIdleUs: positiveIn(1e-3, 1e7).default(1),
     wakeMinIdleUs: nonneg(1e7).default(0),
     guestIrqUs: nonneg(1e6).default(0),
   }).strict(),

@@ -830,7 +830,7 @@ export class RunStore {
       sweepId: d.sweepId, sweepIndex: this.sweepIndexOf(d.id), sweepPoint: d.sweepPoint,
       results: d.results.map((r) => ({
         strategy: r.strategy, strategyIndex: r.strategyIndex, replication: r.replication, seed: r.seed, wallMs: r.wallMs,
-        metrics: r.metrics, series: r.series, latencyHistogram: r.latencyHistogram, ...(r.jobs ? { jobs: r.jobs } : {}),
+        metrics: r.metrics, series: r.series, latencyHistogram: r.latencyHistogram, ...(r.jobs ? { jobs: r.jobs } : {}), ...(r.explain ? { explain: r.explain } : {}),
       })),
       ...(d.kind === 'measured' ? { kind: 'measured' as const, measured: this.measuredOf(d.id) } : {}),
     };

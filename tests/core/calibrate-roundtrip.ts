@@ -31,10 +31,20 @@ const dmab = (threads: number, granulePages: number): DmaBenchWorkload => ({
   kind: 'dmabench', threads, seconds: 10, granulePages, dir: 'BIDIRECTIONAL', delayNs: 0, sg: false, skipCpuSync: false,
 });
 
+/**
+ * Engine 2.0 profiles whose round trip misses the 5 % bound today (fitted rows at 5.3-9 %, mostly
+ * lazy points: the flush timer's discrete steps make the objective non-smooth). Marked as known
+ * failures, so the suite says so and turns red the day they pass (then remove them from here).
+ */
+export const ROUND_TRIP_KNOWN_MISSES = new Set<string>([]);
+
+/** The round trip for the built-in profiles `part` selects (two files share the work across cores). */
+export function roundTripSuite(part: (index: number) => boolean): void {
 describe('calibrate round trip: perturbed built-in profiles are recovered from their plan', () => {
   // Every built-in profile of the registry, so profiles added later are covered with no change here.
-  for (const { id } of BUILT_IN_PROFILES) {
-    it(`${id}: determined costs within 5 %, unused points within 5 %, the rest named`, () => {
+  for (const [index, { id }] of BUILT_IN_PROFILES.entries()) {
+    if (!part(index)) continue;
+    (ROUND_TRIP_KNOWN_MISSES.has(id) ? it.fails : it)(`${id}: determined costs within 5 %, unused points within 5 %, the rest named`, () => {
       const base = builtInProfile(id);
       const truth = perturbed(base, 1234 + id.length);
       const plan = calibrationPlan(base);
@@ -92,3 +102,4 @@ describe('calibrate round trip: perturbed built-in profiles are recovered from t
     }, 600_000);
   }
 });
+}
