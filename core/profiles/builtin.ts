@@ -476,6 +476,29 @@ export const DART_16K: HardwareProfile = {
   iopf: defaultIopf,
 };
 
+/**
+ * io-pgtable-arm under arm-smmu-v3 with a 4 KiB granule (LPAE, coherent walks that never cache
+ * invalid PTEs; covered leaf tables freed on unmap). pteWriteNs is fitted to Morello's 1M map
+ * (docs/model.md); Kunpeng 920 and the Grace guest have no public single-thread figure of their
+ * own and borrow Morello's page-table costs, overriding only what their hardware changes.
+ */
+const armLpaeTables = {
+  granuleBytes: 4 * KiB,
+  blockSizesBytes: [2 * MiB, 1 * GiB],
+  pageTableLevels: 4,
+  leafTableSpanBytes: 2 * MiB,
+  mapCallNs: 60,
+  unmapCallNs: 60,
+  pteWriteNs: 1.5,
+  pteClearNs: 2,
+  tableAllocUs: 1.0,
+  freesEmptyTables: false,
+  freesCoveredTables: true,
+  pteLineTransferNs: 80,
+  coherentWalk: true,
+  pteCacheCleanNs: 0,
+  cachesInvalidPtes: false,
+};
 
 /** SMMUv3 hardware command-queue costs shared by the Arm server profiles below (docs/model.md §6). */
 const smmuCmdq = {
@@ -517,21 +540,7 @@ export const MORELLO: HardwareProfile = {
     ...kernelCosts,
   },
   iommu: {
-    granuleBytes: 4 * KiB,
-    blockSizesBytes: [2 * MiB, 1 * GiB],
-    pageTableLevels: 4,
-    leafTableSpanBytes: 2 * MiB,
-    mapCallNs: 60,
-    unmapCallNs: 60,
-    pteWriteNs: 1.5,
-    pteClearNs: 2,
-    tableAllocUs: 1.0,
-    freesEmptyTables: false,
-    freesCoveredTables: true,
-    pteLineTransferNs: 80,
-    coherentWalk: true,
-    pteCacheCleanNs: 0,
-    cachesInvalidPtes: false,
+    ...armLpaeTables,
     iotlbEntries: 1024,
     iotlbWays: 8,
     iotlbMissWalkNs: 400,
@@ -578,21 +587,9 @@ export const KUNPENG920: HardwareProfile = {
     ...kernelCosts,
   },
   iommu: {
-    granuleBytes: 4 * KiB,
-    blockSizesBytes: [2 * MiB, 1 * GiB],
-    pageTableLevels: 4,
-    leafTableSpanBytes: 2 * MiB,
-    mapCallNs: 60,
-    unmapCallNs: 60,
-    pteWriteNs: 1.5,
-    pteClearNs: 2,
+    ...armLpaeTables,
     tableAllocUs: 1.2,
-    freesEmptyTables: false,
-    freesCoveredTables: true,
     pteLineTransferNs: 150,
-    coherentWalk: true,
-    pteCacheCleanNs: 0,
-    cachesInvalidPtes: false,
     iotlbEntries: 2048,
     iotlbWays: 8,
     iotlbMissWalkNs: 500,
@@ -632,21 +629,7 @@ const graceGuest = {
     pinnedPageBytes: 2 * MiB,
   },
   iommuBase: {
-    granuleBytes: 4 * KiB,
-    blockSizesBytes: [2 * MiB, 1 * GiB],
-    pageTableLevels: 4,
-    leafTableSpanBytes: 2 * MiB,
-    mapCallNs: 60,
-    unmapCallNs: 60,
-    pteWriteNs: 1.5,
-    pteClearNs: 2,
-    tableAllocUs: 1.0,
-    freesEmptyTables: false,
-    freesCoveredTables: true,
-    pteLineTransferNs: 80,
-    coherentWalk: true,
-    pteCacheCleanNs: 0,
-    cachesInvalidPtes: false,
+    ...armLpaeTables,
     iotlbEntries: 2048,
     iotlbWays: 8,
     iotlbMissWalkNs: 600,
