@@ -424,6 +424,15 @@ export class Machine {
     return 1 + this.jitter * ((x >>> 0) / 2147483648 - 1);
   }
 
+  /** Waits (lockWait) until `t` if the cursor is earlier: a lock another CPU holds until then. */
+  waitUntil(t: number, phase: number): void {
+    const wait = t - this.cur;
+    if (wait <= 0) return;
+    this.phaseUs[phase] += wait;
+    this.terms[T_LOCK] += wait;
+    this.cur = t;
+  }
+
   /** Holds a shared resource from the cursor on: the wait is lockWait, the hold its own term. */
   private holdShared(res: Resource, us: number, phase: number, term: number): void {
     const v = us * this.callFactor;

@@ -19,7 +19,7 @@ import { tracePeakLive } from '../trace.ts';
 import type { FioJobResult } from '../types.ts';
 
 /** Bump when a change alters any simulated figure for the same input. */
-export const ENGINE_VERSION = '2.0.0';
+export const ENGINE_VERSION = '2.1.0';
 
 export interface RunOptions {
   onProgress?: (p: Progress) => void;

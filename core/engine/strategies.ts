@@ -225,41 +225,58 @@ class RangeFlush extends Strict {
   protected override readonly gathered = true;
 }
 
-interface FqEntry {
-  start: number;
-  pages: number;
-  cpu: number;
-  unmapT: number;
-}
-
 /**
- * iommu.strict=0: drivers/iommu/dma-iommu.c queue_iova() puts the IOVA in a per-CPU flush queue;
- * fq_flush_iotlb() flushes the whole domain when a queue is full or fq_flush_timeout() fires,
- * then the IOVAs are freed. Until then the device can still reach the freed buffers.
+ * iommu.strict=0, drivers/iommu/dma-iommu.c as of 6.x: queue_iova() puts the IOVA in this CPU's
+ * flush queue (or the one shared queue of shadowing vIOMMUs, IOMMU_DMA_OPTS_SINGLE_QUEUE). Every
+ * entry carries the domain's fq_flush_start_cnt; fq_ring_free_locked() hands back, to the calling
+ * CPU's rcache, every entry whose counter is below fq_flush_finish_cnt, so one CPU's flush frees
+ * the other CPUs' entries at their next unmap. A full queue (fq_full: size - 1 entries) flushes
+ * the whole domain (fq_flush_iotlb) under its queue lock. One timer per domain (fq_timer, armed by
+ * the first unmap that finds it off, on that CPU) flushes and frees every queue into the timer
+ * CPU's rcache. Until the flush completes the device can still reach the freed buffers.
  */
 class Lazy extends Strict {
   override readonly id = 'lazy';
-  private readonly fq: FqEntry[][];
-  private readonly fqSize: number;
-  private readonly timeoutUs: number;
-  private readonly timerArmed: boolean[];
   private readonly single: boolean;
+  /** Entries a queue holds before it counts as full (fq_full: one slot of the ring stays empty). */
+  private readonly capacity: number;
+  private readonly timeoutUs: number;
+  /** Each queue is a ring of entries, struct-of-arrays: no allocation per unmap. */
+  private readonly ringStart: Float64Array[];
+  private readonly ringPages: Float64Array[];
+  private readonly ringCounter: Float64Array[];
+  private readonly ringUnmapT: Float64Array[];
+  private readonly head: Int32Array;
+  private readonly len: Int32Array;
+  private flushStartCnt = 0;
+  private flushFinishCnt = 0;
+  /** Completion time of flush k (k = 1, 2, ...): when an entry with counter k - 1 stopped being reachable. */
+  private readonly flushDoneUs: number[] = [0];
+  private timerOn = false;
+  /** The single queue's spinlock is held across its flush: other CPUs' unmaps wait. */
+  private singleLockFreeUs = 0;
 
   constructor(m: Machine, params: Record<string, unknown>) {
     super(m, params);
     this.single = Boolean(params.single);
     const fqDefault = 256;
     const toDefault = 10;
-    this.fqSize = this.single && params.fq === fqDefault ? 32768 : (params.fq as number);
+    const fqSize = this.single && params.fq === fqDefault ? 32768 : (params.fq as number);
+    this.capacity = Math.max(1, fqSize - 1);
     this.timeoutUs = (this.single && params.timeoutMs === toDefault ? 1000 : (params.timeoutMs as number)) * 1000;
     const queues = this.single ? 1 : m.cpus;
-    this.fq = Array.from({ length: queues }, () => []);
-    this.timerArmed = Array.from({ length: queues }, () => false);
+    const ring = () => Array.from({ length: queues }, () => new Float64Array(this.capacity));
+    this.ringStart = ring();
+    this.ringPages = ring();
+    this.ringCounter = ring();
+    this.ringUnmapT = ring();
+    this.head = new Int32Array(queues);
+    this.len = new Int32Array(queues);
   }
 
   override unmap(io: Io, t: number): number {
     const m = this.m;
-    m.begin(t);
+    m.begin(t, io.cpu);
     if (io.iovaPage < 0) return t;
     m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
     if (m.virtKind === VIRT_VIRTIO) {
@@ -271,34 +288,48 @@ class Lazy extends Strict {
       m.pteUnmap(io.iovaPage, io.iovaPages, io.mapEntries || io.iovaPages, false, PH_UNMAP);
     }
     const q = this.single ? 0 : io.cpu;
-    const fq = this.fq[q];
-    fq.push({ start: io.iovaPage, pages: io.iovaPages, cpu: io.cpu, unmapT: m.cur });
+    if (this.single) m.waitUntil(this.singleLockFreeUs, PH_UNMAP);
+    this.ringFree(q, io.cpu);
+    if (this.len[q] >= this.capacity) {
+      this.flushIotlb();
+      this.ringFree(q, io.cpu);
+    }
+    const cap = this.capacity;
+    let i = this.head[q] + this.len[q];
+    if (i >= cap) i -= cap;
+    this.ringStart[q][i] = io.iovaPage;
+    this.ringPages[q][i] = io.iovaPages;
+    this.ringCounter[q][i] = this.flushStartCnt;
+    this.ringUnmapT[q][i] = m.cur;
+    this.len[q]++;
     io.iovaPage = -1;
     m.spend(PH_UNMAP, T_IOVA_FREE, m.p.cpu.flushQueueAddNs / 1000);
-    if (fq.length >= this.fqSize) this.flush(q);
-    else if (!this.timerArmed[q]) {
-      this.timerArmed[q] = true;
-      m.queue.push(m.cur + this.timeoutUs, 2, EV_FQ_TIMER, q);
+    if (this.single) this.singleLockFreeUs = m.cur;
+    if (!this.timerOn) {
+      this.timerOn = true;
+      m.queue.push(m.cur + this.timeoutUs, 2, EV_FQ_TIMER, io.cpu);
     }
     if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
     return m.cur;
   }
 
-  /** fq_flush_iotlb + fq_ring_free: one domain-wide flush from the cursor on, then the IOVAs go back. */
-  private flush(q: number): void {
+  /** fq_flush_iotlb: one domain-wide invalidation from the cursor on; the finish count moves after it. */
+  private flushIotlb(): void {
     const m = this.m;
-    const fq = this.fq[q];
-    if (fq.length === 0) return;
+    this.flushStartCnt++;
     const v = m.p.virt;
     if (m.virtKind === VIRT_VIRTIO) {
       // viommu_flush_iotlb_all: one sync; the queued UNMAPs not yet processed are done now.
       m.virtRequest(0, 0, v.hostUnmapPerPageUs, PH_INV);
-      m.invalidations += fq.length;
+      for (let q = 0; q < this.len.length; q++) m.invalidations += this.len[q];
       m.iotlb.invalidateAll();
     } else if (m.virtKind === VIRT_EMULATED) {
       // One domain-wide invalidation traps; the VMM unmaps every queued page on the host.
       let pages = 0;
-      for (const e of fq) pages += e.pages;
+      for (let q = 0; q < this.len.length; q++) {
+        const cap = this.capacity;
+        for (let k = 0, i = this.head[q]; k < this.len[q]; k++, i = i + 1 === cap ? 0 : i + 1) pages += this.ringPages[q][i];
+      }
       m.invalidations++;
       m.iotlb.invalidateAll();
       m.spend(PH_INV, T_INV_CMD, m.p.iommu.invalidation.insertNs / 1000);
@@ -306,37 +337,53 @@ class Lazy extends Strict {
     } else {
       m.invalidateDomain();
     }
-    const flushedAt = m.cur;
-    for (const e of fq) {
-      m.recordStale(flushedAt - e.unmapT);
-      m.iovaFree(e.cpu, e.start, e.pages, PH_UNMAP);
-    }
-    fq.length = 0;
+    this.flushFinishCnt++;
+    this.flushDoneUs.push(m.cur);
   }
 
-  override onEvent(kind: number, q: number, t: number): void {
-    if (kind !== EV_FQ_TIMER) return;
-    this.timerArmed[q] = false;
-    const fq = this.fq[q];
-    if (fq.length === 0) return;
-    const oldest = fq[0].unmapT;
-    if (oldest + this.timeoutUs > t + 1e-9) {
-      this.timerArmed[q] = true;
-      this.m.queue.push(oldest + this.timeoutUs, 2, EV_FQ_TIMER, q);
-      return;
+  /** fq_ring_free_locked: entries a finished flush covers go back to `cpu`'s rcache. */
+  private ringFree(q: number, cpu: number): void {
+    const m = this.m;
+    const cap = this.capacity;
+    const starts = this.ringStart[q];
+    const pages = this.ringPages[q];
+    const counters = this.ringCounter[q];
+    const unmapT = this.ringUnmapT[q];
+    const done = this.flushDoneUs;
+    while (this.len[q] > 0) {
+      const i = this.head[q];
+      const c = counters[i];
+      if (c >= this.flushFinishCnt) break;
+      // The first flush started after this entry was queued is flush c + 1.
+      m.recordStale(done[c + 1] - unmapT[i]);
+      m.iovaFree(cpu, starts[i], pages[i], PH_UNMAP);
+      this.head[q] = i + 1 === cap ? 0 : i + 1;
+      this.len[q]--;
     }
-    // The timer runs on the queue's CPU (softirq): it takes CPU time but belongs to no DMA call.
-    const cpu = this.single ? 0 : q;
-    this.m.cpu = cpu;
-    this.m.cur = Math.max(t, this.m.cpuFreeAt[cpu]);
-    this.flush(q);
-    this.m.cpuFreeAt[cpu] = this.m.cur;
+  }
+
+  override onEvent(kind: number, cpu: number, t: number): void {
+    if (kind !== EV_FQ_TIMER) return;
+    // fq_flush_timeout runs in softirq on the CPU that armed the timer: CPU time of no DMA call.
+    const m = this.m;
+    this.timerOn = false;
+    m.begin(Math.max(t, m.cpuFreeAt[cpu]), cpu);
+    if (this.single) m.waitUntil(this.singleLockFreeUs, PH_INV);
+    this.flushIotlb();
+    for (let q = 0; q < this.len.length; q++) this.ringFree(q, cpu);
+    if (this.single) this.singleLockFreeUs = m.cur;
+    m.cpuFreeAt[cpu] = m.cur;
   }
 
   override finish(t: number): number {
-    this.m.begin(t);
-    for (let q = 0; q < this.fq.length; q++) this.flush(q);
-    return this.m.cur;
+    const m = this.m;
+    m.begin(t);
+    let queued = 0;
+    for (let q = 0; q < this.len.length; q++) queued += this.len[q];
+    if (queued === 0) return m.cur;
+    this.flushIotlb();
+    for (let q = 0; q < this.len.length; q++) this.ringFree(q, this.single ? m.cpu : q);
+    return m.cur;
   }
 }
 

@@ -58,6 +58,29 @@ describe('multi-thread dma_map_benchmark time model', () => {
   });
 });
 
+describe('flush queues as dma-iommu.c keeps them (queue_iova, fq_ring_free_locked, fq_flush_timeout)', () => {
+  it("one CPU's flush lets every CPU free what it queued before it: flushes per unmap fall as CPUs are added", () => {
+    const flushesPerUnmap = (t: number) => {
+      const m = run('kunpeng920', 'lazy', `dmabench:threads=${t},granule=1,seconds=1@0.02`).metrics;
+      return m.invalidations.count / m.unmapCalls;
+    };
+    const one = flushesPerUnmap(1);
+    const eight = flushesPerUnmap(8);
+    // One CPU: a flush per 255 queued unmaps (fq_full leaves one slot empty).
+    expect(one).toBeGreaterThan(1 / 260);
+    expect(one).toBeLessThan(1 / 250);
+    // Eight CPUs filling their queues at the same pace: the first to fill flushes for all.
+    expect(eight).toBeLessThan(one / 4);
+  });
+  it('one timer per domain: an idle-paced lazy run flushes every fq_timeout, not once per CPU', () => {
+    // 4 jobs at QD1 queue far fewer than 255 entries per 10 ms: only the timer flushes.
+    const m = run('vtd', 'lazy', 'fio:rw=randread,bs=4k,iodepth=1,numjobs=4,number_ios=4000').metrics;
+    const timerPeriods = m.simulatedSeconds / 0.01;
+    expect(m.invalidations.count).toBeLessThanOrEqual(Math.ceil(timerPeriods) + 1);
+    expect(m.exposure.staleWindowUs.max).toBeLessThanOrEqual(10_000 + 50);
+  });
+});
+
 const workloads = fc.oneof(
   fc.record({ bs: fc.constantFrom('4k', '16k', '64k', '128k'), iodepth: fc.integer({ min: 1, max: 64 }), numjobs: fc.integer({ min: 1, max: 4 }) })
     .map((o) => `fio:rw=randrw,bs=${o.bs},iodepth=${o.iodepth},numjobs=${o.numjobs},number_ios=300`),
