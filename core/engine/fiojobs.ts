@@ -12,6 +12,14 @@ import { mapCall, unmapCall } from './calls.ts';
 
 /** A submission held back by rate/rate_iops/thinktime; far from the machine's own event kinds. */
 export const EV_FIO_SUBMIT = 40;
+/**
+ * Several CPUs: a call reaches the IOMMU's locks and queues as its own event, after the CPU work
+ * before it (fio's submission, the completion interrupt), so the CPUs' calls are booked in the
+ * order they reach them. One CPU needs no such split.
+ */
+const EV_FIO_MAP = 41;
+const EV_FIO_UNMAP = 42;
+const EV_FIO_STEP = 43;
 
 /** Buffered IO (direct=0): the page cache moves data in readahead / writeback chunks of this size. */
 export const PAGE_CACHE_CHUNK_BYTES = 128 * 1024;
@@ -47,6 +55,8 @@ interface Thread {
   /** Slots with nothing left to issue (kept for the verify phase). */
   idle: Io[];
   reaped: Io[];
+  /** Reaped IOs whose completion work is still to run (several CPUs: one event per step). */
+  completing: Io[];
   issuedBytes: [number, number];
   issuedIos: [number, number];
   busyUs: number;
@@ -149,7 +159,7 @@ export function driveFioJobs(
         const th: Thread = {
           job, section: si, cpu: threads.length % m.cpus, depth, start: groupStart, rampEnd: groupStart + job.rampUs,
           endAt: timed ? groupStart + job.rampUs + (job.runtimeUs as number) : Infinity, limit: ioLimit(job), issued: 0, writesDone: 0,
-          verifyLeft: 0, verifying: false, inflight: 0, free: [], idle: [], reaped: [], issuedBytes: [0, 0], issuedIos: [0, 0], busyUs: 0, lastT: groupStart,
+          verifyLeft: 0, verifying: false, inflight: 0, free: [], idle: [], reaped: [], completing: [], issuedBytes: [0, 0], issuedIos: [0, 0], busyUs: 0, lastT: groupStart,
         };
         threads.push(th);
         sections[si].threads++;
@@ -247,7 +257,18 @@ export function driveFioJobs(
       const submitUs = p.cpu.submitOverheadUs * m.jitterFactor();
       tc += submitUs;
       m.phaseUs[PH_OTHER] += submitUs;
-      tc = mapCall(m, strat, io, tc);
+      if (multiCpu) {
+        m.cpuFreeAt[cpu] = tc;
+        th.busyUs += tc - cpuStart;
+        q.push(tc, 1, EV_FIO_MAP, io.index);
+        return;
+      }
+      mapNow(th, io, tc, cpuStart, t);
+    };
+
+    const mapNow = (th: Thread, io: Io, start: number, cpuStart: number, t: number): void => {
+      const cpu = io.cpu;
+      const tc = mapCall(m, strat, io, start);
       m.cpuFreeAt[cpu] = tc;
       th.busyUs += tc - cpuStart;
       if (io.failed) {
@@ -285,11 +306,22 @@ export function driveFioJobs(
       const cpu = io.cpu;
       let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
       const cpuStart = tc;
+      tc += completionWork(th);
+      return unmapNow(th, io, tc, cpuStart, ok);
+    };
+
+    /** The completion interrupt and fio's reaping, before the unmap. */
+    const completionWork = (th: Thread): number => {
       // A guest takes the device's completion interrupt through the host (VFIO eventfd, KVM irqfd).
       const completeUs = p.cpu.completionOverheadUs * m.jitterFactor() + (p.virt.enabled ? p.virt.guestIrqUs : 0);
-      tc += completeUs;
       m.phaseUs[PH_OTHER] += completeUs;
       th.inflight--;
+      return completeUs;
+    };
+
+    const unmapNow = (th: Thread, io: Io, start: number, cpuStart: number, ok: boolean): number => {
+      const cpu = io.cpu;
+      let tc = start;
       if (ok) {
         tc = unmapCall(m, strat, io, tc);
         if (io.toDevice) th.writesDone++;
@@ -319,6 +351,39 @@ export function driveFioJobs(
       return tc;
     };
 
+    /** After a reaped batch: fio thinks (off the CPU) or issues the freed slots. */
+    const afterReap = (th: Thread, tc: number): void => {
+      const think = th.job.thinktimeUs;
+      if (think > 0) {
+        // fio thinks after the IO, off the CPU; the slots are issued when the think time is over.
+        const slots = th.free.splice(0, th.free.length);
+        for (const io2 of slots) {
+          if (prepare(th, io2, tc)) {
+            active++;
+            q.push(Math.max(tc + think, rateDelay(th, io2, tc + think)), 1, EV_FIO_SUBMIT, io2.index);
+          } else th.idle.push(io2);
+        }
+      } else flushFree(th, tc);
+    };
+
+    /** Several CPUs: the next reaped IO's completion work, then its unmap as an event. */
+    const stepComplete = (th: Thread, t: number): void => {
+      if (th.completing.length === 0) {
+        afterReap(th, t);
+        return;
+      }
+      const io = th.completing[0];
+      const cpu = io.cpu;
+      if (m.cpuFreeAt[cpu] > t) {
+        q.push(m.cpuFreeAt[cpu], 1, EV_FIO_STEP, io.index);
+        return;
+      }
+      const tc = t + completionWork(th);
+      m.cpuFreeAt[cpu] = tc;
+      th.busyUs += tc - t;
+      q.push(tc, 1, EV_FIO_UNMAP, io.index);
+    };
+
     for (const th of threads) flushFree(th, groupStart);
     const ev = { time: 0, kind: 0, arg: 0 };
     // Strategy timers (flush queues, pool eviction) left after the group's last IO run on
@@ -336,25 +401,44 @@ export function driveFioJobs(
           // iodepth_batch_complete_min: completions are reaped once enough are done.
           th.reaped.push(io);
           if (th.reaped.length < Math.min(th.job.batchComplete, th.inflight)) break;
+          if (multiCpu) {
+            const idle = th.completing.length === 0;
+            for (const r of th.reaped.splice(0, th.reaped.length)) th.completing.push(r);
+            if (idle) stepComplete(th, t);
+            break;
+          }
           let tc = t;
           for (const r of th.reaped.splice(0, th.reaped.length)) {
             tc = complete(th, r, tc, !r.failed);
             active--;
             th.free.push(r);
           }
-          const think = th.job.thinktimeUs;
-          if (think > 0) {
-            // fio thinks after the IO, off the CPU; the slots are issued when the think time is over.
-            const slots = th.free.splice(0, th.free.length);
-            for (const io2 of slots) {
-              if (prepare(th, io2, tc)) {
-                active++;
-                q.push(Math.max(tc + think, rateDelay(th, io2, tc + think)), 1, EV_FIO_SUBMIT, io2.index);
-              } else th.idle.push(io2);
-            }
-          } else flushFree(th, tc);
+          afterReap(th, tc);
           break;
         }
+        case EV_FIO_MAP: {
+          const io = ios[ev.arg];
+          if (m.cpuFreeAt[io.cpu] > t) q.push(m.cpuFreeAt[io.cpu], 1, EV_FIO_MAP, ev.arg);
+          else mapNow(ioThread[ev.arg], io, t, t, t);
+          break;
+        }
+        case EV_FIO_UNMAP: {
+          const io = ios[ev.arg];
+          const th = ioThread[ev.arg];
+          if (m.cpuFreeAt[io.cpu] > t) {
+            q.push(m.cpuFreeAt[io.cpu], 1, EV_FIO_UNMAP, ev.arg);
+            break;
+          }
+          const tc = unmapNow(th, io, t, t, !io.failed);
+          active--;
+          th.free.push(io);
+          th.completing.shift();
+          stepComplete(th, tc);
+          break;
+        }
+        case EV_FIO_STEP:
+          stepComplete(ioThread[ev.arg], t);
+          break;
         case EV_DEV_ARRIVE:
           device.arrive(ios[ev.arg], t);
           break;

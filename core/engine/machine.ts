@@ -19,6 +19,9 @@ export const EV_DEV_DONE = 2;
 export const EV_FQ_TIMER = 4;
 export const EV_POOL_EVICT = 5;
 export const EV_LOOP = 7;
+/** fio drivers, several CPUs: a completion's unmap, and the next submit, start as their own events. */
+export const EV_UNMAP_CALL = 8;
+export const EV_SUBMIT = 9;
 
 /** Cost terms of a DMA-API call, indexed as COST_TERMS in core/types.ts. */
 export const T_API = 0;

@@ -8,7 +8,7 @@ import {
 import { protectionOf } from '../protection.ts';
 import { workloadText } from '../workload.ts';
 import {
-  EV_DEV_ARRIVE, EV_DEV_DONE, EV_LOOP, Machine, newIo, PH_COPY, PH_FAULT, PH_INV, PH_MAP, PH_OTHER, PH_UNMAP,
+  EV_DEV_ARRIVE, EV_DEV_DONE, EV_LOOP, EV_SUBMIT, EV_UNMAP_CALL, Machine, newIo, PH_COPY, PH_FAULT, PH_INV, PH_MAP, PH_OTHER, PH_UNMAP,
   type Io,
 } from './machine.ts';
 import { BouncePool, createStrategy, type MappingStrategy } from './strategies.ts';
@@ -163,6 +163,7 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
   const avgBs = w.bssplit ? w.bssplit.reduce((a, [s, pct]) => a + (s * pct) / 100, 0) : w.bsBytes;
   const perJob = w.ios ?? Math.max(1, Math.floor(w.sizeBytes / avgBs));
   const issued = new Float64Array(jobs);
+  const submitOverhead = new Float64Array(n);
   const device = new Device(m, strat, n, p.device.latencyJitterFraction);
   const multiCpu = Math.min(jobs, p.cpu.cores) > 1;
   const granulesPerPage = Math.max(1, m.granule / m.cpuPage);
@@ -182,7 +183,7 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
     io.bufferPage = 64 + i * pagesPerBuffer;
   }
 
-  const submit = (io: Io, t: number): void => {
+  const submit = (io: Io, t: number, overheadPaidUs = -1): void => {
     let bytes = w.bsBytes;
     if (split) {
       let r = m.rng.float() * 100;
@@ -199,10 +200,15 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
     io.sgEntries = Math.ceil(Math.ceil(bytes / m.cpuPage) / runPages);
     const cpu = io.cpu;
     let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
-    io.submitT = tc;
-    const submitUs = p.cpu.submitOverheadUs * m.jitterFactor();
-    tc += submitUs;
-    m.phaseUs[PH_OTHER] += submitUs;
+    if (overheadPaidUs >= 0) {
+      // Scheduled at the end of fio's submission work (see finishIo): the map starts now.
+      io.submitT = t - overheadPaidUs;
+    } else {
+      io.submitT = tc;
+      const submitUs = p.cpu.submitOverheadUs * m.jitterFactor();
+      tc += submitUs;
+      m.phaseUs[PH_OTHER] += submitUs;
+    }
     tc = mapCall(m, strat, io, tc);
     m.cpuFreeAt[cpu] = tc;
     issued[io.job]++;
@@ -222,6 +228,19 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
     const completeUs = p.cpu.completionOverheadUs * m.jitterFactor() + irqUs;
     tc += completeUs;
     m.phaseUs[PH_OTHER] += completeUs;
+    if (ok && multiCpu && tc > t) {
+      // The unmap reaches shared locks and queues when its CPU gets there: booked as its own event,
+      // so the other CPUs' calls until then are booked first, as they would take the lock first.
+      m.cpuFreeAt[cpu] = tc;
+      q.push(tc, 1, EV_UNMAP_CALL, io.index);
+      return;
+    }
+    finishIo(io, tc, ok);
+  };
+
+  const finishIo = (io: Io, t: number, ok: boolean): void => {
+    const cpu = io.cpu;
+    let tc = t;
     if (ok) {
       tc = unmapCall(m, strat, io, tc);
       m.latency.record(tc - io.submitT);
@@ -232,7 +251,16 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
     }
     m.cpuFreeAt[cpu] = tc;
     if (tc > totals.endT) totals.endT = tc;
-    if (issued[io.job] < perJob) submit(io, tc);
+    if (issued[io.job] < perJob) {
+      if (multiCpu) {
+        // fio's submission work first, then the map reaches the IOMMU's locks as its own event.
+        const submitUs = p.cpu.submitOverheadUs * m.jitterFactor();
+        m.phaseUs[PH_OTHER] += submitUs;
+        m.cpuFreeAt[cpu] = tc + submitUs;
+        submitOverhead[io.index] = submitUs;
+        q.push(tc + submitUs, 1, EV_SUBMIT, io.index);
+      } else submit(io, tc);
+    }
   };
 
   const q = m.queue;
@@ -256,6 +284,19 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
       case EV_DEV_ARRIVE:
         device.arrive(ios[ev.arg], t);
         break;
+      case EV_UNMAP_CALL: {
+        // A CPU still busy with other work gets to this call later: wait for it as an event too.
+        const io = ios[ev.arg];
+        if (m.cpuFreeAt[io.cpu] > t) q.push(m.cpuFreeAt[io.cpu], 1, EV_UNMAP_CALL, ev.arg);
+        else finishIo(io, t, true);
+        break;
+      }
+      case EV_SUBMIT: {
+        const io = ios[ev.arg];
+        if (m.cpuFreeAt[io.cpu] > t) q.push(m.cpuFreeAt[io.cpu], 1, EV_SUBMIT, ev.arg);
+        else submit(io, t, submitOverhead[ev.arg]);
+        break;
+      }
       default:
         strat.onEvent(ev.kind, ev.arg, t);
     }

@@ -299,7 +299,7 @@ export const VIRTIO_DESKTOP: HardwareProfile = {
     'Brucker 2023 (virtio-iommu single flush queue thread): Intel desktop, KVM guest, NVMe passthrough, disk max 2.5 GiB/s; multithread randwrite bandwidth % of host and single-page randrw latency x host.',
     'virtio-iommu.c: viommu_map_pages sends MAP synchronously (viommu_send_req_sync under request_lock) unless the driver has viommu_iotlb_sync_map (2023), which queues MAPs and syncs once per iommu_map call; viommu_unmap_pages queues UNMAP, iotlb_sync (strict) or flush_iotlb_all (lazy, 6.7+) kicks the queue.',
     'The fio parameters were not recoverable; assumed: bandwidth fio --rw=randwrite --bs=64k --iodepth=32 --numjobs=4 --direct=1 --ioengine=libaio; latency fio --rw=randrw --bs=4k --iodepth=1 --numjobs=1 (docs/model.md).',
-    'Provisional, not yet in validate (docs/model.md §virtio-desktop): guestIrqUs from the no-vIOMMU latency, wakeUs/wakeIdleUs from the lazy and strict latencies, per-request and per-page host costs from the bandwidth figures; no single setting fits both sets yet.',
+    'Calibrated (docs/model.md §virtio-desktop): guestIrqUs from the no-vIOMMU latency, wakeUs/wakeIdleUs from the lazy and strict latencies, trapUs (3.6 us, the round trip of one kick under request_lock) from the strict bandwidth; lazy, strict+syncMap and lazy+syncMap bandwidths are predictions. requestUs, hostMapPerPageUs and hostUnmapPerPageUs are assumptions.',
   ],
   cpu: {
     ...VIRTIO_IOMMU.cpu,
@@ -311,7 +311,7 @@ export const VIRTIO_DESKTOP: HardwareProfile = {
   },
   iommu: VIRTIO_IOMMU.iommu,
   iova: linuxIova,
-  virt: { ...VIRTIO_IOMMU.virt, trapUs: 2, requestUs: 0.5, hostMapPerPageUs: 0.8, hostUnmapPerPageUs: 0.3, wakeUs: 257, wakeIdleUs: 30, wakeMinIdleUs: 20, guestIrqUs: 10.5 },
+  virt: { ...VIRTIO_IOMMU.virt, trapUs: 3.6, requestUs: 0.5, hostMapPerPageUs: 0.8, hostUnmapPerPageUs: 0.3, wakeUs: 257, wakeIdleUs: 30, wakeMinIdleUs: 20, guestIrqUs: 10.5 },
   device: {
     ...VIRTIO_IOMMU.device,
     name: 'NVMe 2.5 GiB/s (VFIO passthrough)',
