@@ -95,7 +95,8 @@ export function parseDmaMapBenchmark(text: string, file: string, fallbackStrateg
       run.seen.add(kind);
       const w = run.w;
       out.push({
-        workload: w, workloadText: workloadText(w), strategy: strategy!, metric: kind === 'map' ? 'mapUs.mean' : 'unmapUs.mean',
+        // The tool's own figure (whole 100 ns units per call, then an integer average), not the exact mean.
+        workload: w, workloadText: workloadText(w), strategy: strategy!, metric: kind === 'map' ? 'dmaBenchTool.map.mean' : 'dmaBenchTool.unmap.mean',
         value, resolution: 0.05, stddev: Number.isFinite(sd) ? sd : undefined, source: `${file}:${n}`,
       });
       if (run.seen.size === 2) run = null;

@@ -27,8 +27,8 @@ describe('measurement files', () => {
   it('read dma_map_benchmark output as the kernel tool prints it, several runs, mode from # strategy lines', () => {
     const ms = parseMeasurements(DMA_OUT, 'board.txt', isMetricPath);
     expect(ms.map((m) => [m.strategy, m.metric, m.value, m.source])).toEqual([
-      ['strict', 'mapUs.mean', 0.3, 'board.txt:3'], ['strict', 'unmapUs.mean', 2.6, 'board.txt:4'],
-      ['lazy', 'mapUs.mean', 3.6, 'board.txt:7'], ['lazy', 'unmapUs.mean', 2.2, 'board.txt:8'],
+      ['strict', 'dmaBenchTool.map.mean', 0.3, 'board.txt:3'], ['strict', 'dmaBenchTool.unmap.mean', 2.6, 'board.txt:4'],
+      ['lazy', 'dmaBenchTool.map.mean', 3.6, 'board.txt:7'], ['lazy', 'dmaBenchTool.unmap.mean', 2.2, 'board.txt:8'],
     ]);
     expect(ms[2].workload).toMatchObject({ kind: 'dmabench', threads: 4, granulePages: 64, dir: 'FROM_DEVICE' });
     expect(ms[0].resolution).toBe(0.05);

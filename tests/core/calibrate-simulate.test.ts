@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getPath, spreadFields, withValues } from '../../core/calibrate/params.ts';
-import { pointKey, Simulator } from '../../core/calibrate/simulate.ts';
+import { pointKey, Simulator, toolFigureUs } from '../../core/calibrate/simulate.ts';
 import { simulateStrategy } from '../../core/engine/run.ts';
 import { builtInProfile } from '../../core/profiles/schema.ts';
 import { parseStrategy } from '../../core/strategies.ts';
@@ -49,5 +49,15 @@ describe('the fit\'s simulator measures dma_map_benchmark points as a long run s
     for (const u of unmaps) expect(Math.abs(u - unmaps[0]) / unmaps[0]).toBeLessThan(1e-6);
     // The map mean is linear in the map call's cost: equal steps, to 1e-6 µs.
     for (let k = 2; k < maps.length; k++) expect(Math.abs(maps[k] - 2 * maps[k - 1] + maps[k - 2])).toBeLessThan(1e-6);
+  });
+
+  it('the tool\'s printed figure is the engine\'s 100 ns arithmetic to within three quarters of a printed unit', () => {
+    // dma_map_benchmark output is fitted as the tool prints it; the fit's smooth version of its
+    // truncation must agree with the engine's exact tool arithmetic (with the profiles' jitter).
+    for (const [id, g] of [['morello', 1], ['morello', 256], ['vtd', 1], ['smmuv3', 8], ['grace-vcmdq', 1]] as const) {
+      const m = simulateStrategy(builtInProfile(id), parseStrategy('strict'), dmab(1, g, 0.01), 1).metrics;
+      expect(Math.abs(toolFigureUs(m.mapUs.mean) - m.dmaBenchTool!.map.mean), `${id} -g ${g} map`).toBeLessThanOrEqual(0.075 + 1e-9);
+      expect(Math.abs(toolFigureUs(m.unmapUs.mean) - m.dmaBenchTool!.unmap.mean), `${id} -g ${g} unmap`).toBeLessThanOrEqual(0.075 + 1e-9);
+    }
   });
 });

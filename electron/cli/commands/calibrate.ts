@@ -41,16 +41,16 @@ export function calibrationText(r: CalibrationResult): string {
   return out.join('\n');
 }
 
-/** The JSON of `calibrate --json` (the issue's shape, plus the details of each undetermined parameter). */
+/**
+ * The JSON of `calibrate --json`, exactly the shape the issue states (scripts key on it): the
+ * reasons and suggested measurements of the undetermined costs are in the text output.
+ */
 export function calibrationJson(r: CalibrationResult): unknown {
   return {
     profile: r.profile,
-    base: r.base,
-    fitted: r.fitted.map(({ path, unit, before, after, low, high, confoundedWith }) => ({ path, unit, before, after, low, high, confoundedWith })),
+    fitted: r.fitted.map(({ path, before, after, low, high }) => ({ path, before, after, low, high })),
     undetermined: r.undetermined.map((u) => u.path),
-    undeterminedDetail: r.undetermined,
-    rows: r.rows.map(({ workload, strategy, metric, measured, before, after, relError, source }) => ({ workload, strategy, metric, measured, before, after, relError, source })),
-    stats: r.stats,
+    rows: r.rows.map(({ workload, strategy, metric, measured, before, after, relError }) => ({ workload, strategy, metric, measured, before, after, relError })),
   };
 }
 
