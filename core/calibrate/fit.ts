@@ -96,7 +96,7 @@ interface Scaled extends CostParam {
   hi: number;
 }
 
-const SCALE_FLOOR: Record<string, number> = { ns: 10, 'µs': 0.01, ms: 1e-5, 'ns/B': 1e-3, 'B/s': 1e8 };
+const SCALE_FLOOR: Record<string, number> = { ns: 100, 'µs': 1, ms: 1e-3, 'ns/B': 1e-2, 'B/s': 1e9 };
 
 function scaled(p: CostParam): Scaled {
   const scale = Math.abs(p.base) > 0 ? Math.abs(p.base) : (SCALE_FLOOR[p.unit] ?? 1);
@@ -214,7 +214,12 @@ export function calibrate(base: HardwareProfile, measurements: Measurement[], op
   const colNorm = (J: Matrix, j: number) => norm(J.map((row) => row[j]));
   const sensitive = all.filter((j) => colNorm(J0, j) >= SENSITIVITY_MIN);
   const insensitive = all.filter((j) => colNorm(J0, j) < SENSITIVITY_MIN);
-  const { taken, left } = selectColumns(J0, sensitive, INDEPENDENCE_MIN);
+  // Costs the base profile has at 0 (a trap on a bare-metal base the user turned into a guest, a
+  // per-page range cost) are probed on a unit scale so the fit can find them, but are taken only
+  // after the costs the base does have: the pivot order sees their columns scaled down, the
+  // independence test (a ratio per column) is unchanged.
+  const pivotJ = J0.map((row) => row.map((v, j) => (params[j].base === 0 ? v * 1e-3 : v)));
+  const { taken, left } = selectColumns(pivotJ, sensitive, INDEPENDENCE_MIN);
   let sel: number[] = [];
   let iterations = 0;
   const fitSubset = (sel: number[], start: number[], maxIt: number, freshJacobian: boolean) => {

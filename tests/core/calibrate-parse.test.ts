@@ -24,6 +24,22 @@ function errorOf(fn: () => unknown): InputError {
 }
 
 describe('measurement files', () => {
+  it('read the headers of older and newer tools: no granule (5.11-5.12), the sg mode line and granule/sg_nents', () => {
+    const text = [
+      '# strategy: strict',
+      'dma mapping benchmark: threads:1 seconds:10 node:-1 dir:BIDIRECTIONAL',
+      'average map latency(us):0.3 standard deviation:0.1',
+      'average unmap latency(us):2.6 standard deviation:0.4',
+      'dma mapping mode: 1',
+      'dma mapping benchmark: threads:2 seconds:10 node:-1 dir:TO_DEVICE granule/sg_nents: 8',
+      'average map latency(us):1.3 standard deviation:0.1',
+      'average unmap latency(us):3.6 standard deviation:0.4',
+    ].join('\n');
+    const ms = parseMeasurements(text, 'old-new.txt', isMetricPath);
+    expect(ms[0].workload).toMatchObject({ threads: 1, granulePages: 1, sg: false });
+    expect(ms[2].workload).toMatchObject({ threads: 2, granulePages: 8, dir: 'TO_DEVICE', sg: true });
+  });
+
   it('read dma_map_benchmark output as the kernel tool prints it, several runs, mode from # strategy lines', () => {
     const ms = parseMeasurements(DMA_OUT, 'board.txt', isMetricPath);
     expect(ms.map((m) => [m.strategy, m.metric, m.value, m.source])).toEqual([

@@ -23,7 +23,11 @@ const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 export function calibrationText(r: CalibrationResult): string {
   const out: string[] = [];
   out.push(`calibrated ${r.base} -> ${r.profile.id}: ${r.stats.measurements} measurements, ${r.fitted.length} parameters fitted, ${r.undetermined.length} left at their base value`);
-  out.push(`rms relative error ${pct(r.stats.rmsRelErrorBefore).replace('+', '')} before, ${pct(r.stats.rmsRelErrorAfter).replace('+', '')} after (${r.stats.simulations} simulations, ${r.stats.iterations} iterations)\n`);
+  out.push(`rms relative error ${pct(r.stats.rmsRelErrorBefore).replace('+', '')} before, ${pct(r.stats.rmsRelErrorAfter).replace('+', '')} after; `
+    + (r.stats.measurements > r.fitted.length
+      ? `residual variance ${sig(r.stats.residualVariance, 3)} (χ²/dof in units of each figure's assumed uncertainty: near 1 or below fits within it) `
+      : 'no residual variance (as many fitted costs as figures: any costs fit them; keep some figures out to judge the fit) ')
+    + `(${r.stats.simulations} simulations, ${r.stats.iterations} iterations)\n`);
   out.push('measurements');
   out.push(table(['measurement', 'source', 'measured', 'before', 'after', 'error'],
     r.rows.map((q) => [rowLabel(q), q.source, sig(q.measured), sig(q.before), sig(q.after), pct(q.relError)])));
