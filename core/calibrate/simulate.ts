@@ -21,13 +21,16 @@ export const pointKey = (p: SimPoint): string => `${workloadText(p.workload)}|${
  * middle of a cycle would gain or lose a whole flush as a cost moved the cut, a jump of several
  * percent in the mean that no fit can follow.
  */
-function loopsFor(spec: StrategySpec): { warm: number; cycle: number; cycles: number } {
+function loopsFor(spec: StrategySpec, threads: number): { warm: number; cycle: number; cycles: number } {
+  // The mean pools every thread's loops, so several threads need fewer cycles each for the same
+  // number of flushes (and calls) in the window; the warm-up is per thread and stays.
   if (spec.id === 'lazy') {
     const fq = typeof spec.params.fq === 'number' ? spec.params.fq : spec.params.single ? 32768 : 256;
     const cycle = Math.min(fq, 4096);
-    return { warm: Math.min(3000, 2 * fq + 64), cycle, cycles: Math.max(1, Math.min(4, Math.floor(4096 / cycle))) };
+    const cycles = Math.max(1, Math.min(4, Math.floor(4096 / cycle)));
+    return { warm: Math.min(3000, 2 * fq + 64), cycle, cycles: Math.max(1, Math.round(cycles / threads)) };
   }
-  return { warm: 64, cycle: 1, cycles: 256 };
+  return { warm: 64, cycle: 1, cycles: Math.max(64, Math.round(256 / threads)) };
 }
 
 const PILOT_SECONDS = 0.002;
@@ -81,7 +84,7 @@ export class Simulator {
       this.evaluations++;
       const perThread = Math.max(1, r.metrics.unmapCalls / w.threads);
       const iterUs = (r.metrics.simulatedSeconds * 1e6) / perThread;
-      const l = loopsFor(spec);
+      const l = loopsFor(spec, w.threads);
       const loops = l.warm + l.cycle * l.cycles;
       // The pilot's mean loop includes its slow first loops, so the cap errs long.
       const seconds = Math.min(w.seconds, Math.max(PILOT_SECONDS, (TIME_MARGIN * loops * iterUs) / 1e6));
