@@ -4,7 +4,7 @@ import type { CalibrationRow } from './fit.ts';
 /** Short label of a measurement row: `-t 1 -g 16 strict unmap`. */
 export function rowLabel(r: Pick<CalibrationRow, 'workload' | 'strategy' | 'metric'>): string {
   const m = /^dmabench:threads=(\d+),seconds=\d+,granule=(\d+)/.exec(r.workload);
-  const metric = r.metric === 'mapUs.mean' ? 'map' : r.metric === 'unmapUs.mean' ? 'unmap' : r.metric;
+  const metric = ({ 'mapUs.mean': 'map', 'unmapUs.mean': 'unmap', 'dmaBenchTool.map.mean': 'map (tool)', 'dmaBenchTool.unmap.mean': 'unmap (tool)' } as Record<string, string>)[r.metric] ?? r.metric;
   return m ? `-t ${m[1]} -g ${m[2]} ${r.strategy} ${metric}` : `${r.workload.split(',')[0]} ${r.strategy} ${metric}`;
 }
 

@@ -7,7 +7,7 @@ import { inverse, norm, selectColumns, solve, transposeTimes, transposeVec, type
 import type { Measurement } from './measurements.ts';
 import { costParams, getPath, spreadFields, withValues, type CostParam } from './params.ts';
 import { calibrationPlan } from './plan.ts';
-import { pointKey, readMetric, Simulator, type SimPoint } from './simulate.ts';
+import { pointKey, readMetric, Simulator, toolFigureUs, type SimPoint } from './simulate.ts';
 
 /** Relative uncertainty assumed for every figure besides its print resolution (run-to-run spread of real boards). */
 export const RELATIVE_FLOOR = 0.02;
@@ -96,7 +96,7 @@ interface Scaled extends CostParam {
   hi: number;
 }
 
-const SCALE_FLOOR: Record<string, number> = { ns: 10, 'µs': 0.01, ms: 1e-5, 'ns/B': 1e-3, 'B/s': 1e8 };
+const SCALE_FLOOR: Record<string, number> = { ns: 100, 'µs': 1, ms: 1e-3, 'ns/B': 1e-2, 'B/s': 1e9 };
 
 function scaled(p: CostParam): Scaled {
   const scale = Math.abs(p.base) > 0 ? Math.abs(p.base) : (SCALE_FLOOR[p.unit] ?? 1);
@@ -114,7 +114,7 @@ const roundSig = (x: number) => (x === 0 ? 0 : Number(x.toPrecision(6)));
 
 /** How a figure reads to a user: `dma_map_benchmark -t 1 -g 16 (strict): unmap µs`. */
 export function describePoint(w: Workload, strategy: string, metric: string): string {
-  const m = metric === 'mapUs.mean' ? 'average map latency' : metric === 'unmapUs.mean' ? 'average unmap latency' : metric;
+  const m = /^(mapUs|dmaBenchTool\.map)\.mean$/.test(metric) ? 'average map latency' : /^(unmapUs|dmaBenchTool\.unmap)\.mean$/.test(metric) ? 'average unmap latency' : metric;
   if (w.kind === 'dmabench' && w.delayNs === 0 && !w.sg && !w.skipCpuSync) {
     return `dma_map_benchmark -t ${w.threads} -g ${w.granulePages}${w.dir === 'BIDIRECTIONAL' ? '' : ` -d ${['BIDIRECTIONAL', 'TO_DEVICE', 'FROM_DEVICE'].indexOf(w.dir)}`} with ${strategy}: ${m}`;
   }
@@ -148,10 +148,16 @@ export function calibrate(base: HardwareProfile, measurements: Measurement[], op
 
   const x0 = params.map((p) => p.base / p.scale);
   const profileAt = (x: number[]) => withValues(work, new Map(params.map((p, j) => [p.path, x[j] * p.scale])));
+  // A figure dma_map_benchmark printed is compared with the tool's arithmetic on the simulated mean.
+  const toolOf = measurements.map((m) => /^dmaBenchTool\.(map|unmap)\.mean$/.exec(m.metric)?.[1]);
   const valuesAt = (x: number[]) => {
     if (opts.isCancelled?.()) throw new SimulationCancelled();
     const ms = sim.run(profileAt(x));
-    return measurements.map((m, i) => readMetric(ms.get(keys[i]), m.metric));
+    return measurements.map((m, i) => {
+      const t = toolOf[i];
+      if (!t) return readMetric(ms.get(keys[i]), m.metric);
+      return toolFigureUs(readMetric(ms.get(keys[i]), `${t}Us.mean`));
+    });
   };
   const residuals = (v: number[]) => v.map((s, i) => (s - measurements[i].value) / sigma[i]);
   const cost = (r: number[]) => r.reduce((a, b) => a + b * b, 0);
@@ -208,7 +214,12 @@ export function calibrate(base: HardwareProfile, measurements: Measurement[], op
   const colNorm = (J: Matrix, j: number) => norm(J.map((row) => row[j]));
   const sensitive = all.filter((j) => colNorm(J0, j) >= SENSITIVITY_MIN);
   const insensitive = all.filter((j) => colNorm(J0, j) < SENSITIVITY_MIN);
-  const { taken, left } = selectColumns(J0, sensitive, INDEPENDENCE_MIN);
+  // Costs the base profile has at 0 (a trap on a bare-metal base the user turned into a guest, a
+  // per-page range cost) are probed on a unit scale so the fit can find them, but are taken only
+  // after the costs the base does have: the pivot order sees their columns scaled down, the
+  // independence test (a ratio per column) is unchanged.
+  const pivotJ = J0.map((row) => row.map((v, j) => (params[j].base === 0 ? v * 1e-3 : v)));
+  const { taken, left } = selectColumns(pivotJ, sensitive, INDEPENDENCE_MIN);
   let sel: number[] = [];
   let iterations = 0;
   const fitSubset = (sel: number[], start: number[], maxIt: number, freshJacobian: boolean) => {
@@ -409,7 +420,10 @@ function suggest(
   base: HardwareProfile, work: HardwareProfile, params: Scaled[], und: UndeterminedParam[], measurements: Measurement[],
   J0: Matrix, left: Map<number, Map<number, number>>, seed: number,
 ): void {
-  const have = new Set(measurements.map((m) => `${pointKey(m)}|${m.metric}`));
+  // The tool's printed figure and the exact mean are the same measurement of a run.
+  // A run of another length is the same measurement (the plan says -s 10, a user may run -s 20).
+  const runKey = (p: SimPoint) => pointKey(p).replace(/,seconds=[\d.]+/, '');
+  const have = new Set(measurements.map((m) => `${runKey(m)}|${m.metric.replace(/^dmaBenchTool\.(map|unmap)\.mean$/, '$1Us.mean')}`));
   const dmab = (threads: number, granulePages: number): Workload => ({ kind: 'dmabench', threads, seconds: 10, granulePages, dir: 'BIDIRECTIONAL', delayNs: 0, sg: false, skipCpuSync: false });
   const fio = (rw: 'read' | 'randread' | 'randwrite', bsBytes: number, iodepth: number, ios: number): Workload => ({
     kind: 'fio', rw, bsBytes, bssplit: null, iodepth, numjobs: 1, sizeBytes: 1 << 30, ios, rwmixread: 50, direct: true, ioengine: 'libaio',
@@ -431,7 +445,7 @@ function suggest(
     { workload: { kind: 'accel', msgLenBytes: 1 << 20, times: 20, buffers: 2, env: 'guest' }, strategy: 'iopf:premap=1', metrics: ['simulatedSeconds'] },
     { workload: { kind: 'accel', msgLenBytes: 1 << 20, times: 20, buffers: 2, env: 'host' }, strategy: 'iopf:premap=1:mode=sva', metrics: ['simulatedSeconds'] },
   );
-  const runs = catalogue.filter((c) => c.metrics.some((mt) => !have.has(`${pointKey(c)}|${mt}`)));
+  const runs = catalogue.filter((c) => c.metrics.some((mt) => !have.has(`${runKey(c)}|${mt}`)));
   if (!runs.length) return;
   let sim: Simulator;
   try {
@@ -489,7 +503,7 @@ function suggest(
       const sj = sensOf(j, k);
       for (let q = 0; q < runs[k].metrics.length; q++) {
         const metric = runs[k].metrics[q];
-        if (have.has(`${pointKey(runs[k])}|${metric}`) || Math.abs(sj[q]) < SENSITIVITY_MIN) continue;
+        if (have.has(`${runKey(runs[k])}|${metric}`) || Math.abs(sj[q]) < SENSITIVITY_MIN) continue;
         if (partners.length) {
           // Would this figure separate it from its partners? Column-pivoted selection on the
           // existing rows plus this one must now take it.

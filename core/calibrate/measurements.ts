@@ -30,7 +30,11 @@ export function measurementError(file: string, line: number, found: string, expe
   return new InputError(`${file}:${line}`, found.length > 120 ? `${found.slice(0, 117)}...` : found, expected);
 }
 
-const HEADER_RE = /^dma mapping benchmark:\s*threads:\s*(-?\d+)\s+seconds:\s*(-?\d+)\s+node:\s*(-?\d+)\s+dir:\s*([A-Z_]+)\s+granule:\s*(-?\d+)\s*$/;
+// Kernels before the granule option (5.11, 5.12) print no `granule:`; their runs map one page.
+// The scatter-gather mode series prints `dma mapping mode: M` first (1: one sg list of
+// granule/sg_nents pages) and `granule/sg_nents:` in the header.
+const HEADER_RE = /^dma mapping benchmark:\s*threads:\s*(-?\d+)\s+seconds:\s*(-?\d+)\s+node:\s*(-?\d+)\s+dir:\s*([A-Z_]+)(?:\s+granule(?:\/sg_nents)?:\s*(-?\d+))?\s*$/;
+const MODE_RE = /^dma mapping mode:\s*(\d+)\s*$/;
 const LAT_RE = /^average (map|unmap) latency\(us\):\s*(-?[\d.]+)\s+standard deviation:\s*(-?[\d.]+)\s*$/;
 const STRATEGY_RE = /^#\s*strategy\s*[:=]\s*(\S+)\s*$/i;
 
@@ -48,6 +52,7 @@ export function parseDmaMapBenchmark(text: string, file: string, fallbackStrateg
   const lines = text.split(/\r?\n/);
   let strategy: string | undefined = fallbackStrategy === undefined ? undefined : parseStrategy(fallbackStrategy).text;
   let run: { w: DmaBenchWorkload; line: number; seen: Set<string> } | null = null;
+  let sgMode = false;
   const finish = (atLine: number) => {
     if (run && run.seen.size < 2) {
       const missing = ['map', 'unmap'].filter((k) => !run!.seen.has(k)).join(' and ');
@@ -69,18 +74,25 @@ export function parseDmaMapBenchmark(text: string, file: string, fallbackStrateg
       continue;
     }
     if (line.startsWith('#') || line.startsWith('$')) continue;
+    const mm = MODE_RE.exec(line);
+    if (mm) {
+      if (mm[1] !== '0' && mm[1] !== '1') throw measurementError(file, n, line, 'dma mapping mode: 0 (single) or 1 (sg)');
+      sgMode = mm[1] === '1';
+      continue;
+    }
     const hm = HEADER_RE.exec(line);
     if (hm) {
       if (run) finish(n);
-      const [threads, seconds, , dir, granule] = [Number(hm[1]), Number(hm[2]), Number(hm[3]), hm[4], Number(hm[5])];
+      const [threads, seconds, , dir, granule] = [Number(hm[1]), Number(hm[2]), Number(hm[3]), hm[4], hm[5] === undefined ? 1 : Number(hm[5])];
       if (!DIRS.includes(dir as DmaDirection)) throw measurementError(file, n, dir, `dir:${DIRS.join('|')}`);
       if (threads < 1 || threads > 1024) throw measurementError(file, n, String(threads), 'threads:1..1024');
       if (granule < 1 || granule > 8192) throw measurementError(file, n, String(granule), 'granule: 1..8192 pages');
       if (strategy === undefined) throw measurementError(file, n, line, 'a "# strategy: strict|lazy|..." line before the first run, or --strategy');
       const w: DmaBenchWorkload = {
         kind: 'dmabench', threads, seconds: Math.max(1, seconds), granulePages: granule, dir: dir as DmaDirection,
-        delayNs: 0, sg: false, skipCpuSync: false,
+        delayNs: 0, sg: sgMode, skipCpuSync: false,
       };
+      sgMode = false;
       run = { w, line: n, seen: new Set() };
       continue;
     }
@@ -95,7 +107,8 @@ export function parseDmaMapBenchmark(text: string, file: string, fallbackStrateg
       run.seen.add(kind);
       const w = run.w;
       out.push({
-        workload: w, workloadText: workloadText(w), strategy: strategy!, metric: kind === 'map' ? 'mapUs.mean' : 'unmapUs.mean',
+        // The tool's own figure (whole 100 ns units per call, then an integer average), not the exact mean.
+        workload: w, workloadText: workloadText(w), strategy: strategy!, metric: kind === 'map' ? 'dmaBenchTool.map.mean' : 'dmaBenchTool.unmap.mean',
         value, resolution: 0.05, stddev: Number.isFinite(sd) ? sd : undefined, source: `${file}:${n}`,
       });
       if (run.seen.size === 2) run = null;
@@ -162,7 +175,7 @@ export function parseMeasurementCsv(text: string, file: string, isMetric: (path:
     } catch (e) {
       throw measurementError(file, n, sText, `a strategy: ${(e as Error).message}`);
     }
-    if (!isMetric(metric)) throw measurementError(file, n, metric, 'a metric path such as mapUs.mean, unmapUs.mean, throughputMiBps, iops, latencyUs.p99');
+    if (!isMetric(metric)) throw measurementError(file, n, metric, 'a metric path such as mapUs.mean, unmapUs.mean, dmaBenchTool.map.mean (as dma_map_benchmark prints it), throughputMiBps, iops, latencyUs.p99');
     const value = Number(vText);
     if (vText === '' || !Number.isFinite(value) || value <= 0) throw measurementError(file, n, vText, 'a positive number in the metric\'s unit');
     const decimals = /\.(\d+)$/.exec(vText)?.[1].length ?? 0;

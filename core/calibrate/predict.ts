@@ -3,7 +3,7 @@ import { simulateStrategy } from '../engine/run.ts';
 import { parseStrategy } from '../strategies.ts';
 import type { HardwareProfile, Metrics } from '../types.ts';
 import type { Measurement } from './measurements.ts';
-import { pointKey, readMetric, Simulator, type SimPoint } from './simulate.ts';
+import { pointKey, readMetric, Simulator, toolFigureUs, type SimPoint } from './simulate.ts';
 
 let template: Metrics | null = null;
 
@@ -32,5 +32,9 @@ export function predictMeasurements(profile: HardwareProfile, ms: Measurement[],
   const points: SimPoint[] = ms.map((m) => ({ workload: m.workload, strategy: m.strategy }));
   const sim = new Simulator(points, profile, seed);
   const out = sim.run(profile);
-  return ms.map((m) => readMetric(out.get(pointKey(m)), m.metric));
+  return ms.map((m) => {
+    const tool = /^dmaBenchTool\.(map|unmap)\.mean$/.exec(m.metric)?.[1];
+    const key = pointKey(m);
+    return tool ? toolFigureUs(readMetric(out.get(key), `${tool}Us.mean`)) : readMetric(out.get(key), m.metric);
+  });
 }

@@ -30,6 +30,12 @@ export interface RunOptions {
   seriesPoints?: number;
   /** Track every live IOVA and check pool invariants (property tests; slower). */
   checkInvariants?: boolean;
+  /**
+   * dma_map_benchmark only: called after each map (unmap false) and unmap call of thread `thread`
+   * with its start and end in simulated µs; returning true ends the run there, as if its seconds
+   * had run out. The calibrator measures whole flush-queue cycles of loops with it.
+   */
+  onDmaBenchCall?: (thread: number, unmap: boolean, startUs: number, endUs: number) => boolean | void;
 }
 
 const GiB = 1024 ** 3;
@@ -336,16 +342,20 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
   const estimate = Math.max(1, endUs);
   let nextProgress = PROGRESS_EVERY;
 
+  const onCall = opts.onDmaBenchCall;
+  let stop = false;
   const benchMap = (io: Io, t: number): number => {
     io.failed = false;
     const tc = mapCall(m, strat, io, t);
     m.toolMap.record(tc - t);
     if (io.failed) m.failures++;
+    if (onCall && onCall(io.index, false, t, tc)) stop = true;
     return tc;
   };
   const benchUnmap = (io: Io, t: number): number => {
     const tc = unmapCall(m, strat, io, t);
     m.toolUnmap.record(tc - t);
+    if (onCall && onCall(io.index, true, t, tc)) stop = true;
     totals.ios++;
     totals.bytes += bytes;
     sampler.completed(tc, bytes);
@@ -377,6 +387,7 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
       t[k] = tc;
       m.cpuFreeAt[io.cpu] = tc;
       drainUntil(m, strat, tc);
+      if (stop) break;
     }
   } else {
     // Event per call: arg = thread * 2 + (0: map next, 1: unmap next).
@@ -407,6 +418,7 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
         m.cpuFreeAt[io.cpu] = end;
         if (end < endUs) m.queue.push(end, 1, EV_LOOP, io.index * 2);
       }
+      if (stop) break;
     }
   }
   for (let c = 0; c < m.cpus; c++) if (m.cpuFreeAt[c] > totals.endT) totals.endT = m.cpuFreeAt[c];

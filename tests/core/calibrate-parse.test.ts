@@ -24,11 +24,27 @@ function errorOf(fn: () => unknown): InputError {
 }
 
 describe('measurement files', () => {
+  it('read the headers of older and newer tools: no granule (5.11-5.12), the sg mode line and granule/sg_nents', () => {
+    const text = [
+      '# strategy: strict',
+      'dma mapping benchmark: threads:1 seconds:10 node:-1 dir:BIDIRECTIONAL',
+      'average map latency(us):0.3 standard deviation:0.1',
+      'average unmap latency(us):2.6 standard deviation:0.4',
+      'dma mapping mode: 1',
+      'dma mapping benchmark: threads:2 seconds:10 node:-1 dir:TO_DEVICE granule/sg_nents: 8',
+      'average map latency(us):1.3 standard deviation:0.1',
+      'average unmap latency(us):3.6 standard deviation:0.4',
+    ].join('\n');
+    const ms = parseMeasurements(text, 'old-new.txt', isMetricPath);
+    expect(ms[0].workload).toMatchObject({ threads: 1, granulePages: 1, sg: false });
+    expect(ms[2].workload).toMatchObject({ threads: 2, granulePages: 8, dir: 'TO_DEVICE', sg: true });
+  });
+
   it('read dma_map_benchmark output as the kernel tool prints it, several runs, mode from # strategy lines', () => {
     const ms = parseMeasurements(DMA_OUT, 'board.txt', isMetricPath);
     expect(ms.map((m) => [m.strategy, m.metric, m.value, m.source])).toEqual([
-      ['strict', 'mapUs.mean', 0.3, 'board.txt:3'], ['strict', 'unmapUs.mean', 2.6, 'board.txt:4'],
-      ['lazy', 'mapUs.mean', 3.6, 'board.txt:7'], ['lazy', 'unmapUs.mean', 2.2, 'board.txt:8'],
+      ['strict', 'dmaBenchTool.map.mean', 0.3, 'board.txt:3'], ['strict', 'dmaBenchTool.unmap.mean', 2.6, 'board.txt:4'],
+      ['lazy', 'dmaBenchTool.map.mean', 3.6, 'board.txt:7'], ['lazy', 'dmaBenchTool.unmap.mean', 2.2, 'board.txt:8'],
     ]);
     expect(ms[2].workload).toMatchObject({ kind: 'dmabench', threads: 4, granulePages: 64, dir: 'FROM_DEVICE' });
     expect(ms[0].resolution).toBe(0.05);

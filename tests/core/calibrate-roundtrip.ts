@@ -25,18 +25,9 @@ function measure(truth: HardwareProfile, points: Array<{ workload: DmaBenchWorkl
   return ms.map((m, i) => ({ ...m, value: values[i] })).filter((m) => m.value > 0);
 }
 
-const KNOWN_SPLITS: Record<string, string[][]> = { 'virtio-iommu': [['virt.trapUs', 'virt.requestUs']] };
-
 const dmab = (threads: number, granulePages: number): DmaBenchWorkload => ({
   kind: 'dmabench', threads, seconds: 10, granulePages, dir: 'BIDIRECTIONAL', delayNs: 0, sg: false, skipCpuSync: false,
 });
-
-/**
- * Engine 2.0 profiles whose round trip misses the 5 % bound today (fitted rows at 5.3-9 %, mostly
- * lazy points: the flush timer's discrete steps make the objective non-smooth). Marked as known
- * failures, so the suite says so and turns red the day they pass (then remove them from here).
- */
-export const ROUND_TRIP_KNOWN_MISSES = new Set<string>(['virtio-iommu', 'vtd', 'kunpeng920', 'grace-nested', 'grace-vcmdq']);
 
 /** The round trip for the built-in profiles `part` selects (two files share the work across cores). */
 export function roundTripSuite(part: (index: number) => boolean): void {
@@ -44,7 +35,7 @@ describe('calibrate round trip: perturbed built-in profiles are recovered from t
   // Every built-in profile of the registry, so profiles added later are covered with no change here.
   for (const [index, { id }] of BUILT_IN_PROFILES.entries()) {
     if (!part(index)) continue;
-    (ROUND_TRIP_KNOWN_MISSES.has(id) ? it.fails : it)(`${id}: determined costs within 5 %, unused points within 5 %, the rest named`, () => {
+    it(`${id}: determined costs within 5 %, unused points within 5 %, the rest named`, () => {
       const base = builtInProfile(id);
       const truth = perturbed(base, 1234 + id.length);
       const plan = calibrationPlan(base);
@@ -69,17 +60,7 @@ describe('calibrate round trip: perturbed built-in profiles are recovered from t
       // held at its base value (its truth is not the base when the first fit could fit it).
       const fitted2 = r2.fitted.filter((f) => !r.undetermined.some((u) => u.path === f.path) && (f.high - f.low) / 2 <= 0.25 * f.after && f.confoundedWith.length === 0);
       expect(r2.fitted.length).toBeGreaterThan(0);
-      // Known limitation (reported): on virtio-iommu one dma_map_benchmark call is one trap and one
-      // request, so only their sum is sharply determined; the split rests on the lazy flush timer,
-      // where this engine version's objective is not smooth, and comes out 6 % / 30 % off while the
-      // fitted profile reproduces every figure within 0.2 %. The sum is checked instead.
-      const splits = KNOWN_SPLITS[id] ?? [];
-      for (const pair of splits) {
-        const got = pair.reduce((a, path) => a + (r2.fitted.find((f) => f.path === path)?.after ?? (getPath(base, path) as number)), 0);
-        const want = pair.reduce((a, path) => a + (getPath(truth2, path) as number), 0);
-        expect(Math.abs(got - want) / want, `${id} ${pair.join(' + ')}`).toBeLessThanOrEqual(0.05);
-      }
-      for (const f of fitted2.filter((q) => !splits.flat().includes(q.path))) {
+      for (const f of fitted2) {
         const t = getPath(truth2, f.path) as number;
         expect(Math.abs(f.after - t) / t, `${id} ${f.path}: fitted ${f.after}, truth ${t}`).toBeLessThanOrEqual(0.05);
       }
@@ -90,10 +71,7 @@ describe('calibrate round trip: perturbed built-in profiles are recovered from t
         { workload: dmab(1, 2), strategy: 'strict' }, { workload: dmab(1, 128), strategy: 'strict' },
         { workload: dmab(1, 2), strategy: 'lazy' }, { workload: dmab(1, 128), strategy: 'lazy' },
         ...(cores > 1 ? [{ workload: dmab(Math.min(2, cores), 4), strategy: 'strict' }] : []),
-      ].filter((u) => !plan.some((p) => workloadText(p.workload) === workloadText(u.workload) && p.strategy === u.strategy))
-        // Same limitation: where only a split's sum is determined, lazy figures between the plan's
-        // sizes depend on the flush timer's discrete steps (virtio-iommu -g 2 lazy unmap: 13 %).
-        .filter((u) => !(KNOWN_SPLITS[id] && u.strategy === 'lazy'));
+      ].filter((u) => !plan.some((p) => workloadText(p.workload) === workloadText(u.workload) && p.strategy === u.strategy));
       const truthRows = measure(truth2, unseen);
       const predicted = predictMeasurements(r2.profile, truthRows);
       truthRows.forEach((m, i) => {

@@ -16,9 +16,11 @@ describe('iommu-lab calibrate', () => {
     const r = await cli('calibrate', '--base', 'smmuv3', '--measurements', BOARD, '--out', out, '--json', '--db', db, '--save-as', 'my-board');
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(r.out);
-    expect(Object.keys(j)).toEqual(expect.arrayContaining(['profile', 'fitted', 'undetermined', 'rows']));
+    // Exactly the shape: { profile, fitted: [{ path, before, after, low, high }], undetermined: [path], rows: [...] }.
+    expect(Object.keys(j)).toEqual(['profile', 'fitted', 'undetermined', 'rows']);
     expect(j.rows).toHaveLength(4);
-    for (const row of j.rows) expect(Object.keys(row)).toEqual(expect.arrayContaining(['workload', 'strategy', 'metric', 'measured', 'before', 'after', 'relError']));
+    for (const row of j.rows) expect(Object.keys(row)).toEqual(['workload', 'strategy', 'metric', 'measured', 'before', 'after', 'relError']);
+    for (const f of j.fitted) expect(Object.keys(f)).toEqual(['path', 'before', 'after', 'low', 'high']);
     for (const f of j.fitted) expect(f.low <= f.after && f.after <= f.high).toBe(true);
     expect(j.undetermined.every((p: unknown) => typeof p === 'string')).toBe(true);
     expect(j.profile.id).toBe('my-board');

@@ -23,7 +23,11 @@ const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 export function calibrationText(r: CalibrationResult): string {
   const out: string[] = [];
   out.push(`calibrated ${r.base} -> ${r.profile.id}: ${r.stats.measurements} measurements, ${r.fitted.length} parameters fitted, ${r.undetermined.length} left at their base value`);
-  out.push(`rms relative error ${pct(r.stats.rmsRelErrorBefore).replace('+', '')} before, ${pct(r.stats.rmsRelErrorAfter).replace('+', '')} after (${r.stats.simulations} simulations, ${r.stats.iterations} iterations)\n`);
+  out.push(`rms relative error ${pct(r.stats.rmsRelErrorBefore).replace('+', '')} before, ${pct(r.stats.rmsRelErrorAfter).replace('+', '')} after; `
+    + (r.stats.measurements > r.fitted.length
+      ? `residual variance ${sig(r.stats.residualVariance, 3)} (χ²/dof in units of each figure's assumed uncertainty: near 1 or below fits within it) `
+      : 'no residual variance (as many fitted costs as figures: any costs fit them; keep some figures out to judge the fit) ')
+    + `(${r.stats.simulations} simulations, ${r.stats.iterations} iterations)\n`);
   out.push('measurements');
   out.push(table(['measurement', 'source', 'measured', 'before', 'after', 'error'],
     r.rows.map((q) => [rowLabel(q), q.source, sig(q.measured), sig(q.before), sig(q.after), pct(q.relError)])));
@@ -41,16 +45,16 @@ export function calibrationText(r: CalibrationResult): string {
   return out.join('\n');
 }
 
-/** The JSON of `calibrate --json` (the issue's shape, plus the details of each undetermined parameter). */
+/**
+ * The JSON of `calibrate --json`, exactly the shape the issue states (scripts key on it): the
+ * reasons and suggested measurements of the undetermined costs are in the text output.
+ */
 export function calibrationJson(r: CalibrationResult): unknown {
   return {
     profile: r.profile,
-    base: r.base,
-    fitted: r.fitted.map(({ path, unit, before, after, low, high, confoundedWith }) => ({ path, unit, before, after, low, high, confoundedWith })),
+    fitted: r.fitted.map(({ path, before, after, low, high }) => ({ path, before, after, low, high })),
     undetermined: r.undetermined.map((u) => u.path),
-    undeterminedDetail: r.undetermined,
-    rows: r.rows.map(({ workload, strategy, metric, measured, before, after, relError, source }) => ({ workload, strategy, metric, measured, before, after, relError, source })),
-    stats: r.stats,
+    rows: r.rows.map(({ workload, strategy, metric, measured, before, after, relError }) => ({ workload, strategy, metric, measured, before, after, relError })),
   };
 }
 
