@@ -14,7 +14,7 @@ export const pointKey = (p: SimPoint): string => `${workloadText(p.workload)}|${
 
 /**
  * Loops per thread: a warm-up, then a measured stretch of whole cycles. For lazy a cycle is one
- * flush queue's worth of unmaps (one domain flush and the queue's IOVAs back to the rcache); its
+ * flush queue's worth of unmaps (fq - 1) (one domain flush and the queue's IOVAs back to the rcache); its
  * warm-up spans two cycles (the first cycle's IOVAs all come from the rbtree before any is freed,
  * the second refills the rcache magazines). Measuring whole cycles keeps the once-per-cycle flush
  * in every window exactly as often as in a real run of millions of loops: a window cut in the
@@ -26,7 +26,9 @@ function loopsFor(spec: StrategySpec, threads: number): { warm: number; cycle: n
   // number of flushes (and calls) in the window; the warm-up is per thread and stays.
   if (spec.id === 'lazy') {
     const fq = typeof spec.params.fq === 'number' ? spec.params.fq : spec.params.single ? 32768 : 256;
-    const cycle = Math.min(fq, 4096);
+    // fq_full leaves one slot of the ring empty: a queue flushes every fq - 1 unmaps, and with
+    // several CPUs one CPU's flush frees every queue, so each thread's cycle is the same.
+    const cycle = Math.max(1, Math.min(fq - 1, 4096));
     const cycles = Math.max(1, Math.min(4, Math.floor(4096 / cycle)));
     return { warm: Math.min(3000, 2 * fq + 64), cycle, cycles: Math.max(1, Math.round(cycles / threads)) };
   }
