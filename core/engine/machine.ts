@@ -19,6 +19,8 @@ export const EV_DEV_DONE = 2;
 export const EV_FQ_TIMER = 4;
 export const EV_POOL_EVICT = 5;
 export const EV_LOOP = 7;
+/** arm-smmu-v3 CMDQ_BATCH_ENTRIES (BITS_PER_LONG): commands gathered before a batch is issued. */
+const CMDQ_BATCH_ENTRIES = 64;
 /** fio drivers, several CPUs: a completion's unmap, and the next submit, start as their own events. */
 export const EV_UNMAP_CALL = 8;
 export const EV_SUBMIT = 9;
@@ -711,11 +713,18 @@ export class Machine {
    */
   private trappedInvalidation(commands: number, phase: number): void {
     const v = this.p.virt;
-    this.spend(phase, T_INV_CMD, this.p.iommu.invalidation.insertNs / 1000);
-    this.spend(phase, T_TRAP, v.trapUs);
-    const host = commands * v.hostInvPerCmdUs + v.hostSyncUs;
-    if (v.bigLock) this.holdShared(this.vmmLock, host, phase, T_HOST);
-    else this.spend(phase, T_HOST, host);
+    // arm_smmu_cmdq_batch_add issues a full batch of CMDQ_BATCH_ENTRIES without a sync before it
+    // adds the next command: each issue writes the producer index, so each batch traps.
+    const batches = Math.max(1, Math.ceil(commands / CMDQ_BATCH_ENTRIES));
+    for (let b = 0; b < batches; b++) {
+      const last = b === batches - 1;
+      const inBatch = last ? commands - b * CMDQ_BATCH_ENTRIES : CMDQ_BATCH_ENTRIES;
+      this.spend(phase, T_INV_CMD, this.p.iommu.invalidation.insertNs / 1000);
+      this.spend(phase, T_TRAP, v.trapUs);
+      const host = inBatch * v.hostInvPerCmdUs + (last ? v.hostSyncUs : 0);
+      if (v.bigLock) this.holdShared(this.vmmLock, host, phase, T_HOST);
+      else this.spend(phase, T_HOST, host);
+    }
   }
 
   /**

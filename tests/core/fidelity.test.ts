@@ -222,6 +222,14 @@ describe('virtualisation modes', () => {
     expect(r.explain!.unmap.trap).toBeCloseTo(10, 0);
     expect(r.explain!.map.pte).toBeGreaterThan(0);
   });
+  it('nested: every full 64-command batch the driver issues traps too (arm_smmu_cmdq_batch_add)', () => {
+    const p = builtInProfile('grace-nested');
+    const unmap = (g: number) => run(p, 'strict', `dmabench:threads=1,granule=${g},seconds=1@0.02`).metrics.unmapUs.mean;
+    const perCmd = p.virt.hostInvPerCmdUs;
+    // 64 -> 65 pages: one more command and one more trap; 65 -> 66: one more command only.
+    expect(unmap(65) - unmap(64)).toBeGreaterThan(perCmd + p.virt.trapUs * 0.9);
+    expect(unmap(66) - unmap(65)).toBeLessThan(perCmd + 1);
+  });
   it('the trap is time the guest waits, not guest work: breakdown terms keep trap and host work apart', () => {
     const r = run('virtio-iommu', 'strict', w1);
     const v = builtInProfile('virtio-iommu').virt;
