@@ -4,6 +4,7 @@ import { diffRuns, type DiffInput } from '../../core/report.ts';
 import { bareLoop } from './bare-loop.ts';
 import type { CliIo } from './command.ts';
 import { table } from './format.ts';
+import { ENGINE_INLINING_BUDGET } from '../host/v8-tuning.ts';
 
 interface EngineFigure {
   strategy: string;
@@ -167,13 +168,14 @@ export async function runBench(io: CliIo, json: boolean, quick: boolean): Promis
     if ((e as NodeJS.ErrnoException)?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
   }
   // Figures from a shared machine mean little without its load (1-minute load average, cores).
-  const machine = { cores: availableParallelism(), loadAverage1m: Math.round(loadavg()[0] * 100) / 100 };
+  const machine = { cores: availableParallelism(), loadAverage1m: Math.round(loadavg()[0] * 100) / 100, v8InliningBudget: ENGINE_INLINING_BUDGET };
   if (json) {
     io.out(JSON.stringify({ machine, engine, bareLoop: bare, diff, store, calibration }, null, 2) + '\n');
     return 0;
   }
   io.out(`Machine: ${machine.cores} cores, load average ${machine.loadAverage1m.toFixed(2)} (1 min, at the end)\n`);
-  io.out(`Engine: ${BENCH_FIO.slice(4).replaceAll(',', ' ')} on vtd, one core, ${quick ? 'one run' : 'best of 3'} after a warm-up${quick ? ' (--quick: smaller runs)' : ''}\n`);
+  io.out(`Engine: ${BENCH_FIO.slice(4).replaceAll(',', ' ')} on vtd, one core, ${quick ? 'one run' : 'best of 3'} after a warm-up${quick ? ' (--quick: smaller runs)' : ''}, `
+    + `V8 inlining budget ${ENGINE_INLINING_BUDGET} bytecodes (electron/host/v8-tuning.ts)\n`);
   io.out(table(['strategy', 'IOs', 'wall s', 'IOs/s', 'CPU s', 'IOs/CPU s', 'vs bare loop', 'peak RSS MiB'], engine.map((e) => [
     e.strategy, String(e.ios), e.wallSeconds.toFixed(3), e.iosPerSecond.toLocaleString('en-US'), e.cpuSeconds.toFixed(3),
     e.iosPerCpuSecond.toLocaleString('en-US'), `${e.ratioToBareLoop.toFixed(2)}x`, String(e.rssPeakMiB),
