@@ -19,7 +19,7 @@ export async function buildCli({ quiet = false } = {}) {
   const t0 = performance.now();
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: { main: 'electron/cli/main.ts', 'sim-worker': 'electron/host/sim-worker.ts', 'export-worker': 'electron/host/export-worker.ts' },
+    entryPoints: { main: 'electron/cli/main.ts', 'sim-worker': 'electron/host/sim-worker.ts', 'export-worker': 'electron/host/export-worker.ts', 'bench-worker': 'electron/cli/bench-worker.ts' },
     outdir: CLI_OUT,
     bundle: true,
     splitting: true,

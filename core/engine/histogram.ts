@@ -22,7 +22,16 @@ export class Histogram {
     this.sumSq += v * v;
     if (v > this.max) this.max = v;
     if (v < this.min) this.min = v;
-    this.counts[bucketOf(v)]++;
+    // The bucket from the IEEE-754 bits (exponent and the top 6 mantissa bits), no logarithm;
+    // written here rather than in a helper: three records per simulated IO.
+    let b = 0;
+    if (v > 0) {
+      F64[0] = v;
+      const hi = U32[HI];
+      const e = ((hi >>> 20) & 0x7ff) - 1023;
+      b = e < MIN_EXP ? 0 : e >= MAX_EXP ? NBUCKETS - 1 : (e - MIN_EXP) * SUB + ((hi >>> 14) & (SUB - 1)) + 1;
+    }
+    this.counts[b]++;
   }
 
   mean(): number {
@@ -73,17 +82,6 @@ const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
 /** Index of the 32-bit word holding the sign, exponent and top of the mantissa. */
 const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
-
-/** Bucket from the IEEE-754 bits: exponent and the top 6 mantissa bits, no logarithm. */
-function bucketOf(v: number): number {
-  if (!(v > 0)) return 0;
-  F64[0] = v;
-  const hi = U32[HI];
-  const e = ((hi >>> 20) & 0x7ff) - 1023;
-  if (e < MIN_EXP) return 0;
-  if (e >= MAX_EXP) return NBUCKETS - 1;
-  return (e - MIN_EXP) * SUB + ((hi >>> 14) & (SUB - 1)) + 1;
-}
 
 function upperEdge(i: number): number {
   if (i === 0) return 2 ** MIN_EXP;

@@ -52,21 +52,26 @@ export class Iotlb {
       } else if (victim < 0) victim = i;
     }
     this.misses++;
-    if (victim < 0) {
-      // Set full of valid entries: evict the least recently used.
-      victim = base;
-      let oldest = stamp[base];
-      for (let i = base + 1; i < base + ways; i++) {
-        if (stamp[i] < oldest) {
-          oldest = stamp[i];
-          victim = i;
-        }
-      }
-    }
+    // Set full of valid entries: evict the least recently used.
+    if (victim < 0) victim = this.lruWay(base);
     tag[victim] = want;
     gen[victim] = g;
     stamp[victim] = ++this.clock;
     return true;
+  }
+
+  /** The least recently used way of the set starting at `base` (out of line: the lookup stays small). */
+  private lruWay(base: number): number {
+    const stamp = this.stamp;
+    let victim = base;
+    let oldest = stamp[base];
+    for (let i = base + 1; i < base + this.ways; i++) {
+      if (stamp[i] < oldest) {
+        oldest = stamp[i];
+        victim = i;
+      }
+    }
+    return victim;
   }
 
   invalidatePage(page: number): void {

@@ -56,7 +56,18 @@ export class IovaAllocator {
     const cls = this.classOf(size);
     if (cls >= 0) {
       const ld = this.loaded[cpu][cls];
-      if (ld.length > 0) return this.hit(ld.pop()!, size, out);
+      if (ld.length > 0) {
+        this.hit(ld.pop()!, size, out);
+        return;
+      }
+    }
+    this.allocSlow(cpu, size, cls, out);
+  }
+
+  /** The loaded magazine is empty (or the size is not cached): previous magazine, depot, then the tree. */
+  private allocSlow(cpu: number, size: number, cls: number, out: { start: number; costNs: number; tree: boolean }): void {
+    if (cls >= 0) {
+      const ld = this.loaded[cpu][cls];
       const pv = this.prev[cpu][cls];
       if (pv.length > 0) {
         this.loaded[cpu][cls] = pv;
@@ -110,6 +121,15 @@ export class IovaAllocator {
         ld.push(start);
         return this.model.rcacheHitNs;
       }
+    }
+    return this.freeSlow(cpu, start, size, cls);
+  }
+
+  /** The loaded magazine is full (or the size is not cached): previous magazine, depot, then the tree. */
+  private freeSlow(cpu: number, start: number, size: number, cls: number): number {
+    const mag = this.model.rcacheMagazineSize;
+    if (cls >= 0 && mag > 0) {
+      const ld = this.loaded[cpu][cls];
       const pv = this.prev[cpu][cls];
       if (pv.length < mag) {
         this.loaded[cpu][cls] = pv;

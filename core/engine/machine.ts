@@ -566,11 +566,18 @@ export class Machine {
       }
       return us;
     }
+    return this.countedTablesMap(firstPage, pages, first, last);
+  }
+
+  /** Tables freed when empty (freesEmptyTables): live entries are counted per table. */
+  private countedTablesMap(firstPage: number, pages: number, first: number, last: number): number {
+    const span = this.tableSpan;
+    let us = 0;
     for (let tb = first; tb <= last; tb++) {
       const lo = Math.max(firstPage, tb * span);
       const hi = Math.min(firstPage + pages, (tb + 1) * span);
       const prev = this.tables.get(tb) ?? 0;
-      if (prev === 0) us += tableAllocUs;
+      if (prev === 0) us += this.tableAllocUs;
       this.tables.set(tb, prev + (hi - lo));
     }
     return us;
@@ -614,6 +621,12 @@ export class Machine {
       }
       return Math.max(0, end - first);
     }
+    this.countedTablesUnmap(firstPage, pages);
+    return 0;
+  }
+
+  private countedTablesUnmap(firstPage: number, pages: number): void {
+    const span = this.tableSpan;
     const first = Math.floor(firstPage / span);
     const last = Math.floor((firstPage + pages - 1) / span);
     for (let tb = first; tb <= last; tb++) {
@@ -623,7 +636,6 @@ export class Machine {
       if (left <= 0) this.tables.delete(tb);
       else this.tables.set(tb, left);
     }
-    return 0;
   }
 
   /**
@@ -670,28 +682,12 @@ export class Machine {
     const qi = this.cpu % this.invQueues.length;
     const q = this.invQueues[qi];
     if (!inv.hardwareQueue) {
-      const f = this.callFactor;
-      const t = this.cur;
-      const hold = (cmdNs + syncNs) / 1000;
-      q.hold(t, hold * f, this.now);
-      const start = q.lastStart;
-      const wait = start - t;
-      this.phaseUs[phase] += wait + hold * f;
-      this.terms[T_LOCK] += wait;
-      this.terms[T_INV_CMD] += (cmdNs / 1000) * f;
-      this.terms[T_SYNC] += (syncNs / 1000) * f;
-      this.cur = start + hold * f;
+      this.lockedInvalidation(q, cmdNs, syncNs, phase);
       return;
     }
     this.spend(phase, T_INV_CMD, inv.insertNs / 1000);
     const t = this.cur;
-    let others = 0;
-    if (inv.contentionNsPerCpu > 0 && this.cpus > 1) {
-      const nq = this.invQueues.length;
-      for (let c = 0; c < this.cpus; c++) {
-        if (c !== this.cpu && c % nq === qi && this.cmdqFrom[c] <= t && this.cmdqUntil[c] > t) others++;
-      }
-    }
+    const others = inv.contentionNsPerCpu > 0 && this.cpus > 1 ? this.cpusOnQueue(qi, t) : 0;
     const service = (cmdNs + syncNs + others * inv.contentionNsPerCpu) / 1000;
     q.hold(t, service, this.now);
     const start = q.lastStart;
@@ -704,6 +700,31 @@ export class Machine {
     this.cmdqFrom[this.cpu] = t;
     this.cmdqUntil[this.cpu] = done;
     this.cur = done;
+  }
+
+  /** Other CPUs whose invalidation is in queue `qi` at `t` (they lengthen its consumption). */
+  private cpusOnQueue(qi: number, t: number): number {
+    const nq = this.invQueues.length;
+    let others = 0;
+    for (let c = 0; c < this.cpus; c++) {
+      if (c !== this.cpu && c % nq === qi && this.cmdqFrom[c] <= t && this.cmdqUntil[c] > t) others++;
+    }
+    return others;
+  }
+
+  /** Driver lock instead of a hardware queue: the CPU holds the lock for its commands and its completion poll. */
+  private lockedInvalidation(q: Resource, cmdNs: number, syncNs: number, phase: number): void {
+    const f = this.callFactor;
+    const t = this.cur;
+    const hold = (cmdNs + syncNs) / 1000;
+    q.hold(t, hold * f, this.now);
+    const start = q.lastStart;
+    const wait = start - t;
+    this.phaseUs[phase] += wait + hold * f;
+    this.terms[T_LOCK] += wait;
+    this.terms[T_INV_CMD] += (cmdNs / 1000) * f;
+    this.terms[T_SYNC] += (syncNs / 1000) * f;
+    this.cur = start + hold * f;
   }
 
   /**

@@ -45,9 +45,16 @@ export class Rng {
     return this.next() >>> 0;
   }
 
-  /** Uniform in [0, 1). */
+  /** Uniform in [0, 1). The step of next() is written out: an int32 return outside the small-integer range is a boxed double. */
   float(): number {
-    return (this.next() >>> 0) / 4294967296;
+    const b = this.b;
+    const c = this.c;
+    const t = (this.a + b + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = b ^ (b >>> 9);
+    this.b = (c + (c << 3)) | 0;
+    this.c = (((c << 21) | (c >>> 11)) + t) | 0;
+    return (t >>> 0) / 4294967296;
   }
 
   /** Uniform integer in [0, n). */

@@ -179,6 +179,12 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
   const runPages = p.cpu.userBufferRunPages;
   // A guest takes the device's completion interrupt through the host (VFIO eventfd, KVM irqfd).
   const irqUs = p.virt.enabled ? p.virt.guestIrqUs : 0;
+  // What does not change from one IO to the next is worked out once, not per IO.
+  const direction = w.rw === 'read' || w.rw === 'randread' ? 1 : w.rw === 'write' || w.rw === 'randwrite' ? 0 : -1;
+  const sgEntriesOf = (bytes: number) => Math.ceil(Math.ceil(bytes / m.cpuPage) / runPages);
+  const fixedSgEntries = sgEntriesOf(w.bsBytes);
+  const submitOverheadUs = p.cpu.submitOverheadUs;
+  const completionOverheadUs = p.cpu.completionOverheadUs;
 
   for (let i = 0; i < n; i++) {
     const io = ios[i];
@@ -189,21 +195,32 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
     io.bufferPage = 64 + i * pagesPerBuffer;
   }
 
-  const submit = (io: Io, t: number, overheadPaidUs = -1): void => {
+  // fio's bssplit: each IO's block size drawn by the split's percentages.
+  const drawBlockSize = (): number => {
     let bytes = w.bsBytes;
-    if (split) {
-      let r = m.rng.float() * 100;
-      for (const [s, pct] of split) {
-        bytes = s;
-        if ((r -= pct) < 0) break;
-      }
+    let r = m.rng.float() * 100;
+    for (const [s, pct] of split!) {
+      bytes = s;
+      if ((r -= pct) < 0) break;
     }
-    const read = w.rw === 'read' || w.rw === 'randread' ? true : w.rw === 'write' || w.rw === 'randwrite' ? false : m.rng.float() * 100 < w.rwmixread;
+    return bytes;
+  };
+
+  // The rare branches of submit live apart from it: a small submit is inlined into the event loop.
+  const fail = (io: Io, tc: number): void => {
+    m.failures++;
+    // The IO completes with an error: no device transfer, no unmap (an event, not recursion).
+    q.push(tc, 0, EV_DEV_DONE, io.index);
+  };
+
+  const submit = (io: Io, t: number, overheadPaidUs = -1): void => {
+    const bytes = split ? drawBlockSize() : w.bsBytes;
+    const read = direction === 1 || (direction === -1 && m.rng.float() * 100 < w.rwmixread);
     io.bytes = bytes;
     io.fromDevice = read;
     io.toDevice = !read;
     io.failed = false;
-    io.sgEntries = Math.ceil(Math.ceil(bytes / m.cpuPage) / runPages);
+    io.sgEntries = split ? sgEntriesOf(bytes) : fixedSgEntries;
     const cpu = io.cpu;
     let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
     if (overheadPaidUs >= 0) {
@@ -211,27 +228,22 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
       io.submitT = t - overheadPaidUs;
     } else {
       io.submitT = tc;
-      const submitUs = p.cpu.submitOverheadUs * m.jitterFactor();
+      const submitUs = submitOverheadUs * m.jitterFactor();
       tc += submitUs;
       m.phaseUs[PH_OTHER] += submitUs;
     }
     tc = mapCall(m, strat, io, tc);
     m.cpuFreeAt[cpu] = tc;
     issued[io.job]++;
-    if (io.failed) {
-      m.failures++;
-      // The IO completes with an error: no device transfer, no unmap (an event, not recursion).
-      q.push(tc, 0, EV_DEV_DONE, io.index);
-      return;
-    }
-    if (multiCpu && tc > t) m.queue.push(tc, 1, EV_DEV_ARRIVE, io.index);
+    if (io.failed) fail(io, tc);
+    else if (multiCpu && tc > t) m.queue.push(tc, 1, EV_DEV_ARRIVE, io.index);
     else device.arrive(io, tc);
   };
 
   const complete = (io: Io, t: number, ok: boolean): void => {
     const cpu = io.cpu;
     let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
-    const completeUs = p.cpu.completionOverheadUs * m.jitterFactor() + irqUs;
+    const completeUs = completionOverheadUs * m.jitterFactor() + irqUs;
     tc += completeUs;
     m.phaseUs[PH_OTHER] += completeUs;
     if (ok && multiCpu && tc > t) {
@@ -260,7 +272,7 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
     if (issued[io.job] < perJob) {
       if (multiCpu) {
         // fio's submission work first, then the map reaches the IOMMU's locks as its own event.
-        const submitUs = p.cpu.submitOverheadUs * m.jitterFactor();
+        const submitUs = submitOverheadUs * m.jitterFactor();
         m.phaseUs[PH_OTHER] += submitUs;
         m.cpuFreeAt[cpu] = tc + submitUs;
         submitOverhead[io.index] = submitUs;

@@ -79,33 +79,46 @@ abstract class Base implements MappingStrategy {
    */
   protected mapRange(start: number, g: number, cpuPages: number, entries: number, gathered: boolean, phase: number, ptes = g): void {
     const m = this.m;
-    const v = m.p.virt;
     if (m.virtKind === VIRT_VIRTIO) {
-      const requests = Math.min(entries, cpuPages);
-      m.spend(phase, T_API, (requests * m.p.iommu.mapCallNs) / 1000);
-      if (this.syncMap) {
-        // viommu_map_pages queues each MAP (viommu_add_req); iommu_map_sg's one iotlb_sync_map
-        // kicks the queue once (viommu_sync_req): one round trip for the whole scatterlist.
-        m.virtRequest(requests, cpuPages, v.hostMapPerPageUs, phase);
-        return;
-      }
-      for (let e = 0; e < requests; e++) {
-        const pe = Math.floor(cpuPages / requests) + (e < cpuPages % requests ? 1 : 0);
-        m.virtRequest(1, pe, v.hostMapPerPageUs, phase);
-      }
+      this.virtioMap(cpuPages, entries, phase);
       return;
     }
     // Native tables, or a guest's own stage-1 tables (nested, vcmdq, emulated).
     m.pteMap(start, g, ptes, Math.min(entries, g), gathered, phase);
-    if (m.virtKind === VIRT_EMULATED) {
-      // Caching mode: a non-present to present change needs an invalidation, which traps; the
-      // VMM shadows the new PTEs onto the host (VFIO map of the guest pages).
-      m.invalidations++;
-      m.spend(PH_INV, T_INV_CMD, m.p.iommu.invalidation.insertNs / 1000);
-      m.shadowRequest(cpuPages, v.hostMapPerPageUs, phase);
+    if (m.virtKind === VIRT_EMULATED) this.shadowMap(cpuPages, phase);
+    else if (m.p.iommu.cachesInvalidPtes) m.invalidateForMap(start, g, gathered);
+  }
+
+  /**
+   * virtio-iommu: one MAP request per scatter-gather entry. Kept out of mapRange so the native
+   * path (every per-IO map on real hardware) stays small enough for V8 to inline.
+   */
+  private virtioMap(cpuPages: number, entries: number, phase: number): void {
+    const m = this.m;
+    const v = m.p.virt;
+    const requests = Math.min(entries, cpuPages);
+    m.spend(phase, T_API, (requests * m.p.iommu.mapCallNs) / 1000);
+    if (this.syncMap) {
+      // viommu_map_pages queues each MAP (viommu_add_req); iommu_map_sg's one iotlb_sync_map
+      // kicks the queue once (viommu_sync_req): one round trip for the whole scatterlist.
+      m.virtRequest(requests, cpuPages, v.hostMapPerPageUs, phase);
       return;
     }
-    if (m.p.iommu.cachesInvalidPtes) m.invalidateForMap(start, g, gathered);
+    for (let e = 0; e < requests; e++) {
+      const pe = Math.floor(cpuPages / requests) + (e < cpuPages % requests ? 1 : 0);
+      m.virtRequest(1, pe, v.hostMapPerPageUs, phase);
+    }
+  }
+
+  /**
+   * Caching mode: a non-present to present change needs an invalidation, which traps; the
+   * VMM shadows the new PTEs onto the host (VFIO map of the guest pages).
+   */
+  private shadowMap(cpuPages: number, phase: number): void {
+    const m = this.m;
+    m.invalidations++;
+    m.spend(PH_INV, T_INV_CMD, m.p.iommu.invalidation.insertNs / 1000);
+    m.shadowRequest(cpuPages, m.p.virt.hostMapPerPageUs, phase);
   }
 
   /**
@@ -115,25 +128,34 @@ abstract class Base implements MappingStrategy {
   protected unmapRange(start: number, g: number, gathered: boolean, phase: number, ptes = g): void {
     const m = this.m;
     if (m.virtKind === VIRT_VIRTIO) {
-      const v = m.p.virt;
-      m.spend(phase, T_API, m.p.iommu.unmapCallNs / 1000);
-      const cpuPages = Math.max(1, Math.round((g * m.granule) / m.cpuPage));
-      m.virtRequest(1, cpuPages, v.hostUnmapPerPageUs, phase);
-      m.invalidations++;
-      m.iotlb.invalidateRange(start, g);
+      this.virtioUnmap(start, g, phase);
       return;
     }
     m.pteUnmap(start, g, ptes, gathered, phase);
-    if (m.virtKind === VIRT_EMULATED) {
-      const v = m.p.virt;
-      m.invalidations++;
-      m.iotlb.invalidateRange(start, g);
-      m.spend(PH_INV, T_INV_CMD, m.p.iommu.invalidation.insertNs / 1000);
-      m.shadowRequest(Math.max(1, Math.round((g * m.granule) / m.cpuPage)), v.hostUnmapPerPageUs, phase);
-      return;
-    }
-    if (gathered) m.invalidateGathered(start, g);
+    if (m.virtKind === VIRT_EMULATED) this.shadowUnmap(start, g, phase);
+    else if (gathered) m.invalidateGathered(start, g);
     else m.invalidateStrict(start, g, ptes);
+  }
+
+  /** virtio-iommu: one UNMAP request, whose host side flushes the IOTLB (out of line, as virtioMap). */
+  private virtioUnmap(start: number, g: number, phase: number): void {
+    const m = this.m;
+    const v = m.p.virt;
+    m.spend(phase, T_API, m.p.iommu.unmapCallNs / 1000);
+    const cpuPages = Math.max(1, Math.round((g * m.granule) / m.cpuPage));
+    m.virtRequest(1, cpuPages, v.hostUnmapPerPageUs, phase);
+    m.invalidations++;
+    m.iotlb.invalidateRange(start, g);
+  }
+
+  /** Caching mode: the unmap's invalidation traps and the VMM unmaps the pages on the host. */
+  private shadowUnmap(start: number, g: number, phase: number): void {
+    const m = this.m;
+    const v = m.p.virt;
+    m.invalidations++;
+    m.iotlb.invalidateRange(start, g);
+    m.spend(PH_INV, T_INV_CMD, m.p.iommu.invalidation.insertNs / 1000);
+    m.shadowRequest(Math.max(1, Math.round((g * m.granule) / m.cpuPage)), v.hostUnmapPerPageUs, phase);
   }
 
   /** iommu_dma_unmap_*: the driver's unmap, then the IOVA free. */

@@ -1,11 +1,13 @@
 import { availableParallelism, loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { builtInProfile, ENGINE_VERSION, parseStrategy, parseWorkload, simulateStrategy, STRATEGIES, workloadText } from '../../core/index.ts';
 import { diffRuns, type DiffInput } from '../../core/report.ts';
 import { bareLoop } from './bare-loop.ts';
 import type { CliIo } from './command.ts';
 import { table } from './format.ts';
+import { ENGINE_INLINING_BUDGET } from '../host/v8-tuning.ts';
 
-interface EngineFigure {
+export interface EngineFigure {
   strategy: string;
   ios: number;
   wallSeconds: number;
@@ -64,34 +66,57 @@ export function benchBareLoop(ios: number, repeats: number): BareLoopFigure {
 
 /**
  * Engine speed on one core: fio 4k randread iodepth 64 on the vtd profile, every strategy at
- * `sizes[0]` IOs, strict and bounce-pool also at the larger sizes. RSS is sampled after each run;
- * flat RSS across sizes shows memory does not grow with the number of IOs.
+ * `sizes[0]` IOs, strict and bounce-pool also at the larger sizes. Each strategy runs in its own
+ * worker thread (a fresh V8 isolate, as a `run` of that strategy compiles the engine; see
+ * bench-worker.ts), one after the other, in this process. RSS is the process's peak after each
+ * strategy; flat RSS across sizes shows memory does not grow with the number of IOs.
  */
-export function benchEngine(sizes: number[], repeats = 3, bare?: BareLoopFigure): EngineFigure[] {
+export async function benchEngine(sizes: number[], repeats = 3, bare?: BareLoopFigure): Promise<EngineFigure[]> {
   const out: EngineFigure[] = [];
-  const profile = builtInProfile('vtd');
   for (const def of STRATEGIES) {
-    const strategy = def.id;
-    // Warm the JIT first: the figures are steady-state speed, as a long run sees it.
-    simulateStrategy(profile, parseStrategy(strategy), parseWorkload(`${BENCH_FIO},number_ios=300000`), 1);
-    const mySizes = strategy === 'strict' || strategy === 'bounce-pool' ? sizes : sizes.slice(0, 1);
-    for (const ios of mySizes) {
-      const workload = parseWorkload(`${BENCH_FIO},number_ios=${ios}`);
-      const t = timeBest(repeats, () => {
-        const res = simulateStrategy(profile, parseStrategy(strategy), workload, 1);
-        if (res.metrics.ios !== ios) throw new Error(`bench: expected ${ios} IOs, simulated ${res.metrics.ios}`);
-      });
-      const perCpu = ios / t.cpu;
+    const figures = await inWorker(def.id, def.id === 'strict' || def.id === 'bounce-pool' ? sizes : sizes.slice(0, 1), repeats);
+    for (const f of figures) {
       out.push({
-        strategy, ios, wallSeconds: round3(t.wall), iosPerSecond: Math.round(ios / t.wall),
-        cpuSeconds: round3(t.cpu), iosPerCpuSecond: Math.round(perCpu),
-        ratioToBareLoop: bare ? Math.round((perCpu / bare.iosPerCpuSecond) * 100) / 100 : NaN,
+        ...f,
+        ratioToBareLoop: bare ? Math.round((f.iosPerCpuSecond / bare.iosPerCpuSecond) * 100) / 100 : NaN,
         // Peak resident set of the process so far (getrusage maxrss), not the current RSS.
         rssPeakMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       });
     }
   }
   return out;
+}
+
+/** One strategy's figures from a bench worker (out/cli/bench-worker.js, beside the bundle). */
+function inWorker(strategy: string, sizes: number[], repeats: number): Promise<EngineFigure[]> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./bench-worker.js', import.meta.url));
+    w.once('message', (m: { figures?: EngineFigure[]; error?: string }) => {
+      void w.terminate();
+      if (m.figures) resolve(m.figures);
+      else reject(new Error(`bench: ${strategy}: ${m.error}`));
+    });
+    w.once('error', reject);
+    w.postMessage({ strategy, sizes, repeats });
+  });
+}
+
+/** The timed runs of one strategy, in the calling thread (bench-worker.ts calls it in its own isolate). */
+export function benchStrategy(strategy: string, sizes: number[], repeats: number): EngineFigure[] {
+  const profile = builtInProfile('vtd');
+  // Warm the JIT first: the figures are steady-state speed, as a long run sees it.
+  simulateStrategy(profile, parseStrategy(strategy), parseWorkload(`${BENCH_FIO},number_ios=300000`), 1);
+  return sizes.map((ios) => {
+    const workload = parseWorkload(`${BENCH_FIO},number_ios=${ios}`);
+    const t = timeBest(repeats, () => {
+      const res = simulateStrategy(profile, parseStrategy(strategy), workload, 1);
+      if (res.metrics.ios !== ios) throw new Error(`bench: expected ${ios} IOs, simulated ${res.metrics.ios}`);
+    });
+    return {
+      strategy, ios, wallSeconds: round3(t.wall), iosPerSecond: Math.round(ios / t.wall),
+      cpuSeconds: round3(t.cpu), iosPerCpuSecond: Math.round(ios / t.cpu), ratioToBareLoop: NaN, rssPeakMiB: 0,
+    };
+  });
 }
 
 /** `diff` of two stored runs of `strategies` x `replications` each: the statistics only (no database). */
@@ -156,7 +181,7 @@ export async function benchCalibration(): Promise<CalibrationFigure> {
 export async function runBench(io: CliIo, json: boolean, quick: boolean): Promise<number> {
   const repeats = quick ? 1 : 3;
   const bare = benchBareLoop(quick ? 400_000 : 4_000_000, repeats);
-  const engine = benchEngine(quick ? [200_000, 400_000] : [1_000_000, 4_000_000], repeats, bare);
+  const engine = await benchEngine(quick ? [200_000, 400_000] : [1_000_000, 4_000_000], repeats, bare);
   const diff = [benchDiff(['strict'], 30, quick ? 3 : 5), benchDiff(['strict', 'lazy', 'bounce-pool'], 30, quick ? 3 : 5)];
   const calibration = quick ? null : await benchCalibration();
   let store: unknown = null;
@@ -167,13 +192,14 @@ export async function runBench(io: CliIo, json: boolean, quick: boolean): Promis
     if ((e as NodeJS.ErrnoException)?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
   }
   // Figures from a shared machine mean little without its load (1-minute load average, cores).
-  const machine = { cores: availableParallelism(), loadAverage1m: Math.round(loadavg()[0] * 100) / 100 };
+  const machine = { cores: availableParallelism(), loadAverage1m: Math.round(loadavg()[0] * 100) / 100, v8InliningBudget: ENGINE_INLINING_BUDGET };
   if (json) {
     io.out(JSON.stringify({ machine, engine, bareLoop: bare, diff, store, calibration }, null, 2) + '\n');
     return 0;
   }
   io.out(`Machine: ${machine.cores} cores, load average ${machine.loadAverage1m.toFixed(2)} (1 min, at the end)\n`);
-  io.out(`Engine: ${BENCH_FIO.slice(4).replaceAll(',', ' ')} on vtd, one core, ${quick ? 'one run' : 'best of 3'} after a warm-up${quick ? ' (--quick: smaller runs)' : ''}\n`);
+  io.out(`Engine: ${BENCH_FIO.slice(4).replaceAll(',', ' ')} on vtd, one core, each strategy in a fresh worker thread, ${quick ? 'one run' : 'best of 3'} after a warm-up`
+    + `${quick ? ' (--quick: smaller runs)' : ''}, V8 inlining budget ${ENGINE_INLINING_BUDGET} bytecodes (electron/host/v8-tuning.ts)\n`);
   io.out(table(['strategy', 'IOs', 'wall s', 'IOs/s', 'CPU s', 'IOs/CPU s', 'vs bare loop', 'peak RSS MiB'], engine.map((e) => [
     e.strategy, String(e.ios), e.wallSeconds.toFixed(3), e.iosPerSecond.toLocaleString('en-US'), e.cpuSeconds.toFixed(3),
     e.iosPerCpuSecond.toLocaleString('en-US'), `${e.ratioToBareLoop.toFixed(2)}x`, String(e.rssPeakMiB),

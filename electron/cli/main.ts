@@ -3,6 +3,7 @@ import { escapeForTerminal } from '../../core/sanitize.ts';
 import { parseArgs } from './args.ts';
 import type { CliCommand, CliIo } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
+import { tuneV8ForEngine } from '../host/v8-tuning.ts';
 
 function help(io: CliIo): number {
   io.out('iommu-lab: simulate DMA-mapping strategies on IOMMU hardware\n\nCommands:\n');
@@ -17,6 +18,7 @@ function commandHelp(c: CliCommand, io: CliIo): number {
 
 /** Exit codes: 0 ok, 1 failure inside a run, 2 bad input (one line naming field, value, allowed). */
 export async function main(argv: string[], rawIo: CliIo = defaultIo()): Promise<number> {
+  tuneV8ForEngine();
   // Names, tags and notes (typed or imported) may hold escape sequences: printed escaped, never executed.
   const io: CliIo = { ...rawIo, out: (t) => rawIo.out(escapeForTerminal(t)), err: (t) => rawIo.err(escapeForTerminal(t, { keepCR: true })) };
   const [name, ...rest] = argv;

@@ -16,6 +16,10 @@ import { fileArgs, readUserFile } from './open-files.ts';
 import { EV_MENU, EV_OPEN_FILE } from './channels.ts';
 import { devCsp, isTrustedRendererUrl, RENDERER_CSP_HEADER, SECURITY_HEADERS, type TrustedOrigin } from './security.ts';
 import { fitToDisplays, loadWindowState, MIN_SIZE, saveWindowState, type WindowState } from './window-state.ts';
+import { tuneV8ForEngine } from '../host/v8-tuning.ts';
+
+// Before any simulation is compiled, here or in the worker pool's threads.
+tuneV8ForEngine();
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RENDERER_HTML = path.join(here, '..', 'renderer', 'index.html');
