@@ -374,10 +374,7 @@ export function driveFioJobs(
       }
       const io = th.completing[0];
       const cpu = io.cpu;
-      if (m.cpuFreeAt[cpu] > t) {
-        q.push(m.cpuFreeAt[cpu], 1, EV_FIO_STEP, io.index);
-        return;
-      }
+      if (m.deferWhileBusy(cpu, t, EV_FIO_STEP, io.index)) return;
       const tc = t + completionWork(th);
       m.cpuFreeAt[cpu] = tc;
       th.busyUs += tc - t;
@@ -418,17 +415,13 @@ export function driveFioJobs(
         }
         case EV_FIO_MAP: {
           const io = ios[ev.arg];
-          if (m.cpuFreeAt[io.cpu] > t) q.push(m.cpuFreeAt[io.cpu], 1, EV_FIO_MAP, ev.arg);
-          else mapNow(ioThread[ev.arg], io, t, t, t);
+          if (!m.deferWhileBusy(io.cpu, t, EV_FIO_MAP, ev.arg)) mapNow(ioThread[ev.arg], io, t, t, t);
           break;
         }
         case EV_FIO_UNMAP: {
           const io = ios[ev.arg];
           const th = ioThread[ev.arg];
-          if (m.cpuFreeAt[io.cpu] > t) {
-            q.push(m.cpuFreeAt[io.cpu], 1, EV_FIO_UNMAP, ev.arg);
-            break;
-          }
+          if (m.deferWhileBusy(io.cpu, t, EV_FIO_UNMAP, ev.arg)) break;
           const tc = unmapNow(th, io, t, t, !io.failed);
           active--;
           th.free.push(io);

@@ -429,6 +429,17 @@ export class Machine {
     return 1 + this.jitter * ((x >>> 0) / 2147483648 - 1);
   }
 
+  /**
+   * A CPU still busy at `t` gets to an event's work when it is free: the event moves there
+   * (returns true) rather than running ahead of the CPU's other work.
+   */
+  deferWhileBusy(cpu: number, t: number, kind: number, arg: number): boolean {
+    const free = this.cpuFreeAt[cpu];
+    if (free <= t) return false;
+    this.queue.push(free, 1, kind, arg);
+    return true;
+  }
+
   /** Waits (lockWait) until `t` if the cursor is earlier: a lock another CPU holds until then. */
   waitUntil(t: number, phase: number): void {
     const wait = t - this.cur;

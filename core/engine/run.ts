@@ -303,16 +303,13 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
         device.arrive(ios[ev.arg], t);
         break;
       case EV_UNMAP_CALL: {
-        // A CPU still busy with other work gets to this call later: wait for it as an event too.
         const io = ios[ev.arg];
-        if (m.cpuFreeAt[io.cpu] > t) q.push(m.cpuFreeAt[io.cpu], 1, EV_UNMAP_CALL, ev.arg);
-        else finishIo(io, t, true);
+        if (!m.deferWhileBusy(io.cpu, t, EV_UNMAP_CALL, ev.arg)) finishIo(io, t, true);
         break;
       }
       case EV_SUBMIT: {
         const io = ios[ev.arg];
-        if (m.cpuFreeAt[io.cpu] > t) q.push(m.cpuFreeAt[io.cpu], 1, EV_SUBMIT, ev.arg);
-        else submit(io, t, submitOverhead[ev.arg]);
+        if (!m.deferWhileBusy(io.cpu, t, EV_SUBMIT, ev.arg)) submit(io, t, submitOverhead[ev.arg]);
         break;
       }
       default:
