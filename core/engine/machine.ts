@@ -436,7 +436,7 @@ export class Machine {
   deferWhileBusy(cpu: number, t: number, kind: number, arg: number): boolean {
     const free = this.cpuFreeAt[cpu];
     if (free <= t) return false;
-    this.queue.push(free, 1, kind, arg);
+    this.queue.push(free, 0, kind, arg);
     return true;
   }
 

@@ -169,7 +169,6 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
   const avgBs = w.bssplit ? w.bssplit.reduce((a, [s, pct]) => a + (s * pct) / 100, 0) : w.bsBytes;
   const perJob = w.ios ?? Math.max(1, Math.floor(w.sizeBytes / avgBs));
   const issued = new Float64Array(jobs);
-  const submitOverhead = new Float64Array(n);
   const device = new Device(m, strat, n, p.device.latencyJitterFraction);
   const multiCpu = Math.min(jobs, p.cpu.cores) > 1;
   const granulesPerPage = Math.max(1, m.granule / m.cpuPage);
@@ -213,7 +212,7 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
     q.push(tc, 0, EV_DEV_DONE, io.index);
   };
 
-  const submit = (io: Io, t: number, overheadPaidUs = -1): void => {
+  const submit = (io: Io, t: number, overheadPaid = false): void => {
     const bytes = split ? drawBlockSize() : w.bsBytes;
     const read = direction === 1 || (direction === -1 && m.rng.float() * 100 < w.rwmixread);
     io.bytes = bytes;
@@ -223,10 +222,8 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
     io.sgEntries = split ? sgEntriesOf(bytes) : fixedSgEntries;
     const cpu = io.cpu;
     let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
-    if (overheadPaidUs >= 0) {
-      // Scheduled at the end of fio's submission work (see finishIo): the map starts now.
-      io.submitT = t - overheadPaidUs;
-    } else {
+    // Scheduled after fio's submission work (see finishIo), the map starts now.
+    if (!overheadPaid) {
       io.submitT = tc;
       const submitUs = submitOverheadUs * m.jitterFactor();
       tc += submitUs;
@@ -274,8 +271,8 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
         // fio's submission work first, then the map reaches the IOMMU's locks as its own event.
         const submitUs = submitOverheadUs * m.jitterFactor();
         m.phaseUs[PH_OTHER] += submitUs;
+        io.submitT = tc;
         m.cpuFreeAt[cpu] = tc + submitUs;
-        submitOverhead[io.index] = submitUs;
         q.push(tc + submitUs, 1, EV_SUBMIT, io.index);
       } else submit(io, tc);
     }
@@ -309,7 +306,7 @@ function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunO
       }
       case EV_SUBMIT: {
         const io = ios[ev.arg];
-        if (!m.deferWhileBusy(io.cpu, t, EV_SUBMIT, ev.arg)) submit(io, t, submitOverhead[ev.arg]);
+        if (!m.deferWhileBusy(io.cpu, t, EV_SUBMIT, ev.arg)) submit(io, t, true);
         break;
       }
       default:

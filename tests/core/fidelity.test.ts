@@ -92,6 +92,20 @@ describe('a lock every CPU waits on is used whenever someone waits (fio, several
     // Lock-bound: busy > 97 % of the time (the calendar used to leave a sixth of it in gaps).
     expect(iops * lockUsPerIo * 1e-6).toBeGreaterThan(0.97);
   });
+  it('no IO starves behind its CPU\'s later work: latency mean within the percentiles, max near them', () => {
+    for (const [profile, workload] of [
+      ['virtio-desktop', 'fio:rw=randwrite,bs=64k,iodepth=32,numjobs=4,number_ios=4000'],
+      ['vtd', 'fio:rw=randrw,bs=4k,iodepth=16,numjobs=3,number_ios=4000'],
+      ['vtd', 'fio --name=a --rw=randrw --bs=4k --iodepth=16 --numjobs=3 --number_ios=4000'],
+    ]) {
+      for (const strategy of ['strict', 'lazy']) {
+        const w = workload.startsWith('fio --') ? parseFioJobFile(`[a]\n${workload.split(' --').slice(2).join('\n')}\n`) : parseWorkload(workload);
+        const lat = simulateStrategy(builtInProfile(profile), parseStrategy(strategy), w, 1).metrics.latencyUs;
+        expect(lat.mean, `${profile} ${strategy} ${workload}`).toBeLessThanOrEqual(lat.p99);
+        expect(lat.max, `${profile} ${strategy} ${workload}`).toBeLessThanOrEqual(4 * lat.p99);
+      }
+    }
+  });
   it('a fio job file and the same fio workload give the same figures with several jobs', () => {
     const a = run('virtio-desktop', 'lazy', 'fio:rw=randwrite,bs=64k,iodepth=32,numjobs=4,direct=1,ioengine=libaio,number_ios=2000').metrics;
     const b = simulateStrategy(builtInProfile('virtio-desktop'), parseStrategy('lazy'),
