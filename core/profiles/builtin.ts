@@ -20,6 +20,19 @@ const linuxIova = {
   sizeAligned: true,
 };
 
+/** The bare-metal hosts' disk (vtd, morello): the same device, so their strategies compare on one NVMe. */
+const pcieGen3x4Nvme = {
+  name: 'PCIe Gen3 x4 NVMe',
+  bandwidthBytesPerSec: 3.2e9,
+  readLatencyUs: 80,
+  writeLatencyUs: 20,
+  parallelism: 256,
+  latencyJitterFraction: 0.2,
+  sessionSetupUs: 0,
+  sendOverheadUs: 2,
+  guestSendOverheadUs: 0,
+};
+
 const noVirt = {
   enabled: false, mode: 'virtio' as const, trapUs: 0, requestUs: 0, hostMapPerPageUs: 0, hostUnmapPerPageUs: 0,
   hostInvPerCmdUs: 0, hostSyncUs: 0, bigLock: false, wakeUs: 0, wakeIdleUs: 1, wakeMinIdleUs: 0, guestIrqUs: 0,
@@ -113,17 +126,7 @@ export const VTD: HardwareProfile = {
   },
   iova: linuxIova,
   virt: noVirt,
-  device: {
-    name: 'PCIe Gen3 x4 NVMe',
-    bandwidthBytesPerSec: 3.2e9,
-    readLatencyUs: 80,
-    writeLatencyUs: 20,
-    parallelism: 256,
-    latencyJitterFraction: 0.2,
-    sessionSetupUs: 0,
-    sendOverheadUs: 2,
-    guestSendOverheadUs: 0,
-  },
+  device: pcieGen3x4Nvme,
   iopf: defaultIopf,
 };
 
@@ -549,17 +552,7 @@ export const MORELLO: HardwareProfile = {
   },
   iova: { ...linuxIova, treeAllocNs: 400, treeFreeNs: 300 },
   virt: noVirt,
-  device: {
-    name: 'PCIe Gen3 x4 NVMe',
-    bandwidthBytesPerSec: 3.2e9,
-    readLatencyUs: 80,
-    writeLatencyUs: 20,
-    parallelism: 256,
-    latencyJitterFraction: 0.2,
-    sessionSetupUs: 0,
-    sendOverheadUs: 2,
-    guestSendOverheadUs: 0,
-  },
+  device: pcieGen3x4Nvme,
   iopf: defaultIopf,
 };
 
