@@ -384,9 +384,8 @@ export function driveFioJobs(
     for (const th of threads) flushFree(th, groupStart);
     const ev = { time: 0, kind: 0, arg: 0 };
     // Strategy timers (flush queues, pool eviction) left after the group's last IO run on
-    // during the next group, as in the kernel; after the last group they are drained.
-    const last = gi === groups.length - 1;
-    while (q.size > 0 && (active > 0 || last)) {
+    // during the next group, as in the kernel; after the last group the run drains them.
+    while (q.size > 0 && active > 0) {
       q.pop(ev);
       const t = ev.time;
       m.now = t;
