@@ -242,6 +242,12 @@ export function driveFioJobs(
       return at;
     };
 
+    // fio's CPU figures cover the job's measured window: busy time before ramp_time ends is not in it.
+    const busy = (th: Thread, from: number, to: number): void => {
+      const a = from > th.rampEnd ? from : th.rampEnd;
+      if (to > a) th.busyUs += to - a;
+    };
+
     const submitNow = (th: Thread, io: Io, t: number): void => {
       const cpu = io.cpu;
       const d = io.fromDevice ? 0 : 1;
@@ -259,7 +265,7 @@ export function driveFioJobs(
       m.phaseUs[PH_OTHER] += submitUs;
       if (multiCpu) {
         m.cpuFreeAt[cpu] = tc;
-        th.busyUs += tc - cpuStart;
+        busy(th, cpuStart, tc);
         q.push(tc, 1, EV_FIO_MAP, io.index);
         return;
       }
@@ -270,7 +276,7 @@ export function driveFioJobs(
       const cpu = io.cpu;
       const tc = mapCall(m, strat, io, start);
       m.cpuFreeAt[cpu] = tc;
-      th.busyUs += tc - cpuStart;
+      busy(th, cpuStart, tc);
       if (io.failed) {
         m.failures++;
         q.push(tc, 0, EV_DEV_DONE, io.index);
@@ -346,7 +352,7 @@ export function driveFioJobs(
         }
       }
       m.cpuFreeAt[cpu] = tc;
-      th.busyUs += tc - cpuStart;
+      busy(th, cpuStart, tc);
       if (tc > groupEnd) groupEnd = tc;
       return tc;
     };
@@ -377,7 +383,7 @@ export function driveFioJobs(
       if (m.deferWhileBusy(cpu, t, EV_FIO_STEP, io.index)) return;
       const tc = t + completionWork(th);
       m.cpuFreeAt[cpu] = tc;
-      th.busyUs += tc - t;
+      busy(th, t, tc);
       q.push(tc, 1, EV_FIO_UNMAP, io.index);
     };
 
