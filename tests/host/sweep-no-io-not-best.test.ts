@@ -39,3 +39,18 @@ describe('sweep points where a strategy moved no data', () => {
     expect(JSON.parse(r.out).points[0].medians.swiotlb).toBe(0);
   }, 30_000);
 });
+
+describe('best marks in the sweep table', () => {
+  it('star every value that prints as the best, and none where every strategy prints the same', async () => {
+    // vtd at 32k and above: every strategy is device-bound at 3051 MiB/s, a few hundredths apart.
+    const r = await cli('sweep', '--profile', 'vtd', '--strategy', 'strict,lazy,swiotlb', '--workload', 'fio:rw=randread,iodepth=32,number_ios=2000', '--vary', 'bs=4k,256k');
+    expect(r.code, r.err).toBe(0);
+    const row = (bs: string) => r.out.split('\n').find((l) => l.startsWith(`${bs} `))!.trim().split(/\s+/).slice(1);
+    expect(row('256k').some((c) => c.endsWith('*'))).toBe(false);
+    expect(new Set(row('256k')).size).toBe(1);
+    const small = row('4k');
+    const printed = (c: string) => c.replace('*', '');
+    const top = small.map((c) => Number(printed(c))).reduce((a, b) => Math.max(a, b));
+    for (const c of small) expect(c.endsWith('*')).toBe(Number(printed(c)) === top);
+  }, 30_000);
+});

@@ -360,8 +360,13 @@ function sweepTable(d: SweepDetail, includeUnprotected = false): string {
   const rows = d.points.map((p) => {
     const vals = strategies.map((s) => p.medians[s]);
     const finite = vals.filter((v): v is number => typeof v === 'number');
+    // Best as printed: values that print the same are tied (all starred), and a point where every
+    // strategy prints the same value has no best. Before, 3051* stood beside an unstarred 3051.
     const best = finite.length > 1 && d.metric.better ? (d.metric.better === 'higher' ? Math.max(...finite) : Math.min(...finite)) : null;
-    return [...keys.map((k) => p.values[k] ?? ''), ...vals.map((v) => (typeof v === 'number' ? `${formatValue(v, d.metric.unit)}${v === best ? '*' : ''}` : p.status === 'done' ? '-' : p.status))];
+    const bestText = best === null ? null : formatValue(best, d.metric.unit);
+    const allTied = bestText !== null && finite.every((v) => formatValue(v, d.metric.unit) === bestText);
+    const star = (v: number) => (!allTied && formatValue(v, d.metric.unit) === bestText ? '*' : '');
+    return [...keys.map((k) => p.values[k] ?? ''), ...vals.map((v) => (typeof v === 'number' ? `${formatValue(v, d.metric.unit)}${star(v)}` : p.status === 'done' ? '-' : p.status))];
   });
   let out = `${d.metric.label} (${d.metric.unit}), * best per point\n\n`;
   out += textTable({ header: [...keys, ...strategies], rows, align: [...keys.map(() => 'l' as const), ...strategies.map(() => 'r' as const)] });
