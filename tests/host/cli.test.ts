@@ -127,3 +127,22 @@ describe('command line', () => {
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 });
+
+describe('run table protection columns', () => {
+  it('shows each strategy protection class and what the device reaches, so passthrough and pinned never read as exposing nothing', async () => {
+    const r = await cli('run', '--profile', 'dart-16k', '--strategy', 'passthrough,strict,lazy,swiotlb,pinned', '--workload', 'fio:rw=randread,bs=4k,iodepth=8,number_ios=500');
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.split('\n');
+    const head = lines.find((l) => l.startsWith('strategy'))!.split(/\s{2,}/);
+    const col = (name: string) => head.indexOf(name);
+    const row = (s: string) => lines.find((l) => l.startsWith(`${s} `))!.split(/\s{2,}/);
+    expect(row('passthrough')[col('protection')]).toBe('none');
+    expect(row('passthrough')[col('reach B')]).toBe('16.00G');
+    expect(row('pinned')[col('protection')]).toBe('none');
+    expect(row('strict')[col('protection')]).toBe('granule');
+    expect(row('strict')[col('beyond B')]).toBe('12.0K');
+    expect(row('lazy')[col('protection')]).toBe('deferred');
+    expect(row('swiotlb')[col('protection')]).toBe('full');
+    expect(row('swiotlb')[col('reach B')]).toBe('0');
+  }, 30_000);
+});

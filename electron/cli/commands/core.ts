@@ -7,6 +7,7 @@ import {
 import { runValidation } from '../../../core/validation.ts';
 import { estimateWork, overBudget, workDetail } from '../../../core/budget.ts';
 import { explainText } from '../../../core/explain.ts';
+import { protectionOf } from '../../../core/protection.ts';
 import { checkFlags, checkPositionals, flag, hasFlag, requireFlag, type Args } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { runBench } from '../bench.ts';
@@ -99,11 +100,17 @@ function bytesShort(n: number): string {
 export { table };
 
 export function summaryTable(result: ExperimentResult): string {
-  const header = ['strategy', 'MiB/s', 'IOPS', 'lat p50 us', 'lat p99 us', 'map us', 'unmap us', 'CPU s/GiB', 'inval/page', 'bounce peak', 'pinned peak', 'exposed B', 'stale us', 'faults', 'fallbk', 'fail'];
-  const rows = result.results.map(({ strategy, metrics: m }) => [
+  // Protection is the class and its three measures (core/protection.ts): a device that reaches all
+  // of memory (passthrough, pinned) must not read as exposing 0 bytes with no stale window.
+  const header = [
+    'strategy', 'MiB/s', 'IOPS', 'lat p50 us', 'lat p99 us', 'map us', 'unmap us', 'CPU s/GiB', 'inval/page', 'bounce peak', 'pinned peak',
+    'protection', 'reach B', 'beyond B', 'stale us', 'faults', 'fallbk', 'fail',
+  ];
+  const rows = result.results.map(({ metrics: m, strategy }) => [
     strategy, fmt(m.throughputMiBps), fmt(m.iops, 0), fmt(m.latencyUs.p50), fmt(m.latencyUs.p99), fmt(m.mapUs.mean, 2), fmt(m.unmapUs.mean, 2),
     fmt(m.cpuSecondsPerGiB.total, 3), fmt(m.invalidations.perPage, 2), bytesShort(m.bounceBytes.peak), bytesShort(m.pinnedBytes.peak),
-    bytesShort(m.exposure.bytesBeyondBuffer), fmt(m.exposure.staleWindowUs.mean), String(m.faults), String(m.fallbacks), String(m.failures),
+    m.exposure.protection ?? protectionOf(m.exposure), bytesShort(m.exposure.standingBytes ?? 0), bytesShort(m.exposure.bytesBeyondBuffer),
+    fmt(m.exposure.staleWindowUs.mean), String(m.faults), String(m.fallbacks), String(m.failures),
   ]);
   return table(header, rows);
 }
