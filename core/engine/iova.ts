@@ -8,30 +8,31 @@ import type { IovaAllocatorModel } from '../types.ts';
  * it never overlaps live ranges, which the property tests check.
  */
 export class IovaAllocator {
-  private readonly model: IovaAllocatorModel;
-  private readonly classes: number;
-  /** [cpu][class] loaded / prev magazines as stacks. */
-  private readonly loaded: number[][][];
-  private readonly prev: number[][][];
+  private declare readonly model: IovaAllocatorModel;
+  private declare readonly classes: number;
+  /** [cpu][class] loaded / prev magazines. */
+  private declare readonly loaded: Magazine[][];
+  private declare readonly prev: Magazine[][];
   /** [class] -> full magazines. */
-  private readonly depot: number[][][];
+  private declare readonly depot: Magazine[][];
   private readonly treeFree = new Map<number, number[]>();
-  private next: number;
-  private readonly limitPages: number;
+  private declare next: number;
+  private declare readonly limitPages: number;
   livePages = 0;
   peakLivePages = 0;
   treeFrees = 0;
   failures = 0;
   /** Debug: live ranges by start page (only when tracking is on, for property tests). */
-  readonly live: Map<number, number> | null;
+  declare readonly live: Map<number, number> | null;
 
   constructor(model: IovaAllocatorModel, cpus: number, iovaBits: number, granuleShift: number, track: boolean) {
     this.model = model;
     this.classes = model.rcacheMaxPages > 0 ? Math.floor(Math.log2(model.rcacheMaxPages)) + 1 : 0;
-    const mk = () => Array.from({ length: cpus }, () => Array.from({ length: this.classes }, () => [] as number[]));
+    const size = model.rcacheMagazineSize;
+    const mk = () => Array.from({ length: cpus }, () => Array.from({ length: this.classes }, () => new Magazine(size)));
     this.loaded = mk();
     this.prev = mk();
-    this.depot = Array.from({ length: this.classes }, (): number[][] => []);
+    this.depot = Array.from({ length: this.classes }, (): Magazine[] => []);
     this.limitPages = 2 ** (iovaBits - granuleShift);
     this.next = this.limitPages;
     this.live = track ? new Map() : null;
@@ -56,8 +57,8 @@ export class IovaAllocator {
     const cls = this.classOf(size);
     if (cls >= 0) {
       const ld = this.loaded[cpu][cls];
-      if (ld.length > 0) {
-        this.hit(ld.pop()!, size, out);
+      if (ld.n > 0) {
+        this.hit(ld.pop(), size, out);
         return;
       }
     }
@@ -69,16 +70,17 @@ export class IovaAllocator {
     if (cls >= 0) {
       const ld = this.loaded[cpu][cls];
       const pv = this.prev[cpu][cls];
-      if (pv.length > 0) {
+      if (pv.n > 0) {
         this.loaded[cpu][cls] = pv;
         this.prev[cpu][cls] = ld;
-        return this.hit(pv.pop()!, size, out);
+        return this.hit(pv.pop(), size, out);
       }
       const dep = this.depot[cls];
       if (dep.length > 0) {
+        // The empty loaded magazine is dropped (freed, in iova.c), a full one from the depot loaded.
         const mag = dep.pop()!;
         this.loaded[cpu][cls] = mag;
-        return this.hit(mag.pop()!, size, out);
+        return this.hit(mag.pop(), size, out);
       }
     }
     const start = this.treeAlloc(size);
@@ -117,7 +119,7 @@ export class IovaAllocator {
     const mag = this.model.rcacheMagazineSize;
     if (cls >= 0 && mag > 0) {
       const ld = this.loaded[cpu][cls];
-      if (ld.length < mag) {
+      if (ld.n < mag) {
         ld.push(start);
         return this.model.rcacheHitNs;
       }
@@ -131,7 +133,7 @@ export class IovaAllocator {
     if (cls >= 0 && mag > 0) {
       const ld = this.loaded[cpu][cls];
       const pv = this.prev[cpu][cls];
-      if (pv.length < mag) {
+      if (pv.n < mag) {
         this.loaded[cpu][cls] = pv;
         this.prev[cpu][cls] = ld;
         pv.push(start);
@@ -142,10 +144,12 @@ export class IovaAllocator {
       let cost = this.model.rcacheHitNs;
       if (dep.length < this.model.rcacheDepotMagazines) dep.push(ld);
       else {
-        for (const s of ld) this.treeRelease(s, size);
-        cost += ld.length * this.model.treeFreeNs;
+        for (let i = 0; i < ld.n; i++) this.treeRelease(ld.pfns[i], size);
+        cost += ld.n * this.model.treeFreeNs;
       }
-      this.loaded[cpu][cls] = [start];
+      const fresh = new Magazine(mag);
+      fresh.push(start);
+      this.loaded[cpu][cls] = fresh;
       return cost;
     }
     this.treeRelease(start, size);
@@ -170,6 +174,24 @@ export class IovaAllocator {
       this.treeFree.set(size, list);
     }
     list.push(start);
+  }
+}
+
+/**
+ * An rcache magazine: a stack of up to `size` IOVA start pages (doubles: they pass 2^30) in a
+ * typed array, so its storage never changes kind from one run to the next.
+ */
+class Magazine {
+  readonly pfns: Float64Array;
+  n = 0;
+  constructor(size: number) {
+    this.pfns = new Float64Array(size);
+  }
+  push(pfn: number): void {
+    this.pfns[this.n++] = pfn;
+  }
+  pop(): number {
+    return this.pfns[--this.n];
   }
 }
 

@@ -8,36 +8,36 @@
  * is the same bits; only the public u32() converts to unsigned.
  */
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  /** a, b, c, d: int32 slots hold the state unboxed, whatever the values (no hidden-class change between seeds). */
+  private readonly s = new Int32Array(4);
 
   constructor(seed: number) {
-    let s = seed | 0;
+    let x = seed | 0;
     const next = (): number => {
-      s = (s + 0x9e3779b9) | 0;
-      let z = s;
+      x = (x + 0x9e3779b9) | 0;
+      let z = x;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
       return z ^ (z >>> 16);
     };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
+    const s = this.s;
+    s[0] = next();
+    s[1] = next();
+    s[2] = next();
+    s[3] = next();
     for (let i = 0; i < 12; i++) this.next();
   }
 
   /** The next output as int32 (the same bits as u32()). */
   private next(): number {
-    const b = this.b;
-    const c = this.c;
-    const t = (this.a + b + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = b ^ (b >>> 9);
-    this.b = (c + (c << 3)) | 0;
-    this.c = (((c << 21) | (c >>> 11)) + t) | 0;
+    const s = this.s;
+    const b = s[1];
+    const c = s[2];
+    const t = (s[0] + b + s[3]) | 0;
+    s[3] = (s[3] + 1) | 0;
+    s[0] = b ^ (b >>> 9);
+    s[1] = (c + (c << 3)) | 0;
+    s[2] = (((c << 21) | (c >>> 11)) + t) | 0;
     return t;
   }
 
@@ -47,13 +47,14 @@ export class Rng {
 
   /** Uniform in [0, 1). The step of next() is written out: an int32 return outside the small-integer range is a boxed double. */
   float(): number {
-    const b = this.b;
-    const c = this.c;
-    const t = (this.a + b + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = b ^ (b >>> 9);
-    this.b = (c + (c << 3)) | 0;
-    this.c = (((c << 21) | (c >>> 11)) + t) | 0;
+    const s = this.s;
+    const b = s[1];
+    const c = s[2];
+    const t = (s[0] + b + s[3]) | 0;
+    s[3] = (s[3] + 1) | 0;
+    s[0] = b ^ (b >>> 9);
+    s[1] = (c + (c << 3)) | 0;
+    s[2] = (((c << 21) | (c >>> 11)) + t) | 0;
     return (t >>> 0) / 4294967296;
   }
 

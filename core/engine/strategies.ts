@@ -259,17 +259,17 @@ class RangeFlush extends Strict {
  */
 class Lazy extends Strict {
   override readonly id = 'lazy';
-  private readonly single: boolean;
+  private declare readonly single: boolean;
   /** Entries a queue holds before it counts as full (fq_full: one slot of the ring stays empty). */
-  private readonly capacity: number;
-  private readonly timeoutUs: number;
+  private declare readonly capacity: number;
+  private declare readonly timeoutUs: number;
   /** Each queue is a ring of entries, struct-of-arrays: no allocation per unmap. */
-  private readonly ringStart: Float64Array[];
-  private readonly ringPages: Float64Array[];
-  private readonly ringCounter: Float64Array[];
-  private readonly ringUnmapT: Float64Array[];
-  private readonly head: Int32Array;
-  private readonly len: Int32Array;
+  private declare readonly ringStart: Float64Array[];
+  private declare readonly ringPages: Float64Array[];
+  private declare readonly ringCounter: Float64Array[];
+  private declare readonly ringUnmapT: Float64Array[];
+  private declare readonly head: Int32Array;
+  private declare readonly len: Int32Array;
   private flushStartCnt = 0;
   private flushFinishCnt = 0;
   /** Completion time of flush k (k = 1, 2, ...): when an entry with counter k - 1 stopped being reachable. */
@@ -422,15 +422,15 @@ const SWIOTLB_SEG = 128; // IO_TLB_SEGSIZE
  */
 class Swiotlb extends Base {
   readonly id: string = 'swiotlb';
-  protected readonly used: Uint8Array;
-  protected readonly slots: number;
-  protected readonly poolBytes: number;
-  protected readonly viaIommu: boolean;
+  protected declare readonly used: Uint8Array;
+  protected declare readonly slots: number;
+  protected declare readonly poolBytes: number;
+  protected declare readonly viaIommu: boolean;
   private cursor = 0;
   /** Per IO: first slot and slot count (or -1). */
-  protected readonly ioSlot: Int32Array;
-  protected readonly ioSlots: Int32Array;
-  protected readonly alignSlots: number;
+  protected declare readonly ioSlot: Int32Array;
+  protected declare readonly ioSlots: Int32Array;
+  protected declare readonly alignSlots: number;
 
   constructor(m: Machine, params: Record<string, unknown>, maxIos: number) {
     super(m);
@@ -550,7 +550,7 @@ class Swiotlb extends Base {
  */
 class SwiotlbDynamic extends Swiotlb {
   override readonly id = 'swiotlb-dynamic';
-  private readonly dynBytes: Float64Array;
+  private declare readonly dynBytes: Float64Array;
   private dynamicInUse = 0;
 
   constructor(m: Machine, params: Record<string, unknown>, maxIos: number) {
@@ -625,10 +625,10 @@ interface PoolClass {
  */
 class BouncePool extends Base {
   readonly id = 'bounce-pool';
-  private readonly classes: PoolClass[];
-  private readonly evictUs: number;
-  private readonly fallback: Strict;
-  private readonly ioFallback: Uint8Array;
+  private declare readonly classes: PoolClass[];
+  private declare readonly evictUs: number;
+  private declare readonly fallback: Strict;
+  private declare readonly ioFallback: Uint8Array;
   private mappedSlotBytes = 0;
   private evictArmed = false;
 
@@ -826,8 +826,8 @@ class BouncePool extends Base {
 class Iopf extends Direct {
   readonly id = 'iopf';
   private readonly mapped = new Map<number, Uint8Array>();
-  private readonly premap: number;
-  private readonly sva: boolean;
+  private declare readonly premap: number;
+  private declare readonly sva: boolean;
   private pinnedPages = 0;
 
   constructor(m: Machine, params: Record<string, unknown>) {
