@@ -236,19 +236,22 @@ export interface Io {
 }
 
 export function newIo(index: number): Io {
+  // Times, and IOVA pages above 2^30: NaN in the literal makes them doubles from the start (see doubleFields).
   const io = {
     index, job: 0, cpu: 0, bytes: 0, toDevice: false, fromDevice: true, offsetInGranule: 0, bufferPage: 0,
-    sgEntries: 1, submitT: 0, mapStartT: 0, iovaPage: -1, iovaPages: 0, kind: 0, slotClass: -1, slot: -1, mapEntries: 0, tlbShift: 0, failed: false,
+    sgEntries: 1, submitT: NaN, mapStartT: NaN, iovaPage: NaN, iovaPages: 0, kind: 0, slotClass: -1, slot: -1, mapEntries: 0, tlbShift: 0, failed: false,
   };
-  // Times, and IOVA pages above 2^30: doubles from the start (see doubleFields).
-  doubleFields(io, 'submitT', 'mapStartT', 'iovaPage');
+  io.submitT = 0;
+  io.mapStartT = 0;
+  io.iovaPage = -1;
   return io;
 }
 
 /** Where IovaAllocator.alloc leaves its result: start page (a double: pages pass 2^30), cost, tree path. */
 function newAllocOut(): { start: number; costNs: number; tree: boolean } {
-  const o = { start: 0, costNs: 0, tree: false };
-  doubleFields(o, 'start', 'costNs');
+  const o = { start: NaN, costNs: NaN, tree: false };
+  o.start = 0;
+  o.costNs = 0;
   return o;
 }
 

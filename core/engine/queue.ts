@@ -4,8 +4,6 @@
  * Payload is two integers (event kind and argument), kept side by side in one array so a
  * sift step moves three array slots, as a bare loop's heap of (time, sequence, payload) does.
  */
-import { doubleFields } from './shape.ts';
-
 /** What EventQueue.pop fills: one per event loop, reused. */
 export interface PoppedEvent {
   time: number;
@@ -13,10 +11,10 @@ export interface PoppedEvent {
   arg: number;
 }
 
-/** A PoppedEvent whose time is a double from the start (see doubleFields). */
+/** A PoppedEvent whose time is a double from the start (NaN in the literal; see doubleFields). */
 export function newEvent(): PoppedEvent {
-  const ev = { time: 0, kind: 0, arg: 0 };
-  doubleFields(ev, 'time');
+  const ev = { time: NaN, kind: 0, arg: 0 };
+  ev.time = 0;
   return ev;
 }
 

@@ -113,8 +113,9 @@ interface Totals {
 
 /** Byte counts pass 2^30: doubles from the start (see doubleFields). */
 function newTotals(): Totals {
-  const t = { ios: 0, bytes: 0, endT: 0 };
-  doubleFields(t, 'bytes', 'endT');
+  const t = { ios: 0, bytes: NaN, endT: NaN };
+  t.bytes = 0;
+  t.endT = 0;
   return t;
 }
 

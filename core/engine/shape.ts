@@ -6,9 +6,14 @@
  * replaced, and every optimised function that saw the old one is thrown away and compiled again:
  * a simulation paid that mid-run (byte counters pass 2^30 after 262,144 IOs of 4 KiB) and at the
  * start of the next run. Storing NaN then the value makes the field a double at once; a double
- * field takes small integers too, so it never changes again. Only called from constructors.
+ * field takes small integers too, so it never changes again. Called from constructors (object
+ * literals write NaN in the literal instead). Later objects of the class are built with the
+ * double fields already, so only the first one of each class in the process needs the stores.
  */
 export function doubleFields(o: object, ...keys: string[]): void {
+  const cls = o.constructor;
+  if (done.has(cls)) return;
+  done.add(cls);
   const r = o as Record<string, unknown>;
   for (const k of keys) {
     const v = r[k];
@@ -17,3 +22,5 @@ export function doubleFields(o: object, ...keys: string[]): void {
     r[k] = v;
   }
 }
+
+const done = new WeakSet<object>();
