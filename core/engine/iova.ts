@@ -1,4 +1,5 @@
 import type { IovaAllocatorModel } from '../types.ts';
+import { doubleFields } from './shape.ts';
 
 /**
  * IOVA allocator after drivers/iommu/iova.c: per-CPU rcaches (a loaded and a previous magazine
@@ -7,6 +8,13 @@ import type { IovaAllocatorModel } from '../types.ts';
  * Addresses are in IOMMU pages. The slow path is a bump allocator with exact-size free lists:
  * it never overlaps live ranges, which the property tests check.
  */
+/** Where IovaAllocator.alloc leaves its result. */
+export interface AllocOut {
+  start: number;
+  costUs: number;
+  tree: boolean;
+}
+
 export class IovaAllocator {
   private declare readonly model: IovaAllocatorModel;
   private declare readonly classes: number;
@@ -22,11 +30,17 @@ export class IovaAllocator {
   peakLivePages = 0;
   treeFrees = 0;
   failures = 0;
+  /** The model's rcache hit and tree allocation costs in µs (each divided once, not per call). */
+  private declare readonly rcacheHitUs: number;
+  private declare readonly treeAllocUs: number;
   /** Debug: live ranges by start page (only when tracking is on, for property tests). */
   declare readonly live: Map<number, number> | null;
 
   constructor(model: IovaAllocatorModel, cpus: number, iovaBits: number, granuleShift: number, track: boolean) {
     this.model = model;
+    this.rcacheHitUs = model.rcacheHitNs / 1000;
+    this.treeAllocUs = model.treeAllocNs / 1000;
+    doubleFields(this, 'rcacheHitUs', 'treeAllocUs');
     this.classes = model.rcacheMaxPages > 0 ? Math.floor(Math.log2(model.rcacheMaxPages)) + 1 : 0;
     const size = model.rcacheMagazineSize;
     const mk = () => Array.from({ length: cpus }, () => Array.from({ length: this.classes }, () => new Magazine(size)));
@@ -49,10 +63,10 @@ export class IovaAllocator {
   }
 
   /**
-   * Returns [startPage, costNs, treePath] or start = -1 when the IOVA space is exhausted.
+   * Sets out to [startPage, costUs, treePath], start = -1 when the IOVA space is exhausted.
    * treePath tells the caller the global rbtree lock is taken.
    */
-  alloc(cpu: number, pages: number, out: { start: number; costNs: number; tree: boolean }): void {
+  alloc(cpu: number, pages: number, out: AllocOut): void {
     const size = this.allocPages(pages);
     const cls = this.classOf(size);
     if (cls >= 0) {
@@ -66,7 +80,7 @@ export class IovaAllocator {
   }
 
   /** The loaded magazine is empty (or the size is not cached): previous magazine, depot, then the tree. */
-  private allocSlow(cpu: number, size: number, cls: number, out: { start: number; costNs: number; tree: boolean }): void {
+  private allocSlow(cpu: number, size: number, cls: number, out: AllocOut): void {
     if (cls >= 0) {
       const ld = this.loaded[cpu][cls];
       const pv = this.prev[cpu][cls];
@@ -85,15 +99,15 @@ export class IovaAllocator {
     }
     const start = this.treeAlloc(size);
     out.start = start;
-    out.costNs = this.model.treeAllocNs;
+    out.costUs = this.treeAllocUs;
     out.tree = true;
     if (start >= 0) this.track(start, size);
     else this.failures++;
   }
 
-  private hit(start: number, size: number, out: { start: number; costNs: number; tree: boolean }): void {
+  private hit(start: number, size: number, out: AllocOut): void {
     out.start = start;
-    out.costNs = this.model.rcacheHitNs;
+    out.costUs = this.rcacheHitUs;
     out.tree = false;
     this.track(start, size);
   }

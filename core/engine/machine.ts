@@ -1,7 +1,7 @@
 import type { HardwareProfile } from '../types.ts';
 import { Histogram } from './histogram.ts';
 import { Iotlb } from './iotlb.ts';
-import { IovaAllocator } from './iova.ts';
+import { IovaAllocator, type AllocOut } from './iova.ts';
 import { EventQueue } from './queue.ts';
 import { Rng } from './rng.ts';
 import { doubleFields } from './shape.ts';
@@ -248,10 +248,10 @@ export function newIo(index: number): Io {
 }
 
 /** Where IovaAllocator.alloc leaves its result: start page (a double: pages pass 2^30), cost, tree path. */
-function newAllocOut(): { start: number; costNs: number; tree: boolean } {
-  const o = { start: NaN, costNs: NaN, tree: false };
+function newAllocOut(): AllocOut {
+  const o = { start: NaN, costUs: NaN, tree: false };
   o.start = 0;
-  o.costNs = 0;
+  o.costUs = 0;
   return o;
 }
 
@@ -372,6 +372,12 @@ export class Machine {
   /** Cost factor of the current call (see begin()). */
   private callFactor = 1;
   private declare readonly jitter: number;
+  /** Per-call constants of the profile in µs (each the same division the call made, done once). */
+  declare readonly dmaApiUs: number;
+  declare readonly unmapCallUs: number;
+  declare readonly insertUs: number;
+  private declare readonly syncLatencyUs: number;
+  private declare readonly walkUs: number;
   /** xorshift32 state, int32 in a typed array: unboxed whatever its value. */
   private readonly jitterState = new Int32Array(1);
   /** Result of the last iovaAlloc (reused: no allocation per IO). */
@@ -410,6 +416,12 @@ export class Machine {
     this.virtKind = !v.enabled ? VIRT_NONE : v.mode === 'virtio' ? VIRT_VIRTIO : v.mode === 'nested' ? VIRT_NESTED : v.mode === 'vcmdq' ? VIRT_VCMDQ : VIRT_EMULATED;
     this.perPageLimit = profile.iommu.invalidation.maxPerPageCmds ?? Infinity;
     this.lineOwner = cpus > 1 && profile.iommu.pteLineTransferNs > 0 ? new Int32Array(1 << 16) : null;
+    this.dmaApiUs = profile.cpu.dmaApiNs / 1000;
+    this.unmapCallUs = profile.iommu.unmapCallNs / 1000;
+    this.insertUs = profile.iommu.invalidation.insertNs / 1000;
+    this.syncLatencyUs = profile.iommu.invalidation.syncLatencyNs / 1000;
+    this.walkUs = profile.iommu.iotlbMissWalkNs / 1000;
+    doubleFields(this, 'dmaApiUs', 'unmapCallUs', 'insertUs', 'syncLatencyUs', 'walkUs');
     doubleFields(this, 'now', 'cur', 'vmmPendingUs', 'vmmIdleEwmaUs', 'mappedBufferBytes', 'mappedSpanBytes', 'exposedBeyondBytes',
       'staleSumUs', 'staleMaxUs', 'callFactor');
   }
@@ -518,8 +530,8 @@ export class Machine {
     const o = this.allocOut;
     this.iova.alloc(cpu, pages, o);
     const t = this.cur;
-    if (o.tree) this.holdShared(this.iovaLock, o.costNs / 1000, phase, T_IOVA_ALLOC);
-    else this.spend(phase, T_IOVA_ALLOC, o.costNs / 1000);
+    if (o.tree) this.holdShared(this.iovaLock, o.costUs, phase, T_IOVA_ALLOC);
+    else this.spend(phase, T_IOVA_ALLOC, o.costUs);
     if (o.start >= 0) this.iovaBytes.set(t, this.iova.livePages * this.granule);
   }
 
@@ -724,14 +736,14 @@ export class Machine {
       this.lockedInvalidation(q, cmdNs, syncNs, phase);
       return;
     }
-    this.spend(phase, T_INV_CMD, inv.insertNs / 1000);
+    this.spend(phase, T_INV_CMD, this.insertUs);
     const t = this.cur;
     const others = inv.contentionNsPerCpu > 0 && this.cpus > 1 ? this.cpusOnQueue(qi, t) : 0;
     const service = (cmdNs + syncNs + others * inv.contentionNsPerCpu) / 1000;
     q.hold(t, service, this.now);
     const start = q.lastStart;
     const consumed = start + service;
-    const done = consumed + inv.syncLatencyNs / 1000;
+    const done = consumed + this.syncLatencyUs;
     const wait = start - t;
     this.phaseUs[phase] += done - t;
     this.terms[T_LOCK] += wait + (others * inv.contentionNsPerCpu) / 1000;
@@ -779,7 +791,7 @@ export class Machine {
     for (let b = 0; b < batches; b++) {
       const last = b === batches - 1;
       const inBatch = last ? commands - b * CMDQ_BATCH_ENTRIES : CMDQ_BATCH_ENTRIES;
-      this.spend(phase, T_INV_CMD, this.p.iommu.invalidation.insertNs / 1000);
+      this.spend(phase, T_INV_CMD, this.insertUs);
       this.spend(phase, T_TRAP, v.trapUs);
       const host = inBatch * v.hostInvPerCmdUs + (last ? v.hostSyncUs : 0);
       if (v.bigLock) this.holdShared(this.vmmLock, host, phase, T_HOST);
@@ -943,7 +955,7 @@ export class Machine {
     if (iovaPage < 0) return 0;
     let misses = 0;
     for (let i = 0; i < pages; i++) if (this.iotlb.access(iovaPage + i)) misses++;
-    return (misses * this.p.iommu.iotlbMissWalkNs) / 1000;
+    return this.walksUs(misses);
   }
 
   /** As deviceTranslate for a mapping made of blocks of 2^tlbShift pages: one IOTLB entry per block. */
@@ -953,6 +965,13 @@ export class Machine {
     const first = Math.floor(iovaPage / 2 ** tlbShift);
     const last = Math.floor((iovaPage + pages - 1) / 2 ** tlbShift);
     for (let b = first; b <= last; b++) if (this.iotlb.access(BLOCK_TAG_BASE + b)) misses++;
+    return this.walksUs(misses);
+  }
+
+  /** Walk time of `misses` IOTLB misses: (misses * ns) / 1000, with the one-miss quotient precomputed. */
+  private walksUs(misses: number): number {
+    if (misses === 0) return 0;
+    if (misses === 1) return this.walkUs;
     return (misses * this.p.iommu.iotlbMissWalkNs) / 1000;
   }
 }

@@ -117,7 +117,7 @@ abstract class Base implements MappingStrategy {
   private shadowMap(cpuPages: number, phase: number): void {
     const m = this.m;
     m.invalidations++;
-    m.spend(PH_INV, T_INV_CMD, m.p.iommu.invalidation.insertNs / 1000);
+    m.spend(PH_INV, T_INV_CMD, m.insertUs);
     m.shadowRequest(cpuPages, m.p.virt.hostMapPerPageUs, phase);
   }
 
@@ -141,7 +141,7 @@ abstract class Base implements MappingStrategy {
   private virtioUnmap(start: number, g: number, phase: number): void {
     const m = this.m;
     const v = m.p.virt;
-    m.spend(phase, T_API, m.p.iommu.unmapCallNs / 1000);
+    m.spend(phase, T_API, m.unmapCallUs);
     const cpuPages = Math.max(1, Math.round((g * m.granule) / m.cpuPage));
     m.virtRequest(1, cpuPages, v.hostUnmapPerPageUs, phase);
     m.invalidations++;
@@ -154,7 +154,7 @@ abstract class Base implements MappingStrategy {
     const v = m.p.virt;
     m.invalidations++;
     m.iotlb.invalidateRange(start, g);
-    m.spend(PH_INV, T_INV_CMD, m.p.iommu.invalidation.insertNs / 1000);
+    m.spend(PH_INV, T_INV_CMD, m.insertUs);
     m.shadowRequest(Math.max(1, Math.round((g * m.granule) / m.cpuPage)), v.hostUnmapPerPageUs, phase);
   }
 
@@ -186,7 +186,7 @@ abstract class Direct extends Base {
     io.iovaPages = m.cpuPagesFor(io.bytes, io.offsetInGranule);
     io.tlbShift = this.tlbShift;
     m.recordMapping(io.bytes, io.bytes);
-    m.spend(PH_MAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_MAP, T_API, m.dmaApiUs);
     m.cacheMaint(io.bytes, PH_MAP);
     return m.cur;
   }
@@ -194,7 +194,7 @@ abstract class Direct extends Base {
   unmap(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
-    m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_UNMAP, T_API, m.dmaApiUs);
     if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
     return m.cur;
   }
@@ -223,7 +223,7 @@ class Strict extends Base {
   map(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
-    m.spend(PH_MAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_MAP, T_API, m.dmaApiUs);
     this.iommuMap(io, io.bytes, io.offsetInGranule, this.gathered);
     if (io.failed) return m.cur;
     m.recordMapping(io.bytes, io.iovaPages * m.granule);
@@ -234,7 +234,7 @@ class Strict extends Base {
     const m = this.m;
     m.begin(t);
     if (io.iovaPage < 0) return t;
-    m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_UNMAP, T_API, m.dmaApiUs);
     this.iommuUnmap(io, this.gathered);
     if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
     return m.cur;
@@ -300,11 +300,11 @@ class Lazy extends Strict {
     const m = this.m;
     m.begin(t, io.cpu);
     if (io.iovaPage < 0) return t;
-    m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_UNMAP, T_API, m.dmaApiUs);
     if (m.virtKind === VIRT_VIRTIO) {
       // viommu_unmap_pages queues the UNMAP (viommu_add_req); with no iotlb_sync the host acts
       // on it at the next kick: another vCPU's MAP sync, or the flush queue's flush_iotlb_all.
-      m.spend(PH_UNMAP, T_API, m.p.iommu.unmapCallNs / 1000);
+      m.spend(PH_UNMAP, T_API, m.unmapCallUs);
       m.virtPost(1, Math.max(1, Math.round((io.iovaPages * m.granule) / m.cpuPage)), m.p.virt.hostUnmapPerPageUs);
     } else {
       m.pteUnmap(io.iovaPage, io.iovaPages, io.mapEntries || io.iovaPages, false, PH_UNMAP);
@@ -354,7 +354,7 @@ class Lazy extends Strict {
       }
       m.invalidations++;
       m.iotlb.invalidateAll();
-      m.spend(PH_INV, T_INV_CMD, m.p.iommu.invalidation.insertNs / 1000);
+      m.spend(PH_INV, T_INV_CMD, m.insertUs);
       m.shadowRequest(Math.round((pages * m.granule) / m.cpuPage), v.hostUnmapPerPageUs, PH_INV);
     } else {
       m.invalidateDomain();
@@ -493,7 +493,7 @@ class Swiotlb extends Base {
   map(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
-    m.spend(PH_MAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_MAP, T_API, m.dmaApiUs);
     const n = this.slotsFor(io.bytes);
     const first = this.findSlots(n);
     m.spend(PH_MAP, T_SLOT, m.p.cpu.slotFindNs / 1000);
@@ -527,7 +527,7 @@ class Swiotlb extends Base {
   unmap(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
-    m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_UNMAP, T_API, m.dmaApiUs);
     if (this.viaIommu && io.iovaPage >= 0) this.iommuUnmap(io, false);
     if (io.fromDevice) {
       m.cacheMaint(io.bytes, PH_UNMAP);
@@ -681,7 +681,7 @@ class BouncePool extends Base {
   map(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
-    m.spend(PH_MAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_MAP, T_API, m.dmaApiUs);
     let ci = -1;
     for (let k = 0; k < this.classes.length; k++) {
       if (this.classes[k].slotBytes >= io.bytes && this.classes[k].bytes >= io.bytes) {
@@ -733,7 +733,7 @@ class BouncePool extends Base {
     const m = this.m;
     if (this.ioFallback[io.index]) return this.fallback.unmap(io, t);
     m.begin(t);
-    m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_UNMAP, T_API, m.dmaApiUs);
     const c = this.classes[io.slotClass];
     const slot = io.slot;
     if (io.fromDevice) {
