@@ -243,6 +243,12 @@ export function driveFioJobs(
       return at;
     };
 
+    // fio's CPU figures cover the job's measured window: busy time before ramp_time ends is not in it.
+    const busy = (th: Thread, from: number, to: number): void => {
+      const a = from > th.rampEnd ? from : th.rampEnd;
+      if (to > a) th.busyUs += to - a;
+    };
+
     const submitNow = (th: Thread, io: Io, t: number): void => {
       const cpu = io.cpu;
       const d = io.fromDevice ? 0 : 1;
@@ -260,7 +266,7 @@ export function driveFioJobs(
       m.phaseUs[PH_OTHER] += submitUs;
       if (multiCpu) {
         m.cpuFreeAt[cpu] = tc;
-        th.busyUs += tc - cpuStart;
+        busy(th, cpuStart, tc);
         q.push(tc, 1, EV_FIO_MAP, io.index);
         return;
       }
@@ -271,7 +277,7 @@ export function driveFioJobs(
       const cpu = io.cpu;
       const tc = mapCall(m, strat, io, start);
       m.cpuFreeAt[cpu] = tc;
-      th.busyUs += tc - cpuStart;
+      busy(th, cpuStart, tc);
       if (io.failed) {
         m.failures++;
         q.push(tc, 0, EV_DEV_DONE, io.index);
@@ -347,7 +353,7 @@ export function driveFioJobs(
         }
       }
       m.cpuFreeAt[cpu] = tc;
-      th.busyUs += tc - cpuStart;
+      busy(th, cpuStart, tc);
       if (tc > groupEnd) groupEnd = tc;
       return tc;
     };
@@ -378,16 +384,15 @@ export function driveFioJobs(
       if (m.deferWhileBusy(cpu, t, EV_FIO_STEP, io.index)) return;
       const tc = t + completionWork(th);
       m.cpuFreeAt[cpu] = tc;
-      th.busyUs += tc - t;
+      busy(th, t, tc);
       q.push(tc, 1, EV_FIO_UNMAP, io.index);
     };
 
     for (const th of threads) flushFree(th, groupStart);
     const ev = newEvent();
     // Strategy timers (flush queues, pool eviction) left after the group's last IO run on
-    // during the next group, as in the kernel; after the last group they are drained.
-    const last = gi === groups.length - 1;
-    while (q.size > 0 && (active > 0 || last)) {
+    // during the next group, as in the kernel; after the last group the run drains them.
+    while (q.size > 0 && active > 0) {
       q.pop(ev);
       const t = ev.time;
       m.now = t;

@@ -33,6 +33,8 @@ export function driveTrace(m: Machine, strat: MappingStrategy, w: TraceWorkload,
   let ios_ = 0;
   let bytes = 0;
   let endT = 0;
+  /** Records mapped and unmapped, or failed: the replay ends when all n have settled. */
+  let settled = 0;
   // Map events are pushed lazily, one ahead, so the heap holds live mappings only.
   if (n > 0) q.push(w.mapUs[0], 2, EV_TRACE_MAP, 0);
   const ev = newEvent();
@@ -60,6 +62,7 @@ export function driveTrace(m: Machine, strat: MappingStrategy, w: TraceWorkload,
       m.cpuFreeAt[io.cpu] = t;
       if (io.failed) {
         m.failures++;
+        settled++;
         free.push(slot);
         return;
       }
@@ -67,7 +70,7 @@ export function driveTrace(m: Machine, strat: MappingStrategy, w: TraceWorkload,
       const stall = strat.deviceAccess(io, t) + walk;
       q.push(Math.max(w.mapUs[k] + w.lifeUs[k], t + stall), 2, EV_TRACE_UNMAP, slot);
   };
-  while (q.size > 0) {
+  while (q.size > 0 && settled < n) {
     q.pop(ev);
     m.now = ev.time;
     if (ev.kind === EV_TRACE_MAP) {
@@ -83,6 +86,7 @@ export function driveTrace(m: Machine, strat: MappingStrategy, w: TraceWorkload,
       const t = unmapCall(m, strat, io, start);
       m.cpuFreeAt[io.cpu] = t;
       free.push(slot);
+      settled++;
       ios_++;
       bytes += w.bytes[k];
       if (t > endT) endT = t;

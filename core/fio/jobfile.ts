@@ -605,9 +605,16 @@ export function parseFioCommandLine(text: string, o: FioParseOptions & { base?: 
 }
 
 /** Jobs from fio's JSON output: "global options" under each job's "job options". */
-export function fioSectionsFromJson(globalOptions: Record<string, string>, jobs: Array<{ name: string; options: Record<string, string> }>, forceJobs = false): FioParsed {
+export function fioSectionsFromJson(
+  globalOptions: Record<string, string>,
+  jobs: Array<{ name: string; options: Record<string, string>; implied?: Array<{ name: string; value: string; where: string }> }>,
+  forceJobs = false,
+): FioParsed {
   const sections: Section[] = [{ name: 'global', opts: Object.entries(globalOptions).map(([name, value]) => ({ name, value: String(value), where: 'global options' })) }];
-  for (const j of jobs) sections.push({ name: j.name, opts: Object.entries(j.options).filter(([k]) => k !== 'name').map(([name, value]) => ({ name, value: String(value), where: `job options of ${j.name}` })) });
+  for (const j of jobs) {
+    const opts = Object.entries(j.options).filter(([k]) => k !== 'name').map(([name, value]) => ({ name, value: String(value), where: `job options of ${j.name}` }));
+    sections.push({ name: j.name, opts: [...(j.implied ?? []), ...opts] });
+  }
   const r = understand(sections, 'fio JSON', undefined, forceJobs);
   r.understood.source = 'fio JSON';
   return finish(r);

@@ -48,12 +48,41 @@ function clatOf(dir: Json): Percentiles {
   return { mean: num(c.mean) / 1000, p50: pct(c, '50'), p90: pct(c, '90'), p99: pct(c, '99'), p999: pct(c, '99.9'), max: num(c.max) / 1000 };
 }
 
-/** Reads fio's JSON text (fio may print warnings before the JSON object; they are skipped). */
+/**
+ * The JSON object in what fio wrote: alone (`--output-format=json` or `json+`), after warnings,
+ * or between the normal report's header and its per-job text (`--output-format=normal,json`, in
+ * whichever order the formats were given). The object starts on a line of its own with `{`; its
+ * end is found by matching braces outside strings. Null when there is none.
+ */
+export function fioJsonObjectText(text: string): string | null {
+  const re = /^\{/gm;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const start = m.index;
+    let depth = 0;
+    let inString = false;
+    for (let i = start; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (inString) {
+        if (c === 0x5c) i++;
+        else if (c === 0x22) inString = false;
+      } else if (c === 0x22) inString = true;
+      else if (c === 0x7b) depth++;
+      else if (c === 0x7d && --depth === 0) {
+        const body = text.slice(start, i + 1);
+        if (/^\{\s*"fio version"\s*:/.test(body)) return body;
+        break;
+      }
+    }
+  }
+  return null;
+}
+
+/** Reads fio's JSON result from what fio wrote (see fioJsonObjectText). */
 export function parseFioJson(text: string, what = 'fio JSON'): FioMeasured {
-  const start = text.indexOf('{');
+  const body = fioJsonObjectText(text);
   let doc: Json;
   try {
-    doc = obj(JSON.parse(start > 0 ? text.slice(start) : text));
+    doc = obj(JSON.parse(body ?? text));
   } catch {
     throw new InputError(what, text.slice(0, 40), 'the output of fio --output-format=json');
   }
@@ -95,8 +124,20 @@ function mergeClat(rd: Json, wr: Json, rn: number, wn: number): Percentiles {
 }
 
 /** The jobs of a fio result as a workload, always in per-job form so each job is compared. */
+/**
+ * The jobs of a fio result as a workload. fio's JSON does not echo `stonewall` or `new_group`
+ * (flags without a value are left out of "job options"), only each job's groupid: a job whose
+ * groupid differs from the previous job's is read as starting after the earlier jobs finished
+ * (stonewall, the usual reason for a new group). A new_group without stonewall, whose jobs ran
+ * at the same time and were only reported apart, cannot be told from it.
+ */
 export function fioJsonWorkload(m: FioMeasured): FioParsed {
-  return fioSectionsFromJson(m.globalOptions, m.jobs.map((j) => ({ name: j.name, options: j.options })), true);
+  return fioSectionsFromJson(m.globalOptions, m.jobs.map((j, i) => {
+    const prev = i > 0 ? m.jobs[i - 1].groupid : j.groupid;
+    const said = ['stonewall', 'wait_for_previous', 'new_group'].some((k) => k in j.options);
+    const implied = j.groupid !== prev && !said ? [{ name: 'stonewall', value: '1', where: `groupid ${j.groupid} after ${prev} (fio's JSON does not echo stonewall)` }] : [];
+    return { name: j.name, options: j.options, implied };
+  }), true);
 }
 
 export interface CompareRow {

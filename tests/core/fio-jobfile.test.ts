@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InputError, parseFioCommandLine, parseFioJobFile, parseFioJobText, parseWorkload, workloadText, type FioWorkload } from '../../core/index.ts';
+import {
+  builtInProfile, InputError, parseFioCommandLine, parseFioJobFile, parseFioJobText, parseStrategy, parseWorkload, simulateStrategy, workloadText, type FioWorkload,
+} from '../../core/index.ts';
 import { fioOptionName } from '../../core/fio/jobfile.ts';
 
 function err(fn: () => unknown): InputError {
@@ -110,5 +112,19 @@ describe('fio job files as fio reads them', () => {
     const j = w.jobs![0];
     expect([j.iodepth, j.verify, j.rampUs, j.runtimeUs, j.rateBytesPerSec, j.thinktimeUs, j.direct]).toEqual([32, true, 1000, 10000, [10485760, 10485760], 5, false]);
     expect(parseFioJobText('[a]\nioengine=psync\niodepth=32\nsize=1m\n').understood.jobs[0].notes[0]).toContain('one IO in flight per job');
+  });
+});
+
+describe('per-job figures of a job file run', () => {
+  it('keeps each job within its measured window: CPU busy after ramp_time only, so at most one CPU per thread', () => {
+    const text = '[global]\nioengine=libaio\ndirect=1\ntime_based\nruntime=20ms\nramp_time=5ms\n[fast]\nrw=randread\nbs=4k\niodepth=16\n[slow]\nrw=randwrite\nbs=64k\niodepth=2\nrate_iops=2000\n';
+    const { workload } = parseFioJobText(text, { fileName: 'ramp.fio' });
+    const r = simulateStrategy(builtInProfile('tegra-smmu'), parseStrategy('strict'), workload as FioWorkload, 1);
+    const jobs = r.jobs!.filter((j) => !j.name.startsWith('group '));
+    // Busy time during the 5 ms ramp was counted over the 20 ms window: 1.25 CPUs.
+    for (const j of jobs) expect(j.cpuFraction, j.name).toBeLessThanOrEqual(1);
+    expect(jobs.find((j) => j.name === 'fast')!.cpuFraction).toBeGreaterThan(0.9);
+    expect(jobs.reduce((a, j) => a + j.ios, 0)).toBe(r.metrics.ios);
+    expect(jobs.reduce((a, j) => a + j.bytes, 0)).toBe(r.metrics.bytes);
   });
 });

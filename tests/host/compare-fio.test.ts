@@ -21,6 +21,18 @@ describe('compare-fio on fio 3.33 JSON from real runs (tmpfs file, psync and lib
     expect(w?.jobs?.map((j) => [j.name, j.rw, j.iodepth, j.ioengine])).toEqual([['seqread', 'read', 16, 'libaio'], ['randwrite', 'randwrite', 16, 'libaio']]);
   });
 
+  it("reads fio's JSON out of --output-format=normal,json, and a new groupid as the stonewall fio's JSON leaves out", () => {
+    // fio 3.33 wrote the normal report's header, then the JSON, then the per-job text.
+    const text = readFileSync(join(DIR, 'psync-stonewall.normal-json.txt'), 'utf8');
+    expect(text.startsWith('write: (g=0)')).toBe(true);
+    const m = parseFioJson(text);
+    expect(m.jobs.map((j) => [j.name, j.groupid])).toEqual([['write', 0], ['read', 1]]);
+    // Neither "stonewall" nor "new_group" is among the job options fio wrote.
+    expect(Object.keys(m.jobs[1].options)).not.toContain('stonewall');
+    const parsed = fioJsonWorkload(m);
+    expect(parsed.workload?.jobs?.map((j) => [j.name, j.group, j.stonewall])).toEqual([['write', 0, false], ['read', 1, true]]);
+  });
+
   it('relative error is (simulated - measured) / measured, and usr CPU is shown as not modelled', () => {
     const m = parseFioJson(readFileSync(join(DIR, 'psync-randread.json'), 'utf8'));
     const rows = compareFio(m, [{ name: 'randread-psync', group: 0, ios: 1, bytes: 1, readBytes: 1, writeBytes: 0, runtimeUs: 1, throughputMiBps: 2 * m.jobs[0].bandwidthBytesPerSec / 1024 ** 2, iops: 1, clatUs: { mean: 1, p50: 1, p90: 1, p99: 1, p999: 1, max: 1 }, cpuFraction: 0 }]);

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fmtBytes, fmtDeltaPct, fmtEta, fmtInt, fmtNum, fmtUs, slug } from '../../renderer/src/lib/format.ts';
 import { bestIndexes, DERIVED_ROW_KEYS, comparisonCsv, comparisonMarkdown, comparisonTable, metricAt, METRIC_ROWS, summariesFromMetrics, toCsv, toMarkdown } from '../../renderer/src/lib/metrics.ts';
@@ -5,6 +7,7 @@ import { lttb } from '../../renderer/src/lib/downsample.ts';
 import { downsampleOption, screenOption } from '../../renderer/src/lib/chartopts.ts';
 import { viewFromHash } from '../../renderer/src/lib/nav.ts';
 import { classifyOpened } from '../../renderer/src/lib/opened.ts';
+import { detectPaste } from '../../renderer/src/lib/experiment.ts';
 import { ciText, configValue, deltaClass, overlayResults, pText } from '../../renderer/src/lib/diff.ts';
 import { dateBounds } from '../../renderer/src/stores/history.ts';
 import { parseTags } from '../../renderer/src/stores/comparison.ts';
@@ -137,6 +140,10 @@ describe('small helpers', () => {
     expect(classifyOpened('job.fio', '[global]\nrw=read\n')).toBe('fio');
     expect(classifyOpened('job.txt', '[job1]\nbs=4k\n')).toBe('fio');
     expect(classifyOpened('x.json', '{not json')).toBe('unknown');
+    // fio --output-format=normal,json: the report's header, the JSON, then the per-job text.
+    const normalJson = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'fio-json', 'psync-stonewall.normal-json.txt'), 'utf8');
+    expect(classifyOpened('result.txt', normalJson)).toBe('workload');
+    expect(detectPaste(normalJson)).toBe('fio-json');
   });
   it('diff helpers colour deltas by direction and significance', () => {
     expect(deltaClass({ deltaPct: 10, significant: true }, 'higher')).toBe('delta-good');

@@ -107,7 +107,8 @@ const TRACE_LINE = /\[\d{3}\]\s.*\d+\.\d+:\s+(dma_[a-z_]+|map|unmap|io_page_faul
 /** Guesses what a pasted text is: a .fio job file, a fio JSON result, a kernel trace, dma_map_benchmark flags, accel options or fio options. */
 export function detectPaste(text: string): Exclude<PasteKind, 'auto'> {
   const t = text.trim();
-  if (/"fio version"\s*:/.test(t.slice(0, 2000))) return 'fio-json';
+  // fio's JSON may follow the normal report's header (--output-format=normal,json).
+  if (/^\{\s*"fio version"\s*:/m.test(t.slice(0, 200000))) return 'fio-json';
   if (TRACE_LINE.test(t.slice(0, 20000))) return 'trace';
   if (/^\s*\[[^\]]+\]\s*$/m.test(t)) return 'fio-file';
   if (/dma_map_benchmark|(^|\s)-[tsgdxn]\s+\d/.test(t) || /^dmabench:/i.test(t)) return 'dmabench';

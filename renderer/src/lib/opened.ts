@@ -5,6 +5,8 @@ export function classifyOpened(name: string, text: string): OpenedKind {
   const lower = name.toLowerCase();
   if (lower.endsWith('.fio')) return 'fio';
   const t = text.trim();
+  // fio's result, alone or with the normal report around its JSON (--output-format=normal,json).
+  if (/^\{\s*"fio version"\s*:/m.test(t.slice(0, 200000))) return 'workload';
   if (t.startsWith('{')) {
     try {
       const j = JSON.parse(t) as Record<string, unknown>;
