@@ -11,9 +11,12 @@
  * double fields already, so only the first one of each class in the process needs the stores.
  */
 export function doubleFields(o: object, ...keys: string[]): void {
+  // Keyed by class and first field: a constructor may call this more than once.
   const cls = o.constructor;
-  if (done.has(cls)) return;
-  done.add(cls);
+  let seen = done.get(cls);
+  if (!seen) done.set(cls, (seen = new Set()));
+  if (seen.has(keys[0])) return;
+  seen.add(keys[0]);
   const r = o as Record<string, unknown>;
   for (const k of keys) {
     const v = r[k];
@@ -23,4 +26,4 @@ export function doubleFields(o: object, ...keys: string[]): void {
   }
 }
 
-const done = new WeakSet<object>();
+const done = new WeakMap<object, Set<string>>();
