@@ -3,12 +3,13 @@
  * JavaScript engine (only 32-bit integer ops). One instance per simulated run; nothing else
  * in the engine draws randomness.
  *
- * The state is kept as int32 (`| 0`): a uint32 above 2^31 is not a small integer in V8, so
- * `>>> 0` state would be boxed doubles. The arithmetic is modulo 2^32 either way, so the stream
- * is the same bits; only the public u32() converts to unsigned.
+ * The state lives in an Int32Array: int32 slots hold any 32-bit state unboxed (in object fields,
+ * a value beyond V8's small integers is a double, and a field's representation can change from
+ * one seed to the next). The arithmetic is modulo 2^32 either way, so the stream is the same
+ * bits; only the public u32() converts to unsigned.
  */
 export class Rng {
-  /** a, b, c, d: int32 slots hold the state unboxed, whatever the values (no hidden-class change between seeds). */
+  /** sfc32's a, b, c, d. */
   private readonly s = new Int32Array(4);
 
   constructor(seed: number) {
