@@ -1,5 +1,5 @@
 import type { IovaAllocatorModel } from '../types.ts';
-import { doubleFields } from './shape.ts';
+import { doubleFields, objectArray } from './shape.ts';
 
 /**
  * IOVA allocator after drivers/iommu/iova.c: per-CPU rcaches (a loaded and a previous magazine
@@ -46,7 +46,7 @@ export class IovaAllocator {
     const mk = () => Array.from({ length: cpus }, () => Array.from({ length: this.classes }, () => new Magazine(size)));
     this.loaded = mk();
     this.prev = mk();
-    this.depot = Array.from({ length: this.classes }, (): Magazine[] => []);
+    this.depot = Array.from({ length: this.classes }, () => objectArray(new Magazine(0)));
     this.limitPages = 2 ** (iovaBits - granuleShift);
     this.next = this.limitPages;
     this.live = track ? new Map() : null;

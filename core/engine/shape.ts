@@ -27,3 +27,22 @@ export function doubleFields(o: object, ...keys: string[]): void {
 }
 
 const done = new WeakMap<object, Set<string>>();
+
+/**
+ * An array of `values` whose elements V8 stores as doubles from the start: an array literal of
+ * small integers (or an empty one) changes its elements kind when it first gets a double, as a
+ * field changes its representation (see doubleFields).
+ */
+export function doubleArray(values: number[]): number[] {
+  const a = [NaN];
+  a.length = 0;
+  for (const v of values) a.push(v);
+  return a;
+}
+
+/** An empty array whose elements V8 stores as objects from the start (see doubleArray). */
+export function objectArray<T extends object>(sample: T): T[] {
+  const a = [sample];
+  a.length = 0;
+  return a;
+}

@@ -4,6 +4,7 @@ import {
   EV_FQ_TIMER, EV_POOL_EVICT, PH_FAULT, PH_INV, PH_MAP, PH_OTHER, PH_UNMAP, T_API, T_INV_CMD, T_IOVA_FREE, T_PAGE_ALLOC, T_SLOT, VIRT_EMULATED, VIRT_VIRTIO,
   type Io, type Machine,
 } from './machine.ts';
+import { doubleArray } from './shape.ts';
 
 /**
  * A DMA-mapping strategy: what dma_map_*() and dma_unmap_*() cost and do on the machine.
@@ -273,7 +274,7 @@ class Lazy extends Strict {
   private flushStartCnt = 0;
   private flushFinishCnt = 0;
   /** Completion time of flush k (k = 1, 2, ...): when an entry with counter k - 1 stopped being reachable. */
-  private readonly flushDoneUs: number[] = [0];
+  private readonly flushDoneUs: number[] = doubleArray([0]);
   private timerOn = false;
   /** The single queue's spinlock is held across its flush: other CPUs' unmaps wait. */
   private singleLockFreeUs = 0;

@@ -1,6 +1,6 @@
-/** doubleFields changes how V8 stores fields, never their values. */
+/** The shape helpers change how V8 stores fields and arrays, never their values. */
 import { describe, expect, it } from 'vitest';
-import { doubleFields } from '../../core/engine/shape.ts';
+import { doubleArray, doubleFields, objectArray } from '../../core/engine/shape.ts';
 
 class Counters {
   bytes = 0;
@@ -30,5 +30,18 @@ describe('doubleFields', () => {
       }
     }
     expect(() => new Bad()).toThrow(/label is not a number field of Bad/);
+  });
+});
+
+describe('doubleArray and objectArray', () => {
+  it('hold what they are given, and grow as arrays do', () => {
+    const d = doubleArray([0, 2.5]);
+    expect(d).toEqual([0, 2.5]);
+    d.push(2 ** 40);
+    expect(d).toEqual([0, 2.5, 2 ** 40]);
+    const o = objectArray({ n: 1 });
+    expect(o).toEqual([]);
+    o.push({ n: 2 });
+    expect(o).toEqual([{ n: 2 }]);
   });
 });
