@@ -18,9 +18,9 @@ export interface EngineFigure {
   /** iosPerCpuSecond over the bare hand-written loop's (electron/cli/bare-loop.ts). */
   ratioToBareLoop: number;
   /**
-   * The first run in the fresh worker, as a user's `run` is the first in its process: IOs per
-   * second of the process's CPU time, which includes the optimising compiler's background
-   * threads (null on the rows of larger sizes, which are steady-state only).
+   * The first run in the fresh worker, as each worker of a simulation pool starts: IOs per
+   * second of the process's CPU time, compilation included (null on the rows of larger sizes,
+   * which are steady-state only).
    */
   coldIosPerCpuSecond: number | null;
   rssPeakMiB: number;
@@ -116,7 +116,7 @@ function inWorker(strategy: string, sizes: number[], repeats: number): Promise<E
 /** The timed runs of one strategy, in the calling thread (bench-worker.ts calls it in its own isolate). */
 export function benchStrategy(strategy: string, sizes: number[], repeats: number): EngineFigure[] {
   const profile = builtInProfile('vtd');
-  // The first run in this fresh isolate, as a user's `run` (compilation and all), then the warm-up.
+  // The first run in this fresh isolate (compilation and all), then the warm-up.
   const c0 = processCpuSeconds();
   const first = simulateStrategy(profile, parseStrategy(strategy), parseWorkload(`${BENCH_FIO},number_ios=${sizes[0]}`), 1);
   const coldCpu = processCpuSeconds() - c0;
@@ -223,8 +223,8 @@ export async function runBench(io: CliIo, json: boolean, quick: boolean): Promis
     e.iosPerCpuSecond.toLocaleString('en-US'), `${e.ratioToBareLoop.toFixed(2)}x`,
     e.coldIosPerCpuSecond === null ? '' : e.coldIosPerCpuSecond.toLocaleString('en-US'), String(e.rssPeakMiB),
   ])));
-  io.out('first run: the first simulation in a fresh worker, as a `run` in a fresh process, per second of the process\'s CPU time'
-    + ' (the optimising compiler\'s background threads included); the other columns are steady state on the simulating thread.\n');
+  io.out('first run: the first simulation in a fresh worker thread, as each worker of a simulation pool starts, per second of the'
+    + ' process\'s CPU time (compilation included); the other columns are steady state on the simulating thread.\n');
   io.out(`\nBare hand-written event loop of the same closed loop (strict): ${bare.ios.toLocaleString('en-US')} IOs in ${bare.cpuSeconds.toFixed(3)} CPU s = ${bare.iosPerCpuSecond.toLocaleString('en-US')} IOs/CPU s\n`);
   io.out(`\nDiff statistics (medians, 95% bootstrap CIs, Mann-Whitney) of two runs, every metric:\n`);
   io.out(table(['strategies', 'replications', 'ms'], diff.map((d) => [String(d.strategies), `${d.replications} x ${d.replications}`, d.ms.toFixed(1)])));
