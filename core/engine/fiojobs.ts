@@ -9,6 +9,7 @@ import { Histogram } from './histogram.ts';
 import { EV_DEV_ARRIVE, EV_DEV_DONE, PH_OTHER, newIo, type Io, type Machine } from './machine.ts';
 import type { MappingStrategy } from './strategies.ts';
 import { mapCall, unmapCall } from './calls.ts';
+import { newEvent } from './queue.ts';
 
 /** A submission held back by rate/rate_iops/thinktime; far from the machine's own event kinds. */
 export const EV_FIO_SUBMIT = 40;
@@ -388,7 +389,7 @@ export function driveFioJobs(
     };
 
     for (const th of threads) flushFree(th, groupStart);
-    const ev = { time: 0, kind: 0, arg: 0 };
+    const ev = newEvent();
     // Strategy timers (flush queues, pool eviction) left after the group's last IO run on
     // during the next group, as in the kernel; after the last group the run drains them.
     while (q.size > 0 && active > 0) {

@@ -3,6 +3,8 @@
  * 1/64 us up, so any quantile is within 1.6% of the exact value, memory is fixed whatever the
  * number of samples, and merging is adding counts. Mean, stddev and max are kept exactly.
  */
+import { doubleFields } from './shape.ts';
+
 const SUB = 64;
 const MIN_EXP = -6; // 2^-6 us = 15.6 ns
 const MAX_EXP = 34; // 2^34 us ~ 4.8 hours
@@ -15,6 +17,10 @@ export class Histogram {
   sumSq = 0;
   max = 0;
   min = Infinity;
+
+  constructor() {
+    doubleFields(this, 'sum', 'sumSq', 'max');
+  }
 
   record(v: number): void {
     this.n++;

@@ -3,13 +3,13 @@
  * IOVA page number; a generation counter makes domain- or stream-wide invalidation O(1).
  */
 export class Iotlb {
-  private readonly sets: number;
+  private declare readonly sets: number;
   /** sets - 1 when sets is a power of two (every built-in profile), else -1: the set index is a mask, not a float %. */
-  private readonly setMask: number;
-  private readonly ways: number;
-  private readonly tag: Float64Array; // page + 1, 0 = empty
-  private readonly gen: Uint32Array;
-  private readonly stamp: Float64Array;
+  private declare readonly setMask: number;
+  private declare readonly ways: number;
+  private declare readonly tag: Float64Array; // page + 1, 0 = empty
+  private declare readonly gen: Uint32Array;
+  private declare readonly stamp: Float64Array;
   private generation = 1;
   private clock = 0;
   lookups = 0;

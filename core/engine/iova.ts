@@ -1,4 +1,5 @@
 import type { IovaAllocatorModel } from '../types.ts';
+import { doubleFields, objectArray } from './shape.ts';
 
 /**
  * IOVA allocator after drivers/iommu/iova.c: per-CPU rcaches (a loaded and a previous magazine
@@ -7,31 +8,45 @@ import type { IovaAllocatorModel } from '../types.ts';
  * Addresses are in IOMMU pages. The slow path is a bump allocator with exact-size free lists:
  * it never overlaps live ranges, which the property tests check.
  */
+/** Where IovaAllocator.alloc leaves its result. */
+export interface AllocOut {
+  start: number;
+  costUs: number;
+  tree: boolean;
+}
+
 export class IovaAllocator {
-  private readonly model: IovaAllocatorModel;
-  private readonly classes: number;
-  /** [cpu][class] loaded / prev magazines as stacks. */
-  private readonly loaded: number[][][];
-  private readonly prev: number[][][];
+  private declare readonly model: IovaAllocatorModel;
+  private declare readonly classes: number;
+  /** [cpu][class] loaded / prev magazines. */
+  private declare readonly loaded: Magazine[][];
+  private declare readonly prev: Magazine[][];
   /** [class] -> full magazines. */
-  private readonly depot: number[][][];
+  private declare readonly depot: Magazine[][];
   private readonly treeFree = new Map<number, number[]>();
-  private next: number;
-  private readonly limitPages: number;
+  private declare next: number;
+  private declare readonly limitPages: number;
   livePages = 0;
   peakLivePages = 0;
   treeFrees = 0;
   failures = 0;
+  /** The model's rcache hit and tree allocation costs in µs (each divided once, not per call). */
+  private declare readonly rcacheHitUs: number;
+  private declare readonly treeAllocUs: number;
   /** Debug: live ranges by start page (only when tracking is on, for property tests). */
-  readonly live: Map<number, number> | null;
+  declare readonly live: Map<number, number> | null;
 
   constructor(model: IovaAllocatorModel, cpus: number, iovaBits: number, granuleShift: number, track: boolean) {
     this.model = model;
+    this.rcacheHitUs = model.rcacheHitNs / 1000;
+    this.treeAllocUs = model.treeAllocNs / 1000;
+    doubleFields(this, 'rcacheHitUs', 'treeAllocUs');
     this.classes = model.rcacheMaxPages > 0 ? Math.floor(Math.log2(model.rcacheMaxPages)) + 1 : 0;
-    const mk = () => Array.from({ length: cpus }, () => Array.from({ length: this.classes }, () => [] as number[]));
+    const size = model.rcacheMagazineSize;
+    const mk = () => Array.from({ length: cpus }, () => Array.from({ length: this.classes }, () => new Magazine(size)));
     this.loaded = mk();
     this.prev = mk();
-    this.depot = Array.from({ length: this.classes }, (): number[][] => []);
+    this.depot = Array.from({ length: this.classes }, () => objectArray(new Magazine(0)));
     this.limitPages = 2 ** (iovaBits - granuleShift);
     this.next = this.limitPages;
     this.live = track ? new Map() : null;
@@ -48,16 +63,16 @@ export class IovaAllocator {
   }
 
   /**
-   * Returns [startPage, costNs, treePath] or start = -1 when the IOVA space is exhausted.
+   * Sets out to [startPage, costUs, treePath], start = -1 when the IOVA space is exhausted.
    * treePath tells the caller the global rbtree lock is taken.
    */
-  alloc(cpu: number, pages: number, out: { start: number; costNs: number; tree: boolean }): void {
+  alloc(cpu: number, pages: number, out: AllocOut): void {
     const size = this.allocPages(pages);
     const cls = this.classOf(size);
     if (cls >= 0) {
       const ld = this.loaded[cpu][cls];
-      if (ld.length > 0) {
-        this.hit(ld.pop()!, size, out);
+      if (ld.n > 0) {
+        this.hit(ld.pop(), size, out);
         return;
       }
     }
@@ -65,33 +80,34 @@ export class IovaAllocator {
   }
 
   /** The loaded magazine is empty (or the size is not cached): previous magazine, depot, then the tree. */
-  private allocSlow(cpu: number, size: number, cls: number, out: { start: number; costNs: number; tree: boolean }): void {
+  private allocSlow(cpu: number, size: number, cls: number, out: AllocOut): void {
     if (cls >= 0) {
       const ld = this.loaded[cpu][cls];
       const pv = this.prev[cpu][cls];
-      if (pv.length > 0) {
+      if (pv.n > 0) {
         this.loaded[cpu][cls] = pv;
         this.prev[cpu][cls] = ld;
-        return this.hit(pv.pop()!, size, out);
+        return this.hit(pv.pop(), size, out);
       }
       const dep = this.depot[cls];
       if (dep.length > 0) {
+        // The empty loaded magazine is dropped (freed, in iova.c), a full one from the depot loaded.
         const mag = dep.pop()!;
         this.loaded[cpu][cls] = mag;
-        return this.hit(mag.pop()!, size, out);
+        return this.hit(mag.pop(), size, out);
       }
     }
     const start = this.treeAlloc(size);
     out.start = start;
-    out.costNs = this.model.treeAllocNs;
+    out.costUs = this.treeAllocUs;
     out.tree = true;
     if (start >= 0) this.track(start, size);
     else this.failures++;
   }
 
-  private hit(start: number, size: number, out: { start: number; costNs: number; tree: boolean }): void {
+  private hit(start: number, size: number, out: AllocOut): void {
     out.start = start;
-    out.costNs = this.model.rcacheHitNs;
+    out.costUs = this.rcacheHitUs;
     out.tree = false;
     this.track(start, size);
   }
@@ -117,7 +133,7 @@ export class IovaAllocator {
     const mag = this.model.rcacheMagazineSize;
     if (cls >= 0 && mag > 0) {
       const ld = this.loaded[cpu][cls];
-      if (ld.length < mag) {
+      if (ld.n < mag) {
         ld.push(start);
         return this.model.rcacheHitNs;
       }
@@ -131,7 +147,7 @@ export class IovaAllocator {
     if (cls >= 0 && mag > 0) {
       const ld = this.loaded[cpu][cls];
       const pv = this.prev[cpu][cls];
-      if (pv.length < mag) {
+      if (pv.n < mag) {
         this.loaded[cpu][cls] = pv;
         this.prev[cpu][cls] = ld;
         pv.push(start);
@@ -142,10 +158,12 @@ export class IovaAllocator {
       let cost = this.model.rcacheHitNs;
       if (dep.length < this.model.rcacheDepotMagazines) dep.push(ld);
       else {
-        for (const s of ld) this.treeRelease(s, size);
-        cost += ld.length * this.model.treeFreeNs;
+        for (let i = 0; i < ld.n; i++) this.treeRelease(ld.pfns[i], size);
+        cost += ld.n * this.model.treeFreeNs;
       }
-      this.loaded[cpu][cls] = [start];
+      const fresh = new Magazine(mag);
+      fresh.push(start);
+      this.loaded[cpu][cls] = fresh;
       return cost;
     }
     this.treeRelease(start, size);
@@ -170,6 +188,24 @@ export class IovaAllocator {
       this.treeFree.set(size, list);
     }
     list.push(start);
+  }
+}
+
+/**
+ * An rcache magazine: a stack of up to `size` IOVA start pages (doubles: they pass 2^30) in a
+ * typed array, so its storage never changes kind from one run to the next.
+ */
+class Magazine {
+  readonly pfns: Float64Array;
+  n = 0;
+  constructor(size: number) {
+    this.pfns = new Float64Array(size);
+  }
+  push(pfn: number): void {
+    this.pfns[this.n++] = pfn;
+  }
+  pop(): number {
+    return this.pfns[--this.n];
   }
 }
 

@@ -1,9 +1,10 @@
 import type { HardwareProfile } from '../types.ts';
 import { Histogram } from './histogram.ts';
 import { Iotlb } from './iotlb.ts';
-import { IovaAllocator } from './iova.ts';
+import { IovaAllocator, type AllocOut } from './iova.ts';
 import { EventQueue } from './queue.ts';
 import { Rng } from './rng.ts';
+import { doubleFields } from './shape.ts';
 
 /** CPU time is accounted per phase; waits on shared locks count as CPU time (the caller spins or is blocked in an exit). */
 export const PH_MAP = 0;
@@ -66,6 +67,10 @@ export class Resource {
 
   /** Latest end among bookings dropped by pruning. */
   private prunedEnd = 0;
+
+  constructor() {
+    doubleFields(this, 'lastEnd', 'lastStart', 'prunedEnd');
+  }
 
   /** How long the resource has been idle at `t` (0 when a booking covers t). */
   idleGapAt(t: number): number {
@@ -178,6 +183,10 @@ export class Gauge {
   private area = 0;
   private lastT = 0;
 
+  constructor() {
+    doubleFields(this, 'value', 'peak', 'area', 'lastT');
+  }
+
   set(t: number, v: number): void {
     if (t > this.lastT) {
       this.area += this.value * (t - this.lastT);
@@ -227,10 +236,23 @@ export interface Io {
 }
 
 export function newIo(index: number): Io {
-  return {
+  // Times, and IOVA pages above 2^30: NaN in the literal makes them doubles from the start (see doubleFields).
+  const io = {
     index, job: 0, cpu: 0, bytes: 0, toDevice: false, fromDevice: true, offsetInGranule: 0, bufferPage: 0,
-    sgEntries: 1, submitT: 0, mapStartT: 0, iovaPage: -1, iovaPages: 0, kind: 0, slotClass: -1, slot: -1, mapEntries: 0, tlbShift: 0, failed: false,
+    sgEntries: 1, submitT: NaN, mapStartT: NaN, iovaPage: NaN, iovaPages: 0, kind: 0, slotClass: -1, slot: -1, mapEntries: 0, tlbShift: 0, failed: false,
   };
+  io.submitT = 0;
+  io.mapStartT = 0;
+  io.iovaPage = -1;
+  return io;
+}
+
+/** Where IovaAllocator.alloc leaves its result: start page (a double: pages pass 2^30), cost, tree path. */
+function newAllocOut(): AllocOut {
+  const o = { start: NaN, costUs: NaN, tree: false };
+  o.start = 0;
+  o.costUs = 0;
+  return o;
 }
 
 export const VIRT_NONE = 0;
@@ -247,6 +269,9 @@ export class ToolStats {
   n = 0;
   sum100ns = 0;
   sumSq100ns = 0;
+  constructor() {
+    doubleFields(this, 'sum100ns', 'sumSq100ns');
+  }
   record(us: number): void {
     // div64_ul(delta_ns, 100): whole 100 ns units per call.
     const u = Math.floor((us * 1000) / 100 + 1e-9);
@@ -270,14 +295,14 @@ export class ToolStats {
  * cost to one phase (CPU seconds per GiB) and one cost term (the call breakdown).
  */
 export class Machine {
-  readonly p: HardwareProfile;
-  readonly rng: Rng;
+  declare readonly p: HardwareProfile;
+  declare readonly rng: Rng;
   readonly queue = new EventQueue(256);
-  readonly cpus: number;
-  readonly granule: number;
-  readonly granuleShift: number;
-  readonly cpuPage: number;
-  readonly cpuFreeAt: Float64Array;
+  declare readonly cpus: number;
+  declare readonly granule: number;
+  declare readonly granuleShift: number;
+  declare readonly cpuPage: number;
+  declare readonly cpuFreeAt: Float64Array;
   readonly phaseUs = new Float64Array(6);
   /** Cost terms summed over all map calls, all unmap calls, and work outside any call. */
   readonly mapTerms = new Float64Array(N_TERMS);
@@ -288,35 +313,35 @@ export class Machine {
   /** The processing frontier: the time of the event being processed; no request is made earlier. */
   now = 0;
   /** Invalidation queues (hardware cmdq consumers) or driver locks: CPU c uses c mod length. */
-  readonly invQueues: Resource[];
+  declare readonly invQueues: Resource[];
   /** Per CPU: when its current invalidation entered and leaves its queue (contention count). */
-  private readonly cmdqFrom: Float64Array;
-  private readonly cmdqUntil: Float64Array;
+  private declare readonly cmdqFrom: Float64Array;
+  private declare readonly cmdqUntil: Float64Array;
   readonly vmmLock = new Resource();
   /** Host work of virtio-iommu requests queued (viommu_add_req) but not yet kicked. */
   vmmPendingUs = 0;
   /** Running mean of the VMM's idle periods seen by requests (0 when a request found it busy). */
   private vmmIdleEwmaUs = 0;
   readonly iovaLock = new Resource();
-  readonly iova: IovaAllocator;
-  readonly iotlb: Iotlb;
+  declare readonly iova: IovaAllocator;
+  declare readonly iotlb: Iotlb;
   private readonly tables = new Map<number, number>();
-  private readonly tableShift: number;
-  private readonly topTable: number;
+  private declare readonly tableShift: number;
+  private declare readonly topTable: number;
   private readonly tablePresent = new Uint8Array(1 << 16);
-  private readonly tableSpan: number;
-  private readonly tableAllocUs: number;
-  private readonly countTables: boolean;
+  private declare readonly tableSpan: number;
+  private declare readonly tableAllocUs: number;
+  private declare readonly countTables: boolean;
   /** Last CPU (+1) to write each page-table cache line (hashed), when line transfers are modelled. */
-  private readonly lineOwner: Int32Array | null;
+  private declare readonly lineOwner: Int32Array | null;
   /** Block sizes the tables can map, in IOMMU pages, largest first. */
-  private readonly blockPages: number[];
+  private declare readonly blockPages: number[];
   /** Smallest block size in IOMMU pages (Infinity without blocks): below it a mapping is all leaf pages. */
-  readonly smallestBlock: number;
-  private readonly freesCovered: boolean;
+  declare readonly smallestBlock: number;
+  private declare readonly freesCovered: boolean;
   /** Virtualisation as a small integer for the hot path: VIRT_NONE, VIRT_VIRTIO, VIRT_NESTED, VIRT_VCMDQ, VIRT_EMULATED. */
-  readonly virtKind: number;
-  private readonly perPageLimit: number;
+  declare readonly virtKind: number;
+  private declare readonly perPageLimit: number;
 
   readonly latency = new Histogram();
   readonly mapHist = new Histogram();
@@ -346,10 +371,17 @@ export class Machine {
   cpu = 0;
   /** Cost factor of the current call (see begin()). */
   private callFactor = 1;
-  private readonly jitter: number;
-  private jitterState: number;
+  private declare readonly jitter: number;
+  /** Per-call constants of the profile in µs (each the same division the call made, done once). */
+  declare readonly dmaApiUs: number;
+  declare readonly unmapCallUs: number;
+  declare readonly insertUs: number;
+  private declare readonly syncLatencyUs: number;
+  private declare readonly walkUs: number;
+  /** xorshift32 state, int32 in a typed array: unboxed whatever its value. */
+  private readonly jitterState = new Int32Array(1);
   /** Result of the last iovaAlloc (reused: no allocation per IO). */
-  readonly allocOut = { start: 0, costNs: 0, tree: false };
+  readonly allocOut = newAllocOut();
   /** Result of the last mapChunks: page-table entries written and the largest page used (log2 pages). */
   readonly chunkOut = { entries: 0, shift: 0 };
 
@@ -359,7 +391,7 @@ export class Machine {
     this.cpus = cpus;
     this.cpuFreeAt = new Float64Array(cpus);
     this.jitter = profile.cpu.costJitterFraction;
-    this.jitterState = this.rng.u32() | 1;
+    this.jitterState[0] = this.rng.u32() | 1;
     this.granule = profile.iommu.granuleBytes;
     this.granuleShift = Math.log2(this.granule);
     this.cpuPage = profile.cpu.pageSizeBytes;
@@ -384,6 +416,14 @@ export class Machine {
     this.virtKind = !v.enabled ? VIRT_NONE : v.mode === 'virtio' ? VIRT_VIRTIO : v.mode === 'nested' ? VIRT_NESTED : v.mode === 'vcmdq' ? VIRT_VCMDQ : VIRT_EMULATED;
     this.perPageLimit = profile.iommu.invalidation.maxPerPageCmds ?? Infinity;
     this.lineOwner = cpus > 1 && profile.iommu.pteLineTransferNs > 0 ? new Int32Array(1 << 16) : null;
+    this.dmaApiUs = profile.cpu.dmaApiNs / 1000;
+    this.unmapCallUs = profile.iommu.unmapCallNs / 1000;
+    this.insertUs = profile.iommu.invalidation.insertNs / 1000;
+    this.syncLatencyUs = profile.iommu.invalidation.syncLatencyNs / 1000;
+    this.walkUs = profile.iommu.iotlbMissWalkNs / 1000;
+    doubleFields(this, 'dmaApiUs', 'unmapCallUs', 'insertUs', 'syncLatencyUs', 'walkUs');
+    doubleFields(this, 'now', 'cur', 'vmmPendingUs', 'vmmIdleEwmaUs', 'mappedBufferBytes', 'mappedSpanBytes', 'exposedBeyondBytes',
+      'staleSumUs', 'staleMaxUs', 'callFactor');
   }
 
   /** IOMMU pages covered by a buffer at its physical offset: the granule rounding of the DART series. */
@@ -421,11 +461,11 @@ export class Machine {
    */
   jitterFactor(): number {
     if (this.jitter <= 0) return 1;
-    let x = this.jitterState;
+    let x = this.jitterState[0];
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    this.jitterState = x;
+    this.jitterState[0] = x;
     return 1 + this.jitter * ((x >>> 0) / 2147483648 - 1);
   }
 
@@ -490,8 +530,8 @@ export class Machine {
     const o = this.allocOut;
     this.iova.alloc(cpu, pages, o);
     const t = this.cur;
-    if (o.tree) this.holdShared(this.iovaLock, o.costNs / 1000, phase, T_IOVA_ALLOC);
-    else this.spend(phase, T_IOVA_ALLOC, o.costNs / 1000);
+    if (o.tree) this.holdShared(this.iovaLock, o.costUs, phase, T_IOVA_ALLOC);
+    else this.spend(phase, T_IOVA_ALLOC, o.costUs);
     if (o.start >= 0) this.iovaBytes.set(t, this.iova.livePages * this.granule);
   }
 
@@ -696,14 +736,14 @@ export class Machine {
       this.lockedInvalidation(q, cmdNs, syncNs, phase);
       return;
     }
-    this.spend(phase, T_INV_CMD, inv.insertNs / 1000);
+    this.spend(phase, T_INV_CMD, this.insertUs);
     const t = this.cur;
     const others = inv.contentionNsPerCpu > 0 && this.cpus > 1 ? this.cpusOnQueue(qi, t) : 0;
     const service = (cmdNs + syncNs + others * inv.contentionNsPerCpu) / 1000;
     q.hold(t, service, this.now);
     const start = q.lastStart;
     const consumed = start + service;
-    const done = consumed + inv.syncLatencyNs / 1000;
+    const done = consumed + this.syncLatencyUs;
     const wait = start - t;
     this.phaseUs[phase] += done - t;
     this.terms[T_LOCK] += wait + (others * inv.contentionNsPerCpu) / 1000;
@@ -751,7 +791,7 @@ export class Machine {
     for (let b = 0; b < batches; b++) {
       const last = b === batches - 1;
       const inBatch = last ? commands - b * CMDQ_BATCH_ENTRIES : CMDQ_BATCH_ENTRIES;
-      this.spend(phase, T_INV_CMD, this.p.iommu.invalidation.insertNs / 1000);
+      this.spend(phase, T_INV_CMD, this.insertUs);
       this.spend(phase, T_TRAP, v.trapUs);
       const host = inBatch * v.hostInvPerCmdUs + (last ? v.hostSyncUs : 0);
       if (v.bigLock) this.holdShared(this.vmmLock, host, phase, T_HOST);
@@ -915,7 +955,7 @@ export class Machine {
     if (iovaPage < 0) return 0;
     let misses = 0;
     for (let i = 0; i < pages; i++) if (this.iotlb.access(iovaPage + i)) misses++;
-    return (misses * this.p.iommu.iotlbMissWalkNs) / 1000;
+    return this.walksUs(misses);
   }
 
   /** As deviceTranslate for a mapping made of blocks of 2^tlbShift pages: one IOTLB entry per block. */
@@ -925,6 +965,13 @@ export class Machine {
     const first = Math.floor(iovaPage / 2 ** tlbShift);
     const last = Math.floor((iovaPage + pages - 1) / 2 ** tlbShift);
     for (let b = first; b <= last; b++) if (this.iotlb.access(BLOCK_TAG_BASE + b)) misses++;
+    return this.walksUs(misses);
+  }
+
+  /** Walk time of `misses` IOTLB misses: (misses * ns) / 1000, with the one-miss quotient precomputed. */
+  private walksUs(misses: number): number {
+    if (misses === 0) return 0;
+    if (misses === 1) return this.walkUs;
     return (misses * this.p.iommu.iotlbMissWalkNs) / 1000;
   }
 }

@@ -4,10 +4,24 @@
  * Payload is two integers (event kind and argument), kept side by side in one array so a
  * sift step moves three array slots, as a bare loop's heap of (time, sequence, payload) does.
  */
+/** What EventQueue.pop fills: one per event loop, reused. */
+export interface PoppedEvent {
+  time: number;
+  kind: number;
+  arg: number;
+}
+
+/** A PoppedEvent whose time is a double from the start (NaN in the literal; see doubleFields). */
+export function newEvent(): PoppedEvent {
+  const ev = { time: NaN, kind: 0, arg: 0 };
+  ev.time = 0;
+  return ev;
+}
+
 export class EventQueue {
-  private time: Float64Array;
-  private order: Float64Array; // priority * 2^40 + sequence
-  private payload: Int32Array; // [2i] kind, [2i + 1] arg
+  private declare time: Float64Array;
+  private declare order: Float64Array; // priority * 2^40 + sequence
+  private declare payload: Int32Array; // [2i] kind, [2i + 1] arg
   private n = 0;
   private seq = 0;
 
@@ -43,7 +57,7 @@ export class EventQueue {
   }
 
   /** Pops the minimum into `out` ([time, kind, arg]). */
-  pop(out: { time: number; kind: number; arg: number }): void {
+  pop(out: PoppedEvent): void {
     const T = this.time, O = this.order, P = this.payload;
     out.time = T[0]; out.kind = P[0]; out.arg = P[1];
     const last = --this.n;

@@ -15,6 +15,8 @@ import { BouncePool, createStrategy, type MappingStrategy } from './strategies.t
 import { mapCall, unmapCall } from './calls.ts';
 import { driveFioJobs, fioJobsMaxIos, fioJobsMaxThreads } from './fiojobs.ts';
 import { driveTrace } from './tracereplay.ts';
+import { doubleFields } from './shape.ts';
+import { newEvent, type EventQueue } from './queue.ts';
 import { tracePeakLive } from '../trace.ts';
 import type { FioJobResult } from '../types.ts';
 
@@ -48,7 +50,9 @@ class Sampler {
   private nextT = 50;
   private bytesInStep = 0;
   readonly s: TimeSeries = { tUs: [], throughputMiBps: [], bounceBytes: [], pinnedBytes: [], iovaBytes: [] };
-  constructor(private readonly m: Machine, private readonly max: number) {}
+  constructor(private readonly m: Machine, private readonly max: number) {
+    doubleFields(this, 'stepUs', 'nextT', 'bytesInStep');
+  }
 
   completed(t: number, bytes: number): void {
     while (t >= this.nextT) this.emit();
@@ -107,14 +111,23 @@ interface Totals {
   endT: number;
 }
 
+/** Byte counts pass 2^30: doubles from the start (see doubleFields). */
+function newTotals(): Totals {
+  const t = { ios: 0, bytes: NaN, endT: NaN };
+  t.bytes = 0;
+  t.endT = 0;
+  return t;
+}
+
 class Device {
   private inService = 0;
-  private readonly waiting: Int32Array;
+  private declare readonly waiting: Int32Array;
   private head = 0;
   private tail = 0;
   private pipeFreeAt = 0;
   constructor(private readonly m: Machine, private readonly strat: MappingStrategy, capacity: number, private readonly jitter: number) {
     this.waiting = new Int32Array(capacity + 1);
+    doubleFields(this, 'pipeFreeAt');
   }
 
   arrive(io: Io, t: number): void {
@@ -159,173 +172,237 @@ function checkCancel(opts: RunOptions, done: number, total: number, strategy: st
 
 /** fio: numjobs threads, each keeping iodepth IOs in flight on its own CPU, buffers reused per slot. */
 function driveFio(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunOptions, sampler: Sampler, prog: [number, number], name: string): Totals {
-  const p = m.p;
-  const jobs = w.numjobs;
-  const depth = w.iodepth;
-  const n = jobs * depth;
-  const ios: Io[] = Array.from({ length: n }, (_, i) => newIo(i));
-  const maxBs = w.bssplit ? Math.max(...w.bssplit.map(([s]) => s)) : w.bsBytes;
-  const pagesPerBuffer = Math.ceil(maxBs / m.cpuPage) + 1;
-  const avgBs = w.bssplit ? w.bssplit.reduce((a, [s, pct]) => a + (s * pct) / 100, 0) : w.bsBytes;
-  const perJob = w.ios ?? Math.max(1, Math.floor(w.sizeBytes / avgBs));
-  const issued = new Float64Array(jobs);
-  const device = new Device(m, strat, n, p.device.latencyJitterFraction);
-  const multiCpu = Math.min(jobs, p.cpu.cores) > 1;
-  const granulesPerPage = Math.max(1, m.granule / m.cpuPage);
-  const totals: Totals = { ios: 0, bytes: 0, endT: 0 };
-  const total = perJob * jobs;
-  const split = w.bssplit;
-  const runPages = p.cpu.userBufferRunPages;
-  // A guest takes the device's completion interrupt through the host (VFIO eventfd, KVM irqfd).
-  const irqUs = p.virt.enabled ? p.virt.guestIrqUs : 0;
-  // What does not change from one IO to the next is worked out once, not per IO.
-  const direction = w.rw === 'read' || w.rw === 'randread' ? 1 : w.rw === 'write' || w.rw === 'randwrite' ? 0 : -1;
-  const sgEntriesOf = (bytes: number) => Math.ceil(Math.ceil(bytes / m.cpuPage) / runPages);
-  const fixedSgEntries = sgEntriesOf(w.bsBytes);
-  const submitOverheadUs = p.cpu.submitOverheadUs;
-  const completionOverheadUs = p.cpu.completionOverheadUs;
+  return new FioDriver(m, strat, w, opts, sampler, prog, name).run();
+}
 
-  for (let i = 0; i < n; i++) {
-    const io = ios[i];
-    io.job = Math.floor(i / depth);
-    io.cpu = io.job % p.cpu.cores;
-    // fio's buffers: page-aligned, at a random page inside an IOMMU granule.
-    io.offsetInGranule = (m.rng.int(granulesPerPage) * m.cpuPage) % m.granule;
-    io.bufferPage = 64 + i * pagesPerBuffer;
+/**
+ * The fio driver's state and per-IO steps. A class, not closures made per run: a closure made
+ * anew by each run is a new call target for the optimised event loop, which the next run in
+ * the same process threw away (a deoptimisation and a recompile at the start of every run).
+ */
+class FioDriver {
+  private declare readonly p: HardwareProfile;
+  private declare readonly ios: Io[];
+  private declare readonly issued: Float64Array;
+  private declare readonly device: Device;
+  private declare readonly multiCpu: boolean;
+  private declare readonly totals: Totals;
+  private declare readonly total: number;
+  private declare readonly perJob: number;
+  private declare readonly split: [number, number][] | null;
+  private declare readonly runPages: number;
+  private declare readonly irqUs: number;
+  private declare readonly direction: number;
+  private declare readonly fixedSgEntries: number;
+  private declare readonly submitOverheadUs: number;
+  private declare readonly completionOverheadUs: number;
+  private declare readonly prog0: number;
+  private declare readonly prog1: number;
+  private declare readonly q: EventQueue;
+  /** IOs completed or failed: the loop ends when every IO has. */
+  private settled = 0;
+
+  constructor(
+    private readonly m: Machine, private readonly strat: MappingStrategy, private readonly w: FioWorkload, private readonly opts: RunOptions,
+    private readonly sampler: Sampler, prog: [number, number], private readonly name: string,
+  ) {
+    const p = m.p;
+    this.p = p;
+    const jobs = w.numjobs;
+    const depth = w.iodepth;
+    const n = jobs * depth;
+    this.ios = Array.from({ length: n }, (_, i) => newIo(i));
+    const maxBs = w.bssplit ? Math.max(...w.bssplit.map(([s]) => s)) : w.bsBytes;
+    const pagesPerBuffer = Math.ceil(maxBs / m.cpuPage) + 1;
+    const avgBs = w.bssplit ? w.bssplit.reduce((a, [s, pct]) => a + (s * pct) / 100, 0) : w.bsBytes;
+    this.perJob = w.ios ?? Math.max(1, Math.floor(w.sizeBytes / avgBs));
+    this.issued = new Float64Array(jobs);
+    this.device = new Device(m, strat, n, p.device.latencyJitterFraction);
+    this.multiCpu = Math.min(jobs, p.cpu.cores) > 1;
+    const granulesPerPage = Math.max(1, m.granule / m.cpuPage);
+    this.totals = newTotals();
+    this.total = this.perJob * jobs;
+    this.split = w.bssplit;
+    this.runPages = p.cpu.userBufferRunPages;
+    // A guest takes the device's completion interrupt through the host (VFIO eventfd, KVM irqfd).
+    this.irqUs = p.virt.enabled ? p.virt.guestIrqUs : 0;
+    // What does not change from one IO to the next is worked out once, not per IO.
+    this.direction = w.rw === 'read' || w.rw === 'randread' ? 1 : w.rw === 'write' || w.rw === 'randwrite' ? 0 : -1;
+    this.fixedSgEntries = this.sgEntriesOf(w.bsBytes);
+    this.submitOverheadUs = p.cpu.submitOverheadUs;
+    this.completionOverheadUs = p.cpu.completionOverheadUs;
+    this.prog0 = prog[0];
+    this.prog1 = prog[1];
+    this.q = m.queue;
+    // Profile figures are whole numbers in some profiles and fractions in others: doubles always.
+    doubleFields(this, 'irqUs', 'submitOverheadUs', 'completionOverheadUs', 'prog0', 'prog1');
+
+    for (let i = 0; i < n; i++) {
+      const io = this.ios[i];
+      io.job = Math.floor(i / depth);
+      io.cpu = io.job % p.cpu.cores;
+      // fio's buffers: page-aligned, at a random page inside an IOMMU granule.
+      io.offsetInGranule = (m.rng.int(granulesPerPage) * m.cpuPage) % m.granule;
+      io.bufferPage = 64 + i * pagesPerBuffer;
+    }
+  }
+
+  private sgEntriesOf(bytes: number): number {
+    return Math.ceil(Math.ceil(bytes / this.m.cpuPage) / this.runPages);
   }
 
   // fio's bssplit: each IO's block size drawn by the split's percentages.
-  const drawBlockSize = (): number => {
-    let bytes = w.bsBytes;
-    let r = m.rng.float() * 100;
-    for (const [s, pct] of split!) {
+  private drawBlockSize(): number {
+    let bytes = this.w.bsBytes;
+    let r = this.m.rng.float() * 100;
+    for (const [s, pct] of this.split!) {
       bytes = s;
       if ((r -= pct) < 0) break;
     }
     return bytes;
-  };
+  }
 
   // The rare branches of submit live apart from it: a small submit is inlined into the event loop.
-  const fail = (io: Io, tc: number): void => {
-    m.failures++;
+  private fail(io: Io, tc: number): void {
+    this.m.failures++;
     // The IO completes with an error: no device transfer, no unmap (an event, not recursion).
-    q.push(tc, 0, EV_DEV_DONE, io.index);
-  };
+    this.q.push(tc, 0, EV_DEV_DONE, io.index);
+  }
 
-  const submit = (io: Io, t: number, overheadPaid = false): void => {
-    const bytes = split ? drawBlockSize() : w.bsBytes;
-    const read = direction === 1 || (direction === -1 && m.rng.float() * 100 < w.rwmixread);
+  private submit(io: Io, t: number, overheadPaid: boolean): void {
+    const m = this.m;
+    const split = this.split;
+    const bytes = split ? this.drawBlockSize() : this.w.bsBytes;
+    const direction = this.direction;
+    const read = direction === 1 || (direction === -1 && m.rng.float() * 100 < this.w.rwmixread);
     io.bytes = bytes;
     io.fromDevice = read;
     io.toDevice = !read;
     io.failed = false;
-    io.sgEntries = split ? sgEntriesOf(bytes) : fixedSgEntries;
+    io.sgEntries = split ? this.sgEntriesOf(bytes) : this.fixedSgEntries;
     const cpu = io.cpu;
     let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
     // Scheduled after fio's submission work (see finishIo), the map starts now.
     if (!overheadPaid) {
       io.submitT = tc;
-      const submitUs = submitOverheadUs * m.jitterFactor();
+      const submitUs = this.submitOverheadUs * m.jitterFactor();
       tc += submitUs;
       m.phaseUs[PH_OTHER] += submitUs;
     }
-    tc = mapCall(m, strat, io, tc);
+    tc = mapCall(m, this.strat, io, tc);
     m.cpuFreeAt[cpu] = tc;
-    if (io.failed) fail(io, tc);
-    else if (multiCpu && tc > t) m.queue.push(tc, 1, EV_DEV_ARRIVE, io.index);
-    else device.arrive(io, tc);
-  };
+    if (io.failed) this.fail(io, tc);
+    else if (this.multiCpu && tc > t) this.q.push(tc, 1, EV_DEV_ARRIVE, io.index);
+    else this.device.arrive(io, tc);
+  }
 
-  const complete = (io: Io, t: number, ok: boolean): void => {
+  private complete(io: Io, t: number, ok: boolean): void {
+    const m = this.m;
     const cpu = io.cpu;
     let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
-    const completeUs = completionOverheadUs * m.jitterFactor() + irqUs;
+    const completeUs = this.completionOverheadUs * m.jitterFactor() + this.irqUs;
     tc += completeUs;
     m.phaseUs[PH_OTHER] += completeUs;
-    if (ok && multiCpu && tc > t) {
+    if (ok && this.multiCpu && tc > t) {
       // The unmap reaches shared locks and queues when its CPU gets there: booked as its own event,
       // so the other CPUs' calls until then are booked first, as they would take the lock first.
       m.cpuFreeAt[cpu] = tc;
-      q.push(tc, 1, EV_UNMAP_CALL, io.index);
+      this.q.push(tc, 1, EV_UNMAP_CALL, io.index);
       return;
     }
-    finishIo(io, tc, ok);
-  };
+    this.finishIo(io, tc, ok);
+  }
 
-  let settled = 0;
-  const finishIo = (io: Io, t: number, ok: boolean): void => {
+  private finishIo(io: Io, t: number, ok: boolean): void {
+    const m = this.m;
+    const totals = this.totals;
     const cpu = io.cpu;
     let tc = t;
-    settled++;
+    this.settled++;
     if (ok) {
-      tc = unmapCall(m, strat, io, tc);
+      tc = unmapCall(m, this.strat, io, tc);
       m.latency.record(tc - io.submitT);
       totals.ios++;
       totals.bytes += io.bytes;
-      sampler.completed(tc, io.bytes);
-      if ((totals.ios & (PROGRESS_EVERY - 1)) === 0) checkCancel(opts, totals.ios, total, name, prog[0], prog[1]);
+      this.sampler.completed(tc, io.bytes);
+      // Every PROGRESS_EVERY IOs from the first: a branch first taken after the loop is optimised
+      // would throw the optimised loop away.
+      if ((totals.ios & (PROGRESS_EVERY - 1)) === 1) this.progress();
     }
     m.cpuFreeAt[cpu] = tc;
     if (tc > totals.endT) totals.endT = tc;
-    if (issued[io.job] < perJob) {
+    if (this.issued[io.job] < this.perJob) {
       // Counted when decided, not when the deferred submission runs: IOs of one job completing
       // meanwhile would each see room for one more (a 2-job run of 400 IOs each did 801).
-      issued[io.job]++;
-      if (multiCpu) {
+      this.issued[io.job]++;
+      if (this.multiCpu) {
         // fio's submission work first, then the map reaches the IOMMU's locks as its own event.
-        const submitUs = submitOverheadUs * m.jitterFactor();
+        const submitUs = this.submitOverheadUs * m.jitterFactor();
         m.phaseUs[PH_OTHER] += submitUs;
         io.submitT = tc;
         m.cpuFreeAt[cpu] = tc + submitUs;
-        q.push(tc + submitUs, 1, EV_SUBMIT, io.index);
-      } else submit(io, tc);
-    }
-  };
-
-  const q = m.queue;
-  for (let d = 0; d < depth; d++) {
-    for (let j = 0; j < jobs; j++) {
-      if (issued[j] < perJob) {
-        issued[j]++;
-        submit(ios[j * depth + d], 0);
-      }
+        this.q.push(tc + submitUs, 1, EV_SUBMIT, io.index);
+      } else this.submit(io, tc, false);
     }
   }
 
-  const ev = { time: 0, kind: 0, arg: 0 };
-  // Until the last IO settles; strategy timers left after it are drained by drainDeferred.
-  while (q.size > 0 && settled < total) {
-    q.pop(ev);
-    const t = ev.time;
-    m.now = t;
-    switch (ev.kind) {
-      case EV_DEV_DONE: {
-        const io = ios[ev.arg];
-        if (io.failed) complete(io, t, false);
-        else {
-          device.done(t, ios);
-          complete(io, t, true);
+  private progress(): void {
+    checkCancel(this.opts, this.totals.ios, this.total, this.name, this.prog0, this.prog1);
+  }
+
+  run(): Totals {
+    const m = this.m;
+    const q = this.q;
+    const ios = this.ios;
+    const totals = this.totals;
+    const jobs = this.w.numjobs;
+    const depth = this.w.iodepth;
+    const issued = this.issued;
+    for (let d = 0; d < depth; d++) {
+      for (let j = 0; j < jobs; j++) {
+        if (issued[j] < this.perJob) {
+          issued[j]++;
+          this.submit(ios[j * depth + d], 0, false);
         }
-        break;
       }
-      case EV_DEV_ARRIVE:
-        device.arrive(ios[ev.arg], t);
-        break;
-      case EV_UNMAP_CALL: {
-        const io = ios[ev.arg];
-        if (!m.deferWhileBusy(io.cpu, t, EV_UNMAP_CALL, ev.arg)) finishIo(io, t, true);
-        break;
-      }
-      case EV_SUBMIT: {
-        const io = ios[ev.arg];
-        if (!m.deferWhileBusy(io.cpu, t, EV_SUBMIT, ev.arg)) submit(io, t, true);
-        break;
-      }
-      default:
-        strat.onEvent(ev.kind, ev.arg, t);
     }
+
+    const ev = newEvent();
+    const total = this.total;
+    // Until the last IO settles; strategy timers left after it are drained by drainDeferred.
+    while (q.size > 0 && this.settled < total) {
+      q.pop(ev);
+      const t = ev.time;
+      m.now = t;
+      switch (ev.kind) {
+        case EV_DEV_DONE: {
+          const io = ios[ev.arg];
+          if (io.failed) this.complete(io, t, false);
+          else {
+            this.device.done(t, ios);
+            this.complete(io, t, true);
+          }
+          break;
+        }
+        case EV_DEV_ARRIVE:
+          this.device.arrive(ios[ev.arg], t);
+          break;
+        case EV_UNMAP_CALL: {
+          const io = ios[ev.arg];
+          if (!m.deferWhileBusy(io.cpu, t, EV_UNMAP_CALL, ev.arg)) this.finishIo(io, t, true);
+          break;
+        }
+        case EV_SUBMIT: {
+          const io = ios[ev.arg];
+          if (!m.deferWhileBusy(io.cpu, t, EV_SUBMIT, ev.arg)) this.submit(io, t, true);
+          break;
+        }
+        default:
+          this.strat.onEvent(ev.kind, ev.arg, t);
+      }
+    }
+    return totals;
   }
-  return totals;
 }
 
 /**
@@ -341,7 +418,7 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
   const bytes = w.granulePages * m.cpuPage;
   const endUs = w.seconds * 1e6;
   const ios: Io[] = Array.from({ length: threads }, (_, i) => newIo(i));
-  const totals: Totals = { ios: 0, bytes: 0, endT: 0 };
+  const totals = newTotals();
   // alloc_pages_node(get_order(size)): each thread's buffer is naturally aligned to its order.
   const order = 2 ** Math.ceil(Math.log2(Math.max(1, w.granulePages)));
   for (const io of ios) {
@@ -412,7 +489,7 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
     for (const io of ios) m.queue.push(0, 1, EV_LOOP, io.index * 2);
     // Threads still looping; strategy timers left after the last one stops are drained by drainDeferred.
     let active = ios.length;
-    const ev = { time: 0, kind: 0, arg: 0 };
+    const ev = newEvent();
     while (m.queue.size > 0 && active > 0) {
       m.queue.pop(ev);
       m.now = ev.time;
@@ -448,7 +525,7 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
 }
 
 function drainUntil(m: Machine, strat: MappingStrategy, t: number): void {
-  const ev = { time: 0, kind: 0, arg: 0 };
+  const ev = newEvent();
   while (m.queue.size > 0 && m.queue.peekTime() <= t) {
     m.queue.pop(ev);
     m.now = ev.time;
@@ -479,7 +556,7 @@ function driveAccel(m: Machine, strat: MappingStrategy, w: AccelWorkload, opts: 
   outIo.toDevice = false;
   outIo.fromDevice = true;
   inIo.bytes = outIo.bytes = w.msgLenBytes;
-  const totals: Totals = { ios: 0, bytes: 0, endT: 0 };
+  const totals = newTotals();
   let t = d.sessionSetupUs;
   m.phaseUs[PH_OTHER] += d.sessionSetupUs;
   const queueBase = 0;
@@ -635,7 +712,7 @@ export function simulateStrategy(profile: HardwareProfile, spec: StrategySpec, w
  * measured to when the kernel would close them; their CPU work falls after the run.
  */
 function drainDeferred(m: Machine, strat: MappingStrategy): void {
-  const ev = { time: 0, kind: 0, arg: 0 };
+  const ev = newEvent();
   while (m.queue.size > 0) {
     m.queue.pop(ev);
     m.now = ev.time;

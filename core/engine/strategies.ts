@@ -4,6 +4,7 @@ import {
   EV_FQ_TIMER, EV_POOL_EVICT, PH_FAULT, PH_INV, PH_MAP, PH_OTHER, PH_UNMAP, T_API, T_INV_CMD, T_IOVA_FREE, T_PAGE_ALLOC, T_SLOT, VIRT_EMULATED, VIRT_VIRTIO,
   type Io, type Machine,
 } from './machine.ts';
+import { doubleArray } from './shape.ts';
 
 /**
  * A DMA-mapping strategy: what dma_map_*() and dma_unmap_*() cost and do on the machine.
@@ -117,7 +118,7 @@ abstract class Base implements MappingStrategy {
   private shadowMap(cpuPages: number, phase: number): void {
     const m = this.m;
     m.invalidations++;
-    m.spend(PH_INV, T_INV_CMD, m.p.iommu.invalidation.insertNs / 1000);
+    m.spend(PH_INV, T_INV_CMD, m.insertUs);
     m.shadowRequest(cpuPages, m.p.virt.hostMapPerPageUs, phase);
   }
 
@@ -141,7 +142,7 @@ abstract class Base implements MappingStrategy {
   private virtioUnmap(start: number, g: number, phase: number): void {
     const m = this.m;
     const v = m.p.virt;
-    m.spend(phase, T_API, m.p.iommu.unmapCallNs / 1000);
+    m.spend(phase, T_API, m.unmapCallUs);
     const cpuPages = Math.max(1, Math.round((g * m.granule) / m.cpuPage));
     m.virtRequest(1, cpuPages, v.hostUnmapPerPageUs, phase);
     m.invalidations++;
@@ -154,7 +155,7 @@ abstract class Base implements MappingStrategy {
     const v = m.p.virt;
     m.invalidations++;
     m.iotlb.invalidateRange(start, g);
-    m.spend(PH_INV, T_INV_CMD, m.p.iommu.invalidation.insertNs / 1000);
+    m.spend(PH_INV, T_INV_CMD, m.insertUs);
     m.shadowRequest(Math.max(1, Math.round((g * m.granule) / m.cpuPage)), v.hostUnmapPerPageUs, phase);
   }
 
@@ -186,7 +187,7 @@ abstract class Direct extends Base {
     io.iovaPages = m.cpuPagesFor(io.bytes, io.offsetInGranule);
     io.tlbShift = this.tlbShift;
     m.recordMapping(io.bytes, io.bytes);
-    m.spend(PH_MAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_MAP, T_API, m.dmaApiUs);
     m.cacheMaint(io.bytes, PH_MAP);
     return m.cur;
   }
@@ -194,7 +195,7 @@ abstract class Direct extends Base {
   unmap(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
-    m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_UNMAP, T_API, m.dmaApiUs);
     if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
     return m.cur;
   }
@@ -223,7 +224,7 @@ class Strict extends Base {
   map(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
-    m.spend(PH_MAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_MAP, T_API, m.dmaApiUs);
     this.iommuMap(io, io.bytes, io.offsetInGranule, this.gathered);
     if (io.failed) return m.cur;
     m.recordMapping(io.bytes, io.iovaPages * m.granule);
@@ -234,7 +235,7 @@ class Strict extends Base {
     const m = this.m;
     m.begin(t);
     if (io.iovaPage < 0) return t;
-    m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_UNMAP, T_API, m.dmaApiUs);
     this.iommuUnmap(io, this.gathered);
     if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
     return m.cur;
@@ -259,21 +260,21 @@ class RangeFlush extends Strict {
  */
 class Lazy extends Strict {
   override readonly id = 'lazy';
-  private readonly single: boolean;
+  private declare readonly single: boolean;
   /** Entries a queue holds before it counts as full (fq_full: one slot of the ring stays empty). */
-  private readonly capacity: number;
-  private readonly timeoutUs: number;
+  private declare readonly capacity: number;
+  private declare readonly timeoutUs: number;
   /** Each queue is a ring of entries, struct-of-arrays: no allocation per unmap. */
-  private readonly ringStart: Float64Array[];
-  private readonly ringPages: Float64Array[];
-  private readonly ringCounter: Float64Array[];
-  private readonly ringUnmapT: Float64Array[];
-  private readonly head: Int32Array;
-  private readonly len: Int32Array;
+  private declare readonly ringStart: Float64Array[];
+  private declare readonly ringPages: Float64Array[];
+  private declare readonly ringCounter: Float64Array[];
+  private declare readonly ringUnmapT: Float64Array[];
+  private declare readonly head: Int32Array;
+  private declare readonly len: Int32Array;
   private flushStartCnt = 0;
   private flushFinishCnt = 0;
   /** Completion time of flush k (k = 1, 2, ...): when an entry with counter k - 1 stopped being reachable. */
-  private readonly flushDoneUs: number[] = [0];
+  private readonly flushDoneUs: number[] = doubleArray([0]);
   private timerOn = false;
   /** The single queue's spinlock is held across its flush: other CPUs' unmaps wait. */
   private singleLockFreeUs = 0;
@@ -300,11 +301,11 @@ class Lazy extends Strict {
     const m = this.m;
     m.begin(t, io.cpu);
     if (io.iovaPage < 0) return t;
-    m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_UNMAP, T_API, m.dmaApiUs);
     if (m.virtKind === VIRT_VIRTIO) {
       // viommu_unmap_pages queues the UNMAP (viommu_add_req); with no iotlb_sync the host acts
       // on it at the next kick: another vCPU's MAP sync, or the flush queue's flush_iotlb_all.
-      m.spend(PH_UNMAP, T_API, m.p.iommu.unmapCallNs / 1000);
+      m.spend(PH_UNMAP, T_API, m.unmapCallUs);
       m.virtPost(1, Math.max(1, Math.round((io.iovaPages * m.granule) / m.cpuPage)), m.p.virt.hostUnmapPerPageUs);
     } else {
       m.pteUnmap(io.iovaPage, io.iovaPages, io.mapEntries || io.iovaPages, false, PH_UNMAP);
@@ -354,7 +355,7 @@ class Lazy extends Strict {
       }
       m.invalidations++;
       m.iotlb.invalidateAll();
-      m.spend(PH_INV, T_INV_CMD, m.p.iommu.invalidation.insertNs / 1000);
+      m.spend(PH_INV, T_INV_CMD, m.insertUs);
       m.shadowRequest(Math.round((pages * m.granule) / m.cpuPage), v.hostUnmapPerPageUs, PH_INV);
     } else {
       m.invalidateDomain();
@@ -422,15 +423,15 @@ const SWIOTLB_SEG = 128; // IO_TLB_SEGSIZE
  */
 class Swiotlb extends Base {
   readonly id: string = 'swiotlb';
-  protected readonly used: Uint8Array;
-  protected readonly slots: number;
-  protected readonly poolBytes: number;
-  protected readonly viaIommu: boolean;
+  protected declare readonly used: Uint8Array;
+  protected declare readonly slots: number;
+  protected declare readonly poolBytes: number;
+  protected declare readonly viaIommu: boolean;
   private cursor = 0;
   /** Per IO: first slot and slot count (or -1). */
-  protected readonly ioSlot: Int32Array;
-  protected readonly ioSlots: Int32Array;
-  protected readonly alignSlots: number;
+  protected declare readonly ioSlot: Int32Array;
+  protected declare readonly ioSlots: Int32Array;
+  protected declare readonly alignSlots: number;
 
   constructor(m: Machine, params: Record<string, unknown>, maxIos: number) {
     super(m);
@@ -493,7 +494,7 @@ class Swiotlb extends Base {
   map(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
-    m.spend(PH_MAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_MAP, T_API, m.dmaApiUs);
     const n = this.slotsFor(io.bytes);
     const first = this.findSlots(n);
     m.spend(PH_MAP, T_SLOT, m.p.cpu.slotFindNs / 1000);
@@ -527,7 +528,7 @@ class Swiotlb extends Base {
   unmap(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
-    m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_UNMAP, T_API, m.dmaApiUs);
     if (this.viaIommu && io.iovaPage >= 0) this.iommuUnmap(io, false);
     if (io.fromDevice) {
       m.cacheMaint(io.bytes, PH_UNMAP);
@@ -550,7 +551,7 @@ class Swiotlb extends Base {
  */
 class SwiotlbDynamic extends Swiotlb {
   override readonly id = 'swiotlb-dynamic';
-  private readonly dynBytes: Float64Array;
+  private declare readonly dynBytes: Float64Array;
   private dynamicInUse = 0;
 
   constructor(m: Machine, params: Record<string, unknown>, maxIos: number) {
@@ -625,10 +626,10 @@ interface PoolClass {
  */
 class BouncePool extends Base {
   readonly id = 'bounce-pool';
-  private readonly classes: PoolClass[];
-  private readonly evictUs: number;
-  private readonly fallback: Strict;
-  private readonly ioFallback: Uint8Array;
+  private declare readonly classes: PoolClass[];
+  private declare readonly evictUs: number;
+  private declare readonly fallback: Strict;
+  private declare readonly ioFallback: Uint8Array;
   private mappedSlotBytes = 0;
   private evictArmed = false;
 
@@ -681,7 +682,7 @@ class BouncePool extends Base {
   map(io: Io, t: number): number {
     const m = this.m;
     m.begin(t);
-    m.spend(PH_MAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_MAP, T_API, m.dmaApiUs);
     let ci = -1;
     for (let k = 0; k < this.classes.length; k++) {
       if (this.classes[k].slotBytes >= io.bytes && this.classes[k].bytes >= io.bytes) {
@@ -733,7 +734,7 @@ class BouncePool extends Base {
     const m = this.m;
     if (this.ioFallback[io.index]) return this.fallback.unmap(io, t);
     m.begin(t);
-    m.spend(PH_UNMAP, T_API, m.p.cpu.dmaApiNs / 1000);
+    m.spend(PH_UNMAP, T_API, m.dmaApiUs);
     const c = this.classes[io.slotClass];
     const slot = io.slot;
     if (io.fromDevice) {
@@ -826,8 +827,8 @@ class BouncePool extends Base {
 class Iopf extends Direct {
   readonly id = 'iopf';
   private readonly mapped = new Map<number, Uint8Array>();
-  private readonly premap: number;
-  private readonly sva: boolean;
+  private declare readonly premap: number;
+  private declare readonly sva: boolean;
   private pinnedPages = 0;
 
   constructor(m: Machine, params: Record<string, unknown>) {

@@ -8,6 +8,7 @@ import type { TraceWorkload } from '../types.ts';
 import { newIo, type Io, type Machine } from './machine.ts';
 import type { MappingStrategy } from './strategies.ts';
 import { mapCall, unmapCall } from './calls.ts';
+import { newEvent } from './queue.ts';
 
 export const EV_TRACE_MAP = 41;
 export const EV_TRACE_UNMAP = 42;
@@ -36,7 +37,7 @@ export function driveTrace(m: Machine, strat: MappingStrategy, w: TraceWorkload,
   let settled = 0;
   // Map events are pushed lazily, one ahead, so the heap holds live mappings only.
   if (n > 0) q.push(w.mapUs[0], 2, EV_TRACE_MAP, 0);
-  const ev = { time: 0, kind: 0, arg: 0 };
+  const ev = newEvent();
   // When the replay runs behind the capture (a slower strategy), mappings beyond the slots wait
   // for the next unmap, as a driver's bounded queue would make them.
   const waiting: number[] = [];

@@ -17,6 +17,12 @@ export interface EngineFigure {
   iosPerCpuSecond: number;
   /** iosPerCpuSecond over the bare hand-written loop's (electron/cli/bare-loop.ts). */
   ratioToBareLoop: number;
+  /**
+   * The first run in the fresh worker, as each worker of a simulation pool starts: IOs per
+   * second of the process's CPU time, compilation included (null on the rows of larger sizes,
+   * which are steady-state only).
+   */
+  coldIosPerCpuSecond: number | null;
   rssPeakMiB: number;
 }
 
@@ -25,6 +31,12 @@ interface BareLoopFigure {
   wallSeconds: number;
   cpuSeconds: number;
   iosPerCpuSecond: number;
+}
+
+/** CPU seconds of the whole process: every thread, the optimising compiler's included. */
+function processCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 /** CPU seconds of this thread (the engine runs on one); the whole process where Node lacks it. */
@@ -104,9 +116,14 @@ function inWorker(strategy: string, sizes: number[], repeats: number): Promise<E
 /** The timed runs of one strategy, in the calling thread (bench-worker.ts calls it in its own isolate). */
 export function benchStrategy(strategy: string, sizes: number[], repeats: number): EngineFigure[] {
   const profile = builtInProfile('vtd');
+  // The first run in this fresh isolate (compilation and all), then the warm-up.
+  const c0 = processCpuSeconds();
+  const first = simulateStrategy(profile, parseStrategy(strategy), parseWorkload(`${BENCH_FIO},number_ios=${sizes[0]}`), 1);
+  const coldCpu = processCpuSeconds() - c0;
+  if (first.metrics.ios !== sizes[0]) throw new Error(`bench: expected ${sizes[0]} IOs, simulated ${first.metrics.ios}`);
   // Warm the JIT first: the figures are steady-state speed, as a long run sees it.
   simulateStrategy(profile, parseStrategy(strategy), parseWorkload(`${BENCH_FIO},number_ios=300000`), 1);
-  return sizes.map((ios) => {
+  return sizes.map((ios, i) => {
     const workload = parseWorkload(`${BENCH_FIO},number_ios=${ios}`);
     const t = timeBest(repeats, () => {
       const res = simulateStrategy(profile, parseStrategy(strategy), workload, 1);
@@ -114,7 +131,8 @@ export function benchStrategy(strategy: string, sizes: number[], repeats: number
     });
     return {
       strategy, ios, wallSeconds: round3(t.wall), iosPerSecond: Math.round(ios / t.wall),
-      cpuSeconds: round3(t.cpu), iosPerCpuSecond: Math.round(ios / t.cpu), ratioToBareLoop: NaN, rssPeakMiB: 0,
+      cpuSeconds: round3(t.cpu), iosPerCpuSecond: Math.round(ios / t.cpu), ratioToBareLoop: NaN,
+      coldIosPerCpuSecond: i === 0 ? Math.round(ios / coldCpu) : null, rssPeakMiB: 0,
     };
   });
 }
@@ -200,10 +218,13 @@ export async function runBench(io: CliIo, json: boolean, quick: boolean): Promis
   io.out(`Machine: ${machine.cores} cores, load average ${machine.loadAverage1m.toFixed(2)} (1 min, at the end)\n`);
   io.out(`Engine: ${BENCH_FIO.slice(4).replaceAll(',', ' ')} on vtd, one core, each strategy in a fresh worker thread, ${quick ? 'one run' : 'best of 3'} after a warm-up`
     + `${quick ? ' (--quick: smaller runs)' : ''}, V8 inlining budget ${ENGINE_INLINING_BUDGET} bytecodes (electron/host/v8-tuning.ts)\n`);
-  io.out(table(['strategy', 'IOs', 'wall s', 'IOs/s', 'CPU s', 'IOs/CPU s', 'vs bare loop', 'peak RSS MiB'], engine.map((e) => [
+  io.out(table(['strategy', 'IOs', 'wall s', 'IOs/s', 'CPU s', 'IOs/CPU s', 'vs bare loop', 'first run IOs/CPU s', 'peak RSS MiB'], engine.map((e) => [
     e.strategy, String(e.ios), e.wallSeconds.toFixed(3), e.iosPerSecond.toLocaleString('en-US'), e.cpuSeconds.toFixed(3),
-    e.iosPerCpuSecond.toLocaleString('en-US'), `${e.ratioToBareLoop.toFixed(2)}x`, String(e.rssPeakMiB),
+    e.iosPerCpuSecond.toLocaleString('en-US'), `${e.ratioToBareLoop.toFixed(2)}x`,
+    e.coldIosPerCpuSecond === null ? '' : e.coldIosPerCpuSecond.toLocaleString('en-US'), String(e.rssPeakMiB),
   ])));
+  io.out('first run: the first simulation in a fresh worker thread, as each worker of a simulation pool starts, per second of the'
+    + ' process\'s CPU time (compilation included); the other columns are steady state on the simulating thread.\n');
   io.out(`\nBare hand-written event loop of the same closed loop (strict): ${bare.ios.toLocaleString('en-US')} IOs in ${bare.cpuSeconds.toFixed(3)} CPU s = ${bare.iosPerCpuSecond.toLocaleString('en-US')} IOs/CPU s\n`);
   io.out(`\nDiff statistics (medians, 95% bootstrap CIs, Mann-Whitney) of two runs, every metric:\n`);
   io.out(table(['strategies', 'replications', 'ms'], diff.map((d) => [String(d.strategies), `${d.replications} x ${d.replications}`, d.ms.toFixed(1)])));

@@ -89,7 +89,7 @@ describe('IOVA allocator with rcaches', () => {
         (ops) => {
           const a = new IovaAllocator(model, 4, 32, 12, true);
           const live: Array<[number, number, number]> = [];
-          const out = { start: 0, costNs: 0, tree: false };
+          const out = { start: 0, costUs: 0, tree: false };
           for (const [alloc, pages, cpu] of ops) {
             if (alloc || live.length === 0) {
               a.alloc(cpu, pages, out);
@@ -111,7 +111,7 @@ describe('IOVA allocator with rcaches', () => {
   });
   it('serves a freed small size from the CPU cache at the rcache cost', () => {
     const a = new IovaAllocator(model, 1, 48, 12, false);
-    const out = { start: 0, costNs: 0, tree: false };
+    const out = { start: 0, costUs: 0, tree: false };
     a.alloc(0, 4, out);
     expect(out.tree).toBe(true);
     const first = out.start;
@@ -119,11 +119,11 @@ describe('IOVA allocator with rcaches', () => {
     a.alloc(0, 4, out);
     expect(out.tree).toBe(false);
     expect(out.start).toBe(first);
-    expect(out.costNs).toBe(model.rcacheHitNs);
+    expect(out.costUs).toBe(model.rcacheHitNs / 1000);
   });
   it('never caches sizes above the rcache limit', () => {
     const a = new IovaAllocator(model, 1, 48, 12, false);
-    const out = { start: 0, costNs: 0, tree: false };
+    const out = { start: 0, costUs: 0, tree: false };
     a.alloc(0, 64, out);
     a.free(0, out.start, 64);
     a.alloc(0, 64, out);
