@@ -6,7 +6,7 @@
  */
 import type { FioJob, FioJobResult, FioWorkload } from '../types.ts';
 import { Histogram } from './histogram.ts';
-import { EV_DEV_ARRIVE, EV_DEV_DONE, PH_OTHER, newIo, type Io, type Machine } from './machine.ts';
+import { EV_CPU_WAKE, EV_DEV_ARRIVE, EV_DEV_DONE, PH_OTHER, newIo, type Io, type Machine } from './machine.ts';
 import type { MappingStrategy } from './strategies.ts';
 import { mapCall, unmapCall } from './calls.ts';
 import { newEvent } from './queue.ts';
@@ -392,14 +392,11 @@ export function driveFioJobs(
     const ev = newEvent();
     // Strategy timers (flush queues, pool eviction) left after the group's last IO run on
     // during the next group, as in the kernel; after the last group the run drains them.
-    while (q.size > 0 && active > 0) {
-      q.pop(ev);
-      const t = ev.time;
-      m.now = t;
-      switch (ev.kind) {
+    const dispatch = (kind: number, arg: number, t: number): void => {
+      switch (kind) {
         case EV_DEV_DONE: {
-          const io = ios[ev.arg];
-          const th = ioThread[ev.arg];
+          const io = ios[arg];
+          const th = ioThread[arg];
           if (!io.failed) device.done(t, ios);
           // iodepth_batch_complete_min: completions are reaped once enough are done.
           th.reaped.push(io);
@@ -420,14 +417,14 @@ export function driveFioJobs(
           break;
         }
         case EV_FIO_MAP: {
-          const io = ios[ev.arg];
-          if (!m.deferWhileBusy(io.cpu, t, EV_FIO_MAP, ev.arg)) mapNow(ioThread[ev.arg], io, t, t, t);
+          const io = ios[arg];
+          if (!m.deferWhileBusy(io.cpu, t, EV_FIO_MAP, arg)) mapNow(ioThread[arg], io, t, t, t);
           break;
         }
         case EV_FIO_UNMAP: {
-          const io = ios[ev.arg];
-          const th = ioThread[ev.arg];
-          if (m.deferWhileBusy(io.cpu, t, EV_FIO_UNMAP, ev.arg)) break;
+          const io = ios[arg];
+          const th = ioThread[arg];
+          if (m.deferWhileBusy(io.cpu, t, EV_FIO_UNMAP, arg)) break;
           const tc = unmapNow(th, io, t, t, !io.failed);
           active--;
           th.free.push(io);
@@ -436,17 +433,28 @@ export function driveFioJobs(
           break;
         }
         case EV_FIO_STEP:
-          stepComplete(ioThread[ev.arg], t);
+          stepComplete(ioThread[arg], t);
           break;
         case EV_DEV_ARRIVE:
-          device.arrive(ios[ev.arg], t);
+          device.arrive(ios[arg], t);
           break;
         case EV_FIO_SUBMIT:
-          submitNow(ioThread[ev.arg], ios[ev.arg], t);
+          submitNow(ioThread[arg], ios[arg], t);
           break;
         default:
-          strat.onEvent(ev.kind, ev.arg, t);
+          strat.onEvent(kind, arg, t);
       }
+    };
+    while (q.size > 0 && active > 0) {
+      q.pop(ev);
+      const t = ev.time;
+      m.now = t;
+      if (ev.kind === EV_CPU_WAKE) {
+        const cpu = ev.arg;
+        m.cpuWoke(cpu);
+        const out = m.deferredOut;
+        while (m.nextDeferred(cpu, t)) dispatch(out.kind, out.arg, t);
+      } else dispatch(ev.kind, ev.arg, t);
     }
     for (const th of threads) sections[th.section].busyUs += th.busyUs;
     const from = Math.min(groupStart + rampMax, groupEnd);

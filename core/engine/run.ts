@@ -8,7 +8,7 @@ import {
 import { protectionOf } from '../protection.ts';
 import { workloadText } from '../workload.ts';
 import {
-  EV_DEV_ARRIVE, EV_DEV_DONE, EV_LOOP, EV_SUBMIT, EV_UNMAP_CALL, Machine, newIo, PH_COPY, PH_FAULT, PH_INV, PH_MAP, PH_OTHER, PH_UNMAP,
+  EV_CPU_WAKE, EV_DEV_ARRIVE, EV_DEV_DONE, EV_LOOP, EV_SUBMIT, EV_UNMAP_CALL, Machine, newIo, PH_COPY, PH_FAULT, PH_INV, PH_MAP, PH_OTHER, PH_UNMAP,
   type Io,
 } from './machine.ts';
 import { BouncePool, createStrategy, type MappingStrategy } from './strategies.ts';
@@ -374,34 +374,45 @@ class FioDriver {
       q.pop(ev);
       const t = ev.time;
       m.now = t;
-      switch (ev.kind) {
-        case EV_DEV_DONE: {
-          const io = ios[ev.arg];
-          if (io.failed) this.complete(io, t, false);
-          else {
-            this.device.done(t, ios);
-            this.complete(io, t, true);
-          }
-          break;
-        }
-        case EV_DEV_ARRIVE:
-          this.device.arrive(ios[ev.arg], t);
-          break;
-        case EV_UNMAP_CALL: {
-          const io = ios[ev.arg];
-          if (!m.deferWhileBusy(io.cpu, t, EV_UNMAP_CALL, ev.arg)) this.finishIo(io, t, true);
-          break;
-        }
-        case EV_SUBMIT: {
-          const io = ios[ev.arg];
-          if (!m.deferWhileBusy(io.cpu, t, EV_SUBMIT, ev.arg)) this.submit(io, t, true);
-          break;
-        }
-        default:
-          this.strat.onEvent(ev.kind, ev.arg, t);
-      }
+      if (ev.kind === EV_CPU_WAKE) {
+        const cpu = ev.arg;
+        m.cpuWoke(cpu);
+        const out = m.deferredOut;
+        while (m.nextDeferred(cpu, t)) this.dispatch(out.kind, out.arg, t);
+      } else this.dispatch(ev.kind, ev.arg, t);
     }
     return totals;
+  }
+
+  private dispatch(kind: number, arg: number, t: number): void {
+    const m = this.m;
+    const ios = this.ios;
+    switch (kind) {
+      case EV_DEV_DONE: {
+        const io = ios[arg];
+        if (io.failed) this.complete(io, t, false);
+        else {
+          this.device.done(t, ios);
+          this.complete(io, t, true);
+        }
+        break;
+      }
+      case EV_DEV_ARRIVE:
+        this.device.arrive(ios[arg], t);
+        break;
+      case EV_UNMAP_CALL: {
+        const io = ios[arg];
+        if (!m.deferWhileBusy(io.cpu, t, EV_UNMAP_CALL, arg)) this.finishIo(io, t, true);
+        break;
+      }
+      case EV_SUBMIT: {
+        const io = ios[arg];
+        if (!m.deferWhileBusy(io.cpu, t, EV_SUBMIT, arg)) this.submit(io, t, true);
+        break;
+      }
+      default:
+        this.strat.onEvent(kind, arg, t);
+    }
   }
 }
 
