@@ -449,12 +449,8 @@ export function driveFioJobs(
       q.pop(ev);
       const t = ev.time;
       m.now = t;
-      if (ev.kind === EV_CPU_WAKE) {
-        const cpu = ev.arg;
-        m.cpuWoke(cpu);
-        const out = m.deferredOut;
-        while (m.nextDeferred(cpu, t)) dispatch(out.kind, out.arg, t);
-      } else dispatch(ev.kind, ev.arg, t);
+      if (ev.kind === EV_CPU_WAKE) m.wake(ev.arg, t, dispatch);
+      else dispatch(ev.kind, ev.arg, t);
     }
     for (const th of threads) sections[th.section].busyUs += th.busyUs;
     const from = Math.min(groupStart + rampMax, groupEnd);

@@ -511,6 +511,13 @@ export class Machine {
     this.wakeQueued[cpu] = 0;
   }
 
+  /** EV_CPU_WAKE of `cpu` at `t`: hands its deferred items, oldest first, to `run` while it is free. */
+  wake(cpu: number, t: number, run: (kind: number, arg: number, t: number) => void): void {
+    this.cpuWoke(cpu);
+    const out = this.deferredOut;
+    while (this.nextDeferred(cpu, t)) run(out.kind, out.arg, t);
+  }
+
   /**
    * At a CPU's wake-up, in a loop: the oldest item it deferred, in `deferredOut`, when the CPU is
    * free at `t` (true); when it is busy again the wake-up moves to its free time (false).

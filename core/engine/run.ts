@@ -374,15 +374,14 @@ class FioDriver {
       q.pop(ev);
       const t = ev.time;
       m.now = t;
-      if (ev.kind === EV_CPU_WAKE) {
-        const cpu = ev.arg;
-        m.cpuWoke(cpu);
-        const out = m.deferredOut;
-        while (m.nextDeferred(cpu, t)) this.dispatch(out.kind, out.arg, t);
-      } else this.dispatch(ev.kind, ev.arg, t);
+      if (ev.kind === EV_CPU_WAKE) m.wake(ev.arg, t, this.dispatchDeferred);
+      else this.dispatch(ev.kind, ev.arg, t);
     }
     return totals;
   }
+
+  /** dispatch, bound once: what a CPU's wake-up runs (Machine.wake). */
+  private readonly dispatchDeferred = (kind: number, arg: number, t: number): void => this.dispatch(kind, arg, t);
 
   private dispatch(kind: number, arg: number, t: number): void {
     const m = this.m;
