@@ -449,8 +449,8 @@ export function driveFioJobs(
       q.pop(ev);
       const t = ev.time;
       m.now = t;
-      if (ev.kind === EV_CPU_WAKE) m.wake(ev.arg, t, dispatch);
-      else dispatch(ev.kind, ev.arg, t);
+      if (ev.kind !== EV_CPU_WAKE) dispatch(ev.kind, ev.arg, t);
+      else for (m.cpuWoke(ev.arg); m.nextDeferred(ev.arg, t);) dispatch(m.deferredOut.kind, m.deferredOut.arg, t);
     }
     for (const th of threads) sections[th.section].busyUs += th.busyUs;
     const from = Math.min(groupStart + rampMax, groupEnd);

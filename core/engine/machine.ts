@@ -484,8 +484,9 @@ export class Machine {
   }
 
   /**
-   * A CPU still busy at `t` gets to an event's work when it is free: the event moves there
-   * (returns true) rather than running ahead of the CPU's other work.
+   * A CPU still busy at `t` (or with older deferred items) gets to an event's work when it is
+   * free: the item joins the CPU's list (returns true) rather than running ahead of the CPU's
+   * other work. At EV_CPU_WAKE the driver calls cpuWoke, then runs what nextDeferred hands out.
    */
   deferWhileBusy(cpu: number, t: number, kind: number, arg: number): boolean {
     const free = this.cpuFreeAt[cpu];
@@ -499,23 +500,20 @@ export class Machine {
     // run spent two thirds of its time re-queuing, and an item deferred to a later free time
     // could be overtaken by a newer one.
     w.push(kind, arg);
-    if (this.wakeQueued[cpu] === 0) {
-      this.wakeQueued[cpu] = 1;
-      this.queue.push(free > t ? free : t, 0, EV_CPU_WAKE, cpu);
-    }
+    this.armWake(cpu, free > t ? free : t);
     return true;
+  }
+
+  /** One EV_CPU_WAKE per CPU in the event queue, at `at`. */
+  private armWake(cpu: number, at: number): void {
+    if (this.wakeQueued[cpu] !== 0) return;
+    this.wakeQueued[cpu] = 1;
+    this.queue.push(at, 0, EV_CPU_WAKE, cpu);
   }
 
   /** EV_CPU_WAKE of `cpu` was popped: its deferred items may run (nextDeferred). */
   cpuWoke(cpu: number): void {
     this.wakeQueued[cpu] = 0;
-  }
-
-  /** EV_CPU_WAKE of `cpu` at `t`: hands its deferred items, oldest first, to `run` while it is free. */
-  wake(cpu: number, t: number, run: (kind: number, arg: number, t: number) => void): void {
-    this.cpuWoke(cpu);
-    const out = this.deferredOut;
-    while (this.nextDeferred(cpu, t)) run(out.kind, out.arg, t);
   }
 
   /**
@@ -529,10 +527,7 @@ export class Machine {
     if (h >= w.length) return false;
     const free = this.cpuFreeAt[cpu];
     if (free > t) {
-      if (this.wakeQueued[cpu] === 0) {
-        this.wakeQueued[cpu] = 1;
-        this.queue.push(free, 0, EV_CPU_WAKE, cpu);
-      }
+      this.armWake(cpu, free);
       return false;
     }
     this.deferredOut.kind = w[h];

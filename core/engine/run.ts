@@ -374,14 +374,12 @@ class FioDriver {
       q.pop(ev);
       const t = ev.time;
       m.now = t;
-      if (ev.kind === EV_CPU_WAKE) m.wake(ev.arg, t, this.dispatchDeferred);
-      else this.dispatch(ev.kind, ev.arg, t);
+      if (ev.kind !== EV_CPU_WAKE) this.dispatch(ev.kind, ev.arg, t);
+      // Called directly, not through a callback: a callback made per run deoptimises the next run.
+      else for (m.cpuWoke(ev.arg); m.nextDeferred(ev.arg, t);) this.dispatch(m.deferredOut.kind, m.deferredOut.arg, t);
     }
     return totals;
   }
-
-  /** dispatch, bound once: what a CPU's wake-up runs (Machine.wake). */
-  private readonly dispatchDeferred = (kind: number, arg: number, t: number): void => this.dispatch(kind, arg, t);
 
   private dispatch(kind: number, arg: number, t: number): void {
     const m = this.m;
