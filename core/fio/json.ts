@@ -48,6 +48,16 @@ function clatOf(dir: Json): Percentiles {
   return { mean: num(c.mean) / 1000, p50: pct(c, '50'), p90: pct(c, '90'), p99: pct(c, '99'), p999: pct(c, '99.9'), max: num(c.max) / 1000 };
 }
 
+/** fio's JSON result: `{` then its first key, "fio version". */
+const FIO_JSON_START = /^\{\s*"fio version"\s*:/;
+/** The same at the start of any line: inside fio's other output (--output-format=normal,json). */
+const FIO_JSON_LINE = new RegExp(FIO_JSON_START.source, 'm');
+
+/** Whether `text` holds a fio JSON result (alone or inside fio's other output), for sniffing pasted or opened files. */
+export function looksLikeFioJson(text: string): boolean {
+  return FIO_JSON_LINE.test(text.slice(0, 200000));
+}
+
 /**
  * The JSON object in what fio wrote: alone (`--output-format=json` or `json+`), after warnings,
  * or between the normal report's header and its per-job text (`--output-format=normal,json`, in
@@ -69,7 +79,7 @@ export function fioJsonObjectText(text: string): string | null {
       else if (c === 0x7b) depth++;
       else if (c === 0x7d && --depth === 0) {
         const body = text.slice(start, i + 1);
-        if (/^\{\s*"fio version"\s*:/.test(body)) return body;
+        if (FIO_JSON_START.test(body)) return body;
         break;
       }
     }

@@ -10,7 +10,7 @@ import { formatBytes } from '../../../core/units.ts';
 import { parseAccel, parseDmaBench, parseFioOptions, understandFioOptions, workloadText } from '../../../core/workload.ts';
 import { parseFioJobText, type FioParsed } from '../../../core/fio/jobfile.ts';
 import { understoodLines } from '../../../core/fio/describe.ts';
-import { fioJsonWorkload, parseFioJson } from '../../../core/fio/json.ts';
+import { fioJsonWorkload, looksLikeFioJson, parseFioJson } from '../../../core/fio/json.ts';
 import { parseTrace, traceFactLines } from '../../../core/trace.ts';
 import type { FioRw, StrategyId, Workload } from '../../../core/types.ts';
 
@@ -107,8 +107,7 @@ const TRACE_LINE = /\[\d{3}\]\s.*\d+\.\d+:\s+(dma_[a-z_]+|map|unmap|io_page_faul
 /** Guesses what a pasted text is: a .fio job file, a fio JSON result, a kernel trace, dma_map_benchmark flags, accel options or fio options. */
 export function detectPaste(text: string): Exclude<PasteKind, 'auto'> {
   const t = text.trim();
-  // fio's JSON may follow the normal report's header (--output-format=normal,json).
-  if (/^\{\s*"fio version"\s*:/m.test(t.slice(0, 200000))) return 'fio-json';
+  if (looksLikeFioJson(t)) return 'fio-json';
   if (TRACE_LINE.test(t.slice(0, 20000))) return 'trace';
   if (/^\s*\[[^\]]+\]\s*$/m.test(t)) return 'fio-file';
   if (/dma_map_benchmark|(^|\s)-[tsgdxn]\s+\d/.test(t) || /^dmabench:/i.test(t)) return 'dmabench';

@@ -1,3 +1,5 @@
+import { looksLikeFioJson } from '../../../core/fio/json.ts';
+
 /** What a file opened by the user is (pure). */
 export type OpenedKind = 'profile' | 'bundle' | 'fio' | 'workload' | 'unknown';
 
@@ -6,7 +8,7 @@ export function classifyOpened(name: string, text: string): OpenedKind {
   if (lower.endsWith('.fio')) return 'fio';
   const t = text.trim();
   // fio's result, alone or with the normal report around its JSON (--output-format=normal,json).
-  if (/^\{\s*"fio version"\s*:/m.test(t.slice(0, 200000))) return 'workload';
+  if (looksLikeFioJson(t)) return 'workload';
   if (t.startsWith('{')) {
     try {
       const j = JSON.parse(t) as Record<string, unknown>;
