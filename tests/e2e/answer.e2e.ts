@@ -80,7 +80,11 @@ async function tabTo(testid: string, max = 250): Promise<void> {
     if (await p.evaluate((t) => document.activeElement?.getAttribute('data-testid') === t, testid)) return;
     await p.keyboard.press('Tab');
   }
-  throw new Error(`Tab never reached ${testid}`);
+  const where = await p.evaluate((t) => {
+    const el = document.querySelector(`[data-testid="${t}"]`) as HTMLButtonElement | null;
+    return `${el ? (el.disabled ? 'it is disabled' : 'it is enabled') : 'it is not on the page'}; focus on ${document.activeElement?.tagName} ${document.activeElement?.getAttribute('data-testid') ?? ''}`;
+  }, testid);
+  throw new Error(`Tab never reached ${testid}: ${where}`);
 }
 
 async function colorsOf(testid: string): Promise<Record<string, string>> {
@@ -316,6 +320,9 @@ export const answerSuite: Suite = {
         await p.waitForSelector(tid('save-message'));
         await p.keyboard.press('Control+5');
         await p.waitForSelector(tid('diff-select-a'));
+        // The run list loads after the view mounts: keys pressed on a picker with no options yet change nothing.
+        await p.waitForFunction((id) => !!document.querySelector(`[data-testid="diff-select-a"] option[value="${id}"]`)
+          && !!document.querySelector(`[data-testid="diff-select-b"] option[value="${id}"]`), runId, { timeout: 30_000 });
         // The pickers list recent runs, newest first: A = the one before, B = the one just saved.
         await tabTo('diff-select-a');
         await p.keyboard.press('Home');
@@ -325,6 +332,7 @@ export const answerSuite: Suite = {
         await p.keyboard.press('Home');
         await p.keyboard.press('ArrowDown');
         assertEqual(await p.inputValue(tid('diff-select-b')), runId, 'B picked by keyboard');
+        assert((await p.inputValue(tid('diff-select-a'))) !== '', 'A picked by keyboard');
         await tabTo('diff-compute');
         await p.keyboard.press('Enter');
         await p.waitForSelector(tid('diff-metrics'), { timeout: 30_000 });
