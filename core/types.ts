@@ -98,6 +98,10 @@ export interface CpuModel {
    * times its nominal cost, uniformly (cache misses, interrupts). 0 makes every call identical.
    */
   costJitterFraction: number;
+  /** Data cache line size (64 on most Arm and x86 cores; 128 on Apple M1): PTEs per line = this / pteBytes. */
+  cacheLineBytes: number;
+  /** Returning one page of a dynamic swiotlb pool to the page allocator (__free_pages). */
+  pageFreeUs: number;
   /**
    * Pages per physically contiguous run of a user IO buffer: an O_DIRECT buffer becomes
    * ceil(pages / this) scatter-gather entries (blk_rq_map_sg merges only physically adjacent
@@ -130,14 +134,18 @@ export interface IommuModel {
    * one per page; the next map of that span allocates a table again.
    */
   freesCoveredTables: boolean;
+  /** Bytes per page-table entry: 8 for Arm LPAE, VT-d and DART; 4 for tegra-smmu's 32-bit PTEs. */
+  pteBytes: number;
   /**
-   * Moving a page-table cache line last written by another CPU into this CPU's cache (8 PTEs per
-   * 64-byte line: neighbouring IOVAs of different CPUs share lines). The source of the spread of
-   * sub-microsecond map/unmap times when many threads run. 0 disables it.
+   * Moving a page-table cache line last written by another CPU into this CPU's cache
+   * (cpu.cacheLineBytes / pteBytes PTEs per line: neighbouring IOVAs of different CPUs share
+   * lines). The source of the spread of sub-microsecond map/unmap times when many threads run.
+   * 0 disables it.
    */
   pteLineTransferNs: number;
   /** If false, every PTE write is followed by a cache clean so the walker sees it. */
   coherentWalk: boolean;
+  /** One cache clean of PTEs for a non-coherent walker: per PTE, or per line when the driver gathers them. */
   pteCacheCleanNs: number;
   /** If true, the IOMMU may cache invalid PTEs, so a map also needs an invalidation. */
   cachesInvalidPtes: boolean;

@@ -345,6 +345,8 @@ export class Machine {
   private declare readonly countTables: boolean;
   /** Last CPU (+1) to write each page-table cache line (hashed), when line transfers are modelled. */
   private declare readonly lineOwner: Int32Array | null;
+  /** Leaf PTEs per data cache line: the unit of line transfers and of gathered cache cleans. */
+  private declare readonly ptesPerLine: number;
   /** Block sizes the tables can map, in IOMMU pages, largest first. */
   private declare readonly blockPages: number[];
   /** Smallest block size in IOMMU pages (Infinity without blocks): below it a mapping is all leaf pages. */
@@ -430,6 +432,7 @@ export class Machine {
     this.virtKind = !v.enabled ? VIRT_NONE : v.mode === 'virtio' ? VIRT_VIRTIO : v.mode === 'nested' ? VIRT_NESTED : v.mode === 'vcmdq' ? VIRT_VCMDQ : VIRT_EMULATED;
     this.perPageLimit = profile.iommu.invalidation.maxPerPageCmds ?? Infinity;
     this.lineOwner = cpus > 1 && profile.iommu.pteLineTransferNs > 0 ? new Int32Array(1 << 16) : null;
+    this.ptesPerLine = Math.max(1, profile.cpu.cacheLineBytes / profile.iommu.pteBytes);
     this.dmaApiUs = profile.cpu.dmaApiNs / 1000;
     this.unmapCallUs = profile.iommu.unmapCallNs / 1000;
     this.insertUs = profile.iommu.invalidation.insertNs / 1000;
@@ -695,7 +698,7 @@ export class Machine {
   }
 
   /**
-   * Cache-line transfers of a PTE write or clear: each 64-byte line of leaf PTEs (8 entries) the
+   * Cache-line transfers of a PTE write or clear: each line of leaf PTEs (ptesPerLine entries) the
    * call touches costs pteLineTransferNs when another CPU wrote it last. Only the lines at the
    * ends of a long range can be shared; its interior lines are this mapping's alone.
    */
@@ -703,8 +706,9 @@ export class Machine {
     const owner = this.lineOwner!;
     const mask = owner.length - 1;
     const me = this.cpu + 1;
-    const first = Math.floor(firstPage / 8);
-    const last = Math.floor((firstPage + entries - 1) / 8);
+    const per = this.ptesPerLine;
+    const first = Math.floor(firstPage / per);
+    const last = Math.floor((firstPage + entries - 1) / per);
     let transfers = 0;
     for (let l = first; l <= last; l = l === first && last - first > 2 ? last : l + 1) {
       const k = l & mask;
@@ -757,7 +761,7 @@ export class Machine {
     const m = this.p.iommu;
     let ns = calls * m.mapCallNs + entries * m.pteWriteNs;
     if (this.lineOwner !== null) ns += this.pteLines(firstPage, entries);
-    if (!m.coherentWalk) ns += (batchedClean ? Math.ceil(entries / 16) : entries) * m.pteCacheCleanNs;
+    if (!m.coherentWalk) ns += (batchedClean ? Math.ceil(entries / this.ptesPerLine) : entries) * m.pteCacheCleanNs;
     this.spend(phase, T_PTE, ns / 1000);
     // Block entries live one level up: no leaf table to allocate for them.
     const tableUs = entries === pages ? this.tablesMap(firstPage, pages) : 0;
@@ -771,7 +775,7 @@ export class Machine {
     const clears = entries - freed * this.tableSpan + freed;
     let ns = m.unmapCallNs + clears * m.pteClearNs;
     if (this.lineOwner !== null) ns += this.pteLines(firstPage, entries);
-    if (!m.coherentWalk) ns += (batchedClean ? Math.ceil(clears / 16) : clears) * m.pteCacheCleanNs;
+    if (!m.coherentWalk) ns += (batchedClean ? Math.ceil(clears / this.ptesPerLine) : clears) * m.pteCacheCleanNs;
     this.spend(phase, T_PTE, ns / 1000);
   }
 

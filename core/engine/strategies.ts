@@ -588,7 +588,7 @@ class SwiotlbDynamic extends Swiotlb {
     const dyn = this.dynBytes[io.index];
     if (dyn > 0) {
       const m = this.m;
-      m.spend(PH_UNMAP, T_PAGE_ALLOC, m.p.cpu.dynFreeUs + (dyn / m.cpuPage) * m.p.cpu.pageAllocUs * 0.5);
+      m.spend(PH_UNMAP, T_PAGE_ALLOC, m.p.cpu.dynFreeUs + (dyn / m.cpuPage) * m.p.cpu.pageFreeUs);
       this.dynamicInUse -= dyn;
       this.dynBytes[io.index] = 0;
       m.bounce.set(m.cur, this.poolBytes + this.dynamicInUse);

@@ -47,6 +47,8 @@ export const profileSchema = z.object({
     flushQueueAddNs: nonneg(1e6).default(30),
     pinnedPageBytes: pow2(4096, 2 ** 30).default(4096),
     costJitterFraction: nonneg(0.9),
+    cacheLineBytes: pow2(16, 1024).default(64),
+    pageFreeUs: nonneg(1e6).default(0.15),
     userBufferRunPages: z.number().int().min(1).max(1 << 18).default(512),
   }).strict(),
   iommu: z.object({
@@ -61,6 +63,7 @@ export const profileSchema = z.object({
     tableAllocUs: nonneg(1e6),
     freesEmptyTables: z.boolean(),
     freesCoveredTables: z.boolean().default(false),
+    pteBytes: pow2(4, 16).default(8),
     pteLineTransferNs: nonneg(1e6).default(0),
     coherentWalk: z.boolean(),
     pteCacheCleanNs: nonneg(1e9),

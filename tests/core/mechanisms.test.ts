@@ -93,3 +93,27 @@ describe('bounce buffers', () => {
     expect(vtdOk.failures).toBe(0);
   });
 });
+
+describe('page-table geometry', () => {
+  const noncoherent = (pteBytes: number, cacheLineBytes: number) => {
+    const p = structuredClone(builtInProfile('smmuv3'));
+    p.cpu.costJitterFraction = 0;
+    p.cpu.cacheLineBytes = cacheLineBytes;
+    p.iommu.coherentWalk = false;
+    p.iommu.pteCacheCleanNs = 100;
+    p.iommu.pteBytes = pteBytes;
+    return p;
+  };
+  const mapUs = (pteBytes: number, cacheLineBytes: number, strategy: string) =>
+    simulateStrategy(noncoherent(pteBytes, cacheLineBytes), parseStrategy(strategy), parseWorkload('dmabench:granule=64,delay_ns=0'), 1).metrics.mapUs.mean;
+
+  it('a gathered cache clean covers one line of PTEs: cacheLineBytes / pteBytes entries', () => {
+    // 64 PTEs: 8 lines of 8-byte PTEs in 64-byte lines, 4 lines of 4-byte PTEs, 4 lines of 8-byte PTEs in 128-byte lines.
+    const lpae = mapUs(8, 64, 'range-flush');
+    expect(lpae - mapUs(4, 64, 'range-flush')).toBeCloseTo(0.4, 6);
+    expect(lpae - mapUs(8, 128, 'range-flush')).toBeCloseTo(0.4, 6);
+  });
+  it('a clean per PTE does not depend on the line size', () => {
+    expect(mapUs(8, 64, 'strict')).toBeCloseTo(mapUs(4, 128, 'strict'), 9);
+  });
+});
