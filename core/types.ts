@@ -147,6 +147,13 @@ export interface IommuModel {
   coherentWalk: boolean;
   /** One cache clean of PTEs for a non-coherent walker: per PTE, or per line when the driver gathers them. */
   pteCacheCleanNs: number;
+  /**
+   * The driver cleans the PTEs one call writes or clears as one range, once per cache line
+   * (io-pgtable-arm: __arm_lpae_sync_pte over num_entries on map, and on unmap since "Optimise
+   * non-coherent unmap", 2024; VT-d's domain_flush_cache over the range). false: once per PTE
+   * (tegra-smmu's as_set_pte), unless the strategy gathers them (range-flush).
+   */
+  pteCleanByRange: boolean;
   /** If true, the IOMMU may cache invalid PTEs, so a map also needs an invalidation. */
   cachesInvalidPtes: boolean;
   iotlbEntries: number;

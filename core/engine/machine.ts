@@ -755,13 +755,14 @@ export class Machine {
 
   /**
    * PTE work of one iommu_map over `pages` IOMMU pages written as `entries` entries in `calls`
-   * driver calls. `batchedClean`: the PTE cache maintenance is done once per cache line.
+   * driver calls. `batchedClean` (a gathering strategy) or the driver's pteCleanByRange: the PTE
+   * cache maintenance is done once per cache line, else once per PTE.
    */
   pteMap(firstPage: number, pages: number, entries: number, calls: number, batchedClean: boolean, phase: number): void {
     const m = this.p.iommu;
     let ns = calls * m.mapCallNs + entries * m.pteWriteNs;
     if (this.lineOwner !== null) ns += this.pteLines(firstPage, entries);
-    if (!m.coherentWalk) ns += (batchedClean ? Math.ceil(entries / this.ptesPerLine) : entries) * m.pteCacheCleanNs;
+    if (!m.coherentWalk) ns += (batchedClean || m.pteCleanByRange ? Math.ceil(entries / this.ptesPerLine) : entries) * m.pteCacheCleanNs;
     this.spend(phase, T_PTE, ns / 1000);
     // Block entries live one level up: no leaf table to allocate for them.
     const tableUs = entries === pages ? this.tablesMap(firstPage, pages) : 0;
@@ -775,7 +776,7 @@ export class Machine {
     const clears = entries - freed * this.tableSpan + freed;
     let ns = m.unmapCallNs + clears * m.pteClearNs;
     if (this.lineOwner !== null) ns += this.pteLines(firstPage, entries);
-    if (!m.coherentWalk) ns += (batchedClean ? Math.ceil(clears / this.ptesPerLine) : clears) * m.pteCacheCleanNs;
+    if (!m.coherentWalk) ns += (batchedClean || m.pteCleanByRange ? Math.ceil(clears / this.ptesPerLine) : clears) * m.pteCacheCleanNs;
     this.spend(phase, T_PTE, ns / 1000);
   }
 

@@ -67,6 +67,7 @@ export const profileSchema = z.object({
     pteLineTransferNs: nonneg(1e6).default(0),
     coherentWalk: z.boolean(),
     pteCacheCleanNs: nonneg(1e9),
+    pteCleanByRange: z.boolean().default(false),
     cachesInvalidPtes: z.boolean(),
     iotlbEntries: z.number().int().min(1).max(1 << 20),
     iotlbWays: z.number().int().min(1).max(64),

@@ -74,6 +74,7 @@ export const PROFILE_SECTIONS: SectionDef[] = [
       f('iommu.pteLineTransferNs', 'PTE line transfer', 'number', 'ns', 'a page-table cache line last written by another CPU'),
       f('iommu.coherentWalk', 'Coherent walk', 'bool', undefined, 'false: a cache clean after every PTE write'),
       f('iommu.pteCacheCleanNs', 'PTE cache clean', 'number', 'ns'),
+      f('iommu.pteCleanByRange', 'PTE clean by range', 'bool', undefined, 'true: a call\'s PTEs are cleaned once per cache line (io-pgtable-arm, VT-d); false: once per PTE (tegra-smmu)'),
       f('iommu.cachesInvalidPtes', 'Caches invalid PTEs', 'bool', undefined, 'true: map also needs an invalidation'),
       f('iommu.iotlbEntries', 'IOTLB entries', 'int'),
       f('iommu.iotlbWays', 'IOTLB ways', 'int'),
