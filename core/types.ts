@@ -143,7 +143,7 @@ export interface IommuModel {
    * 0 disables it.
    */
   pteLineTransferNs: number;
-  /** If false, every PTE write is followed by a cache clean so the walker sees it. */
+  /** If false, PTE writes are cleaned from the CPU caches so the walker sees them (per PTE or per line: pteCleanByRange). */
   coherentWalk: boolean;
   /** One cache clean of PTEs for a non-coherent walker: per PTE, or per line when the driver gathers them. */
   pteCacheCleanNs: number;

@@ -72,7 +72,7 @@ export const PROFILE_SECTIONS: SectionDef[] = [
       f('iommu.freesCoveredTables', 'Frees covered tables', 'bool', undefined, 'an unmap covering a whole leaf table frees it'),
       f('iommu.pteBytes', 'PTE size', 'int', 'bytes', '8 for Arm LPAE, VT-d, DART; 4 for tegra-smmu'),
       f('iommu.pteLineTransferNs', 'PTE line transfer', 'number', 'ns', 'a page-table cache line last written by another CPU'),
-      f('iommu.coherentWalk', 'Coherent walk', 'bool', undefined, 'false: a cache clean after every PTE write'),
+      f('iommu.coherentWalk', 'Coherent walk', 'bool', undefined, 'false: PTE writes are cleaned to memory for the walker (see PTE clean by range)'),
       f('iommu.pteCacheCleanNs', 'PTE cache clean', 'number', 'ns'),
       f('iommu.pteCleanByRange', 'PTE clean by range', 'bool', undefined, 'true: a call\'s PTEs are cleaned once per cache line (io-pgtable-arm, VT-d); false: once per PTE (tegra-smmu)'),
       f('iommu.cachesInvalidPtes', 'Caches invalid PTEs', 'bool', undefined, 'true: map also needs an invalidation'),
