@@ -5,10 +5,7 @@
  */
 import { doubleFields } from './shape.ts';
 
-const SUB = 64;
-const MIN_EXP = -6; // 2^-6 us = 15.6 ns
-const MAX_EXP = 34; // 2^34 us ~ 4.8 hours
-const NBUCKETS = (MAX_EXP - MIN_EXP) * SUB + 1;
+import { HIST_BUCKETS as NBUCKETS, HIST_MAX_EXP as MAX_EXP, HIST_MIN_EXP as MIN_EXP, HIST_SUB as SUB } from './constants.ts';
 
 export class Histogram {
   readonly counts = new Float64Array(NBUCKETS);

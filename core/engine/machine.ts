@@ -5,47 +5,14 @@ import { IovaAllocator, type AllocOut } from './iova.ts';
 import { EventQueue } from './queue.ts';
 import { Rng } from './rng.ts';
 import { doubleFields } from './shape.ts';
+import {
+  PH_COPY, PH_INV, EV_CPU_WAKE, T_IOVA_ALLOC, T_IOVA_FREE, T_PTE, T_TABLE, T_CACHE, T_INV_CMD, T_SYNC, T_LOCK, T_TRAP, T_HOST, T_COPY, N_TERMS, VIRT_NONE, VIRT_VIRTIO, VIRT_NESTED, VIRT_VCMDQ, VIRT_EMULATED, CMDQ_BATCH_ENTRIES, BLOCK_TAG_BASE,
+} from './constants.ts';
 
-/** CPU time is accounted per phase; waits on shared locks count as CPU time (the caller spins or is blocked in an exit). */
-export const PH_MAP = 0;
-export const PH_UNMAP = 1;
-export const PH_COPY = 2;
-export const PH_INV = 3;
-export const PH_FAULT = 4;
-export const PH_OTHER = 5;
-
-/** Event kinds (priority orders simultaneous events: completions before new work). */
-export const EV_DEV_ARRIVE = 1;
-export const EV_DEV_DONE = 2;
-export const EV_FQ_TIMER = 4;
-export const EV_POOL_EVICT = 5;
-export const EV_LOOP = 7;
-/** arm-smmu-v3 CMDQ_BATCH_ENTRIES (BITS_PER_LONG): commands gathered before a batch is issued. */
-const CMDQ_BATCH_ENTRIES = 64;
-/** fio drivers, several CPUs: a completion's unmap, and the next submit, start as their own events. */
-export const EV_UNMAP_CALL = 8;
-export const EV_SUBMIT = 9;
-/** A busy CPU became free with deferred work waiting (arg: the CPU); see deferWhileBusy. */
-export const EV_CPU_WAKE = 10;
-
-/** Cost terms of a DMA-API call, indexed as COST_TERMS in core/types.ts. */
-export const T_API = 0;
-export const T_IOVA_ALLOC = 1;
-export const T_IOVA_FREE = 2;
-export const T_PTE = 3;
-export const T_TABLE = 4;
-export const T_CACHE = 5;
-export const T_INV_CMD = 6;
-export const T_SYNC = 7;
-export const T_LOCK = 8;
-export const T_TRAP = 9;
-export const T_HOST = 10;
-export const T_COPY = 11;
-export const T_SLOT = 12;
-export const T_PAGE_ALLOC = 13;
-export const T_FAULT = 14;
-export const T_OTHER = 15;
-export const N_TERMS = 16;
+// The constants live in constants.ts (inlined as literals by the build); re-exported for the engine's modules.
+export {
+  PH_MAP, PH_UNMAP, PH_COPY, PH_INV, PH_FAULT, PH_OTHER, EV_DEV_ARRIVE, EV_DEV_DONE, EV_FQ_TIMER, EV_POOL_EVICT, EV_LOOP, EV_UNMAP_CALL, EV_SUBMIT, EV_CPU_WAKE, T_API, T_IOVA_ALLOC, T_IOVA_FREE, T_PTE, T_TABLE, T_CACHE, T_INV_CMD, T_SYNC, T_LOCK, T_TRAP, T_HOST, T_COPY, T_SLOT, T_PAGE_ALLOC, T_FAULT, T_OTHER, N_TERMS, VIRT_NONE, VIRT_VIRTIO, VIRT_NESTED, VIRT_VCMDQ, VIRT_EMULATED,
+} from './constants.ts';
 
 /**
  * A serialising resource (a lock, or an invalidation queue's consumer) as a calendar of booked
@@ -256,15 +223,6 @@ function newAllocOut(): AllocOut {
   o.costUs = 0;
   return o;
 }
-
-export const VIRT_NONE = 0;
-export const VIRT_VIRTIO = 1;
-export const VIRT_NESTED = 2;
-export const VIRT_VCMDQ = 3;
-export const VIRT_EMULATED = 4;
-
-/** IOTLB tags of block entries live above every page number. */
-const BLOCK_TAG_BASE = 2 ** 45;
 
 /** Running sums of the figures dma_map_benchmark computes (kernel/dma/map_benchmark.c). */
 export class ToolStats {

@@ -16,6 +16,7 @@ import { mapCall, unmapCall } from './calls.ts';
 import { driveFioJobs, fioJobsMaxIos, fioJobsMaxThreads } from './fiojobs.ts';
 import { driveTrace } from './tracereplay.ts';
 import { doubleFields } from './shape.ts';
+import { PROGRESS_EVERY } from './constants.ts';
 import { newEvent, type EventQueue } from './queue.ts';
 import { tracePeakLive } from '../trace.ts';
 import type { FioJobResult } from '../types.ts';
@@ -42,7 +43,6 @@ export interface RunOptions {
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-const PROGRESS_EVERY = 1 << 15;
 
 /** Throughput and gauges sampled on a grid that doubles its step when full: bounded points, no per-IO arrays. */
 class Sampler {
