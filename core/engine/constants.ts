@@ -26,6 +26,8 @@ export const EV_UNMAP_CALL = 8;
 export const EV_SUBMIT = 9;
 /** A busy CPU became free with deferred work waiting (arg: the CPU); see Machine.deferWhileBusy. */
 export const EV_CPU_WAKE = 10;
+/** Event kinds are below this: the event heap keeps kind + arg * EV_KINDS in one double. */
+export const EV_KINDS = 64;
 /** fio job files: a submission held back by rate/rate_iops/thinktime; far from the machine's own event kinds. */
 export const EV_FIO_SUBMIT = 40;
 /**

@@ -53,6 +53,17 @@ describe('event heap', () => {
     const q = new EventQueue();
     expect(() => q.push(Number.NaN, 0, 1, 0)).toThrow();
     expect(() => q.push(-1, 0, 1, 0)).toThrow();
+    expect(() => q.push(1, 0, 64, 0)).toThrow();
+  });
+  it('carries any int32 argument with any kind', () => {
+    const q = new EventQueue(2);
+    const args = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 123456789, -987654321];
+    args.forEach((a, i) => q.push(i, 0, 63 - i, a));
+    const out = { time: 0, kind: 0, arg: 0 };
+    args.forEach((a, i) => {
+      q.pop(out);
+      expect([out.time, out.kind, out.arg]).toEqual([i, 63 - i, a]);
+    });
   });
 });
 
