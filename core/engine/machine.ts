@@ -256,6 +256,11 @@ export class ToolStats {
  */
 export class Machine {
   declare readonly p: HardwareProfile;
+  /** p.iommu and p.iommu.invalidation, one load away on the per-IO path (not three). */
+  declare readonly iommu: HardwareProfile['iommu'];
+  private declare readonly inv: HardwareProfile['iommu']['invalidation'];
+  /** p.cpu.dmaCoherent: cache maintenance is skipped on every call of a coherent machine. */
+  private declare readonly dmaCoherent: boolean;
   declare readonly rng: Rng;
   readonly queue = new EventQueue(256);
   declare readonly cpus: number;
@@ -356,6 +361,9 @@ export class Machine {
 
   constructor(profile: HardwareProfile, seed: number, cpus: number, trackIova: boolean) {
     this.p = profile;
+    this.iommu = profile.iommu;
+    this.inv = profile.iommu.invalidation;
+    this.dmaCoherent = profile.cpu.dmaCoherent;
     this.rng = new Rng(seed);
     this.cpus = cpus;
     this.cpuFreeAt = new Float64Array(cpus);
@@ -526,7 +534,7 @@ export class Machine {
 
   /** Cache maintenance by VA for non-coherent DMA (arch_sync_dma_for_device/cpu). */
   cacheMaint(bytes: number, phase: number): void {
-    if (this.p.cpu.dmaCoherent || this.skipCpuSync) return;
+    if (this.dmaCoherent || this.skipCpuSync) return;
     this.spend(phase, T_CACHE, (bytes * this.p.cpu.cacheMaintenanceNsPerByte) / 1000);
   }
 
@@ -712,7 +720,7 @@ export class Machine {
    * driver calls. `batchedClean`: the PTE cache maintenance is done once per cache line.
    */
   pteMap(firstPage: number, pages: number, entries: number, calls: number, batchedClean: boolean, phase: number): void {
-    const m = this.p.iommu;
+    const m = this.iommu;
     let ns = calls * m.mapCallNs + entries * m.pteWriteNs;
     if (this.lineOwner !== null) ns += this.pteLines(firstPage, entries);
     if (!m.coherentWalk) ns += (batchedClean ? Math.ceil(entries / 16) : entries) * m.pteCacheCleanNs;
@@ -724,7 +732,7 @@ export class Machine {
 
   /** PTE clears of one unmap; a wholly covered leaf table costs one clear one level up. */
   pteUnmap(firstPage: number, pages: number, entries: number, batchedClean: boolean, phase: number): void {
-    const m = this.p.iommu;
+    const m = this.iommu;
     const freed = entries === pages ? this.tablesUnmap(firstPage, pages) : 0;
     const clears = entries - freed * this.tableSpan + freed;
     let ns = m.unmapCallNs + clears * m.pteClearNs;
@@ -742,7 +750,7 @@ export class Machine {
    * its commands and its completion poll.
    */
   invalidate(cmdNs: number, syncNs: number, commands: number, phase = PH_INV): void {
-    const inv = this.p.iommu.invalidation;
+    const inv = this.inv;
     this.invalidations += commands;
     if (this.virtKind === VIRT_NESTED) {
       this.trappedInvalidation(commands, phase);
@@ -825,7 +833,7 @@ export class Machine {
    * (`syncEachPage`) flushes and reads back every page as it clears it.
    */
   invalidateStrict(firstPage: number, pages: number, entries = pages): void {
-    const inv = this.p.iommu.invalidation;
+    const inv = this.inv;
     if (inv.syncEachPage && inv.byAddressNs !== null) {
       this.iotlb.invalidateRange(firstPage, pages);
       this.invalidate(entries * inv.byAddressNs, entries * inv.syncNs, entries);
@@ -851,7 +859,7 @@ export class Machine {
 
   /** One gathered flush for a range: the cheapest command sequence the hardware offers, one sync (range-flush RFC). */
   invalidateGathered(firstPage: number, pages: number): void {
-    const inv = this.p.iommu.invalidation;
+    const inv = this.inv;
     let best = Infinity;
     let kind = 0;
     let commands = 1;
@@ -883,7 +891,7 @@ export class Machine {
 
   /** Whole-domain flush (flush queue drain): domain or stream command + sync. */
   invalidateDomain(phase = PH_INV): void {
-    const inv = this.p.iommu.invalidation;
+    const inv = this.inv;
     const cmd = inv.domainNs ?? inv.streamNs ?? inv.byRangeNs ?? inv.byAddressNs ?? 0;
     this.iotlb.invalidateAll();
     this.invalidate(cmd, inv.syncNs, 1, phase);
@@ -895,7 +903,7 @@ export class Machine {
    * the hardware has one.
    */
   invalidateForMap(firstPage: number, pages: number, gathered: boolean): void {
-    const inv = this.p.iommu.invalidation;
+    const inv = this.inv;
     const wc = inv.walkCacheByAddressNs;
     if (wc === null) {
       if (gathered) this.invalidateGathered(firstPage, pages);

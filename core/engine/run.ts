@@ -125,13 +125,18 @@ class Device {
   private head = 0;
   private tail = 0;
   private pipeFreeAt = 0;
+  /** The profile's device and its parallelism, a field away on the per-IO path. */
+  private declare readonly d: HardwareProfile['device'];
+  private declare readonly parallelism: number;
   constructor(private readonly m: Machine, private readonly strat: MappingStrategy, capacity: number, private readonly jitter: number) {
     this.waiting = new Int32Array(capacity + 1);
+    this.d = m.p.device;
+    this.parallelism = m.p.device.parallelism;
     doubleFields(this, 'pipeFreeAt');
   }
 
   arrive(io: Io, t: number): void {
-    if (this.inService < this.m.p.device.parallelism) this.start(io, t);
+    if (this.inService < this.parallelism) this.start(io, t);
     else {
       this.waiting[this.tail] = io.index;
       this.tail = (this.tail + 1) % this.waiting.length;
@@ -140,7 +145,7 @@ class Device {
 
   private start(io: Io, t: number): void {
     const m = this.m;
-    const d = m.p.device;
+    const d = this.d;
     this.inService++;
     const stall = this.strat.deviceAccess(io, t);
     const walk = io.tlbShift === 0 ? m.deviceTranslate(io.iovaPage, io.iovaPages) : m.deviceTranslateBlocks(io.iovaPage, io.iovaPages, io.tlbShift);
