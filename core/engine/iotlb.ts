@@ -81,13 +81,19 @@ export class Iotlb {
 
   invalidatePage(page: number): void {
     const base = this.setOf(page) * this.ways;
+    const end = base + this.ways;
     const want = page + 1;
     const tag = this.tag;
-    for (let i = base; i < base + this.ways; i++) {
-      if (tag[i] === want) {
-        // An invalidated entry is an empty way: the next miss in this set refills it first.
+    const gen = this.gen;
+    const g = this.generation;
+    for (let i = base; i < end; i++) {
+      if (tag[i] === want && gen[i] === g) {
+        // An invalidated entry is an empty way: the next miss in this set refills it first. A
+        // page is valid in at most one way of its set (filled only on a miss); ways of older
+        // generations are empty whatever their tag, so they need no clearing.
         tag[i] = 0;
-        this.gen[i] = 0;
+        gen[i] = 0;
+        return;
       }
     }
   }
