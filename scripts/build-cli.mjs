@@ -29,6 +29,10 @@ export async function buildCli({ quiet = false } = {}) {
     // Native addons stay in node_modules; pure-JS dependencies (zod, echarts) are bundled: one
     // file loads faster than hundreds of modules, and echarts lands in the lazy chart chunk.
     external: ['better-sqlite3', '@resvg/resvg-js'],
+    // Syntax minification only (names and whitespace stay, for stack traces): it writes the
+    // engine's constants (core/engine/constants.ts) into the code as literals, where module
+    // variables cost a context load and a type check at every use on the per-IO path.
+    minifySyntax: true,
     chunkNames: '[name]-[hash]',
     sourcemap: 'linked',
     sourcesContent: false,

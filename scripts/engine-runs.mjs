@@ -16,7 +16,7 @@ const [strategy = 'strict', ios = '1000000', runs = '4', profileId = 'vtd'] = pr
 const dir = mkdtempSync(join(tmpdir(), 'engine-runs-'));
 try {
   const out = join(dir, 'core.mjs');
-  await build({ entryPoints: [join(ROOT, 'core/index.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node22', outfile: out, logLevel: 'warning' });
+  await build({ entryPoints: [join(ROOT, 'core/index.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node22', outfile: out, logLevel: 'warning', minifySyntax: true });
   const { builtInProfile, parseStrategy, parseWorkload, simulateStrategy } = await import(pathToFileURL(out).href);
   const workload = parseWorkload(`fio:rw=randread,bs=4k,iodepth=64,number_ios=${ios}`);
   for (let r = 1; r <= Number(runs); r++) {

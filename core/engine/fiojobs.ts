@@ -11,16 +11,9 @@ import type { MappingStrategy } from './strategies.ts';
 import { mapCall, unmapCall } from './calls.ts';
 import { newEvent } from './queue.ts';
 
-/** A submission held back by rate/rate_iops/thinktime; far from the machine's own event kinds. */
-export const EV_FIO_SUBMIT = 40;
-/**
- * Several CPUs: a call reaches the IOMMU's locks and queues as its own event, after the CPU work
- * before it (fio's submission, the completion interrupt), so the CPUs' calls are booked in the
- * order they reach them. One CPU needs no such split.
- */
-const EV_FIO_MAP = 41;
-const EV_FIO_UNMAP = 42;
-const EV_FIO_STEP = 43;
+import { EV_FIO_MAP, EV_FIO_STEP, EV_FIO_SUBMIT, EV_FIO_UNMAP } from './constants.ts';
+
+export { EV_FIO_SUBMIT } from './constants.ts';
 
 /** Buffered IO (direct=0): the page cache moves data in readahead / writeback chunks of this size. */
 export const PAGE_CACHE_CHUNK_BYTES = 128 * 1024;

@@ -37,26 +37,31 @@ export class Iotlb {
     this.lookups++;
     const ways = this.ways;
     const base = this.setOf(page) * ways;
+    const end = base + ways;
     const want = page + 1;
     const tag = this.tag;
     const gen = this.gen;
     const g = this.generation;
-    const stamp = this.stamp;
-    let victim = -1;
-    for (let i = base; i < base + ways; i++) {
-      if (gen[i] === g) {
-        if (tag[i] === want) {
-          stamp[i] = ++this.clock;
-          return false;
-        }
-      } else if (victim < 0) victim = i;
+    // The tag first: most ways differ in it, so a lookup reads one array per way, not two.
+    for (let i = base; i < end; i++) {
+      if (tag[i] === want && gen[i] === g) {
+        this.stamp[i] = ++this.clock;
+        return false;
+      }
     }
     this.misses++;
-    // Set full of valid entries: evict the least recently used.
+    // The first empty way (stale generation), else the least recently used.
+    let victim = -1;
+    for (let i = base; i < end; i++) {
+      if (gen[i] !== g) {
+        victim = i;
+        break;
+      }
+    }
     if (victim < 0) victim = this.lruWay(base);
     tag[victim] = want;
     gen[victim] = g;
-    stamp[victim] = ++this.clock;
+    this.stamp[victim] = ++this.clock;
     return true;
   }
 
@@ -76,13 +81,19 @@ export class Iotlb {
 
   invalidatePage(page: number): void {
     const base = this.setOf(page) * this.ways;
+    const end = base + this.ways;
     const want = page + 1;
     const tag = this.tag;
-    for (let i = base; i < base + this.ways; i++) {
-      if (tag[i] === want) {
-        // An invalidated entry is an empty way: the next miss in this set refills it first.
+    const gen = this.gen;
+    const g = this.generation;
+    for (let i = base; i < end; i++) {
+      if (tag[i] === want && gen[i] === g) {
+        // An invalidated entry is an empty way: the next miss in this set refills it first. A
+        // page is valid in at most one way of its set (filled only on a miss); ways of older
+        // generations are empty whatever their tag, so they need no clearing.
         tag[i] = 0;
-        this.gen[i] = 0;
+        gen[i] = 0;
+        return;
       }
     }
   }

@@ -5,47 +5,14 @@ import { IovaAllocator, type AllocOut } from './iova.ts';
 import { EventQueue } from './queue.ts';
 import { Rng } from './rng.ts';
 import { doubleFields } from './shape.ts';
+import {
+  PH_COPY, PH_INV, EV_CPU_WAKE, T_IOVA_ALLOC, T_IOVA_FREE, T_PTE, T_TABLE, T_CACHE, T_INV_CMD, T_SYNC, T_LOCK, T_TRAP, T_HOST, T_COPY, N_TERMS, VIRT_NONE, VIRT_VIRTIO, VIRT_NESTED, VIRT_VCMDQ, VIRT_EMULATED, CMDQ_BATCH_ENTRIES, BLOCK_TAG_BASE,
+} from './constants.ts';
 
-/** CPU time is accounted per phase; waits on shared locks count as CPU time (the caller spins or is blocked in an exit). */
-export const PH_MAP = 0;
-export const PH_UNMAP = 1;
-export const PH_COPY = 2;
-export const PH_INV = 3;
-export const PH_FAULT = 4;
-export const PH_OTHER = 5;
-
-/** Event kinds (priority orders simultaneous events: completions before new work). */
-export const EV_DEV_ARRIVE = 1;
-export const EV_DEV_DONE = 2;
-export const EV_FQ_TIMER = 4;
-export const EV_POOL_EVICT = 5;
-export const EV_LOOP = 7;
-/** arm-smmu-v3 CMDQ_BATCH_ENTRIES (BITS_PER_LONG): commands gathered before a batch is issued. */
-const CMDQ_BATCH_ENTRIES = 64;
-/** fio drivers, several CPUs: a completion's unmap, and the next submit, start as their own events. */
-export const EV_UNMAP_CALL = 8;
-export const EV_SUBMIT = 9;
-/** A busy CPU became free with deferred work waiting (arg: the CPU); see deferWhileBusy. */
-export const EV_CPU_WAKE = 10;
-
-/** Cost terms of a DMA-API call, indexed as COST_TERMS in core/types.ts. */
-export const T_API = 0;
-export const T_IOVA_ALLOC = 1;
-export const T_IOVA_FREE = 2;
-export const T_PTE = 3;
-export const T_TABLE = 4;
-export const T_CACHE = 5;
-export const T_INV_CMD = 6;
-export const T_SYNC = 7;
-export const T_LOCK = 8;
-export const T_TRAP = 9;
-export const T_HOST = 10;
-export const T_COPY = 11;
-export const T_SLOT = 12;
-export const T_PAGE_ALLOC = 13;
-export const T_FAULT = 14;
-export const T_OTHER = 15;
-export const N_TERMS = 16;
+// The constants live in constants.ts (inlined as literals by the build); re-exported for the engine's modules.
+export {
+  PH_MAP, PH_UNMAP, PH_COPY, PH_INV, PH_FAULT, PH_OTHER, EV_DEV_ARRIVE, EV_DEV_DONE, EV_FQ_TIMER, EV_POOL_EVICT, EV_LOOP, EV_UNMAP_CALL, EV_SUBMIT, EV_CPU_WAKE, T_API, T_IOVA_ALLOC, T_IOVA_FREE, T_PTE, T_TABLE, T_CACHE, T_INV_CMD, T_SYNC, T_LOCK, T_TRAP, T_HOST, T_COPY, T_SLOT, T_PAGE_ALLOC, T_FAULT, T_OTHER, N_TERMS, VIRT_NONE, VIRT_VIRTIO, VIRT_NESTED, VIRT_VCMDQ, VIRT_EMULATED,
+} from './constants.ts';
 
 /**
  * A serialising resource (a lock, or an invalidation queue's consumer) as a calendar of booked
@@ -257,15 +224,6 @@ function newAllocOut(): AllocOut {
   return o;
 }
 
-export const VIRT_NONE = 0;
-export const VIRT_VIRTIO = 1;
-export const VIRT_NESTED = 2;
-export const VIRT_VCMDQ = 3;
-export const VIRT_EMULATED = 4;
-
-/** IOTLB tags of block entries live above every page number. */
-const BLOCK_TAG_BASE = 2 ** 45;
-
 /** Running sums of the figures dma_map_benchmark computes (kernel/dma/map_benchmark.c). */
 export class ToolStats {
   n = 0;
@@ -298,6 +256,11 @@ export class ToolStats {
  */
 export class Machine {
   declare readonly p: HardwareProfile;
+  /** p.iommu and p.iommu.invalidation, one load away on the per-IO path (not three). */
+  declare readonly iommu: HardwareProfile['iommu'];
+  private declare readonly inv: HardwareProfile['iommu']['invalidation'];
+  /** p.cpu.dmaCoherent: cache maintenance is skipped on every call of a coherent machine. */
+  private declare readonly dmaCoherent: boolean;
   declare readonly rng: Rng;
   readonly queue = new EventQueue(256);
   declare readonly cpus: number;
@@ -400,6 +363,9 @@ export class Machine {
 
   constructor(profile: HardwareProfile, seed: number, cpus: number, trackIova: boolean) {
     this.p = profile;
+    this.iommu = profile.iommu;
+    this.inv = profile.iommu.invalidation;
+    this.dmaCoherent = profile.cpu.dmaCoherent;
     this.rng = new Rng(seed);
     this.cpus = cpus;
     this.cpuFreeAt = new Float64Array(cpus);
@@ -571,7 +537,7 @@ export class Machine {
 
   /** Cache maintenance by VA for non-coherent DMA (arch_sync_dma_for_device/cpu). */
   cacheMaint(bytes: number, phase: number): void {
-    if (this.p.cpu.dmaCoherent || this.skipCpuSync) return;
+    if (this.dmaCoherent || this.skipCpuSync) return;
     this.spend(phase, T_CACHE, (bytes * this.p.cpu.cacheMaintenanceNsPerByte) / 1000);
   }
 
@@ -759,7 +725,7 @@ export class Machine {
    * cache maintenance is done once per cache line, else once per PTE.
    */
   pteMap(firstPage: number, pages: number, entries: number, calls: number, batchedClean: boolean, phase: number): void {
-    const m = this.p.iommu;
+    const m = this.iommu;
     let ns = calls * m.mapCallNs + entries * m.pteWriteNs;
     if (this.lineOwner !== null) ns += this.pteLines(firstPage, entries);
     if (!m.coherentWalk) ns += (batchedClean || m.pteCleanByRange ? Math.ceil(entries / this.ptesPerLine) : entries) * m.pteCacheCleanNs;
@@ -771,7 +737,7 @@ export class Machine {
 
   /** PTE clears of one unmap; a wholly covered leaf table costs one clear one level up. */
   pteUnmap(firstPage: number, pages: number, entries: number, batchedClean: boolean, phase: number): void {
-    const m = this.p.iommu;
+    const m = this.iommu;
     const freed = entries === pages ? this.tablesUnmap(firstPage, pages) : 0;
     const clears = entries - freed * this.tableSpan + freed;
     let ns = m.unmapCallNs + clears * m.pteClearNs;
@@ -789,7 +755,7 @@ export class Machine {
    * its commands and its completion poll.
    */
   invalidate(cmdNs: number, syncNs: number, commands: number, phase = PH_INV): void {
-    const inv = this.p.iommu.invalidation;
+    const inv = this.inv;
     this.invalidations += commands;
     if (this.virtKind === VIRT_NESTED) {
       this.trappedInvalidation(commands, phase);
@@ -872,7 +838,7 @@ export class Machine {
    * (`syncEachPage`) flushes and reads back every page as it clears it.
    */
   invalidateStrict(firstPage: number, pages: number, entries = pages): void {
-    const inv = this.p.iommu.invalidation;
+    const inv = this.inv;
     if (inv.syncEachPage && inv.byAddressNs !== null) {
       this.iotlb.invalidateRange(firstPage, pages);
       this.invalidate(entries * inv.byAddressNs, entries * inv.syncNs, entries);
@@ -898,7 +864,7 @@ export class Machine {
 
   /** One gathered flush for a range: the cheapest command sequence the hardware offers, one sync (range-flush RFC). */
   invalidateGathered(firstPage: number, pages: number): void {
-    const inv = this.p.iommu.invalidation;
+    const inv = this.inv;
     let best = Infinity;
     let kind = 0;
     let commands = 1;
@@ -930,7 +896,7 @@ export class Machine {
 
   /** Whole-domain flush (flush queue drain): domain or stream command + sync. */
   invalidateDomain(phase = PH_INV): void {
-    const inv = this.p.iommu.invalidation;
+    const inv = this.inv;
     const cmd = inv.domainNs ?? inv.streamNs ?? inv.byRangeNs ?? inv.byAddressNs ?? 0;
     this.iotlb.invalidateAll();
     this.invalidate(cmd, inv.syncNs, 1, phase);
@@ -942,7 +908,7 @@ export class Machine {
    * the hardware has one.
    */
   invalidateForMap(firstPage: number, pages: number, gathered: boolean): void {
-    const inv = this.p.iommu.invalidation;
+    const inv = this.inv;
     const wc = inv.walkCacheByAddressNs;
     if (wc === null) {
       if (gathered) this.invalidateGathered(firstPage, pages);

@@ -16,6 +16,7 @@ import { mapCall, unmapCall } from './calls.ts';
 import { driveFioJobs, fioJobsMaxIos, fioJobsMaxThreads } from './fiojobs.ts';
 import { driveTrace } from './tracereplay.ts';
 import { doubleFields } from './shape.ts';
+import { PROGRESS_EVERY } from './constants.ts';
 import { newEvent, type EventQueue } from './queue.ts';
 import { tracePeakLive } from '../trace.ts';
 import type { FioJobResult } from '../types.ts';
@@ -42,7 +43,6 @@ export interface RunOptions {
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-const PROGRESS_EVERY = 1 << 15;
 
 /** Throughput and gauges sampled on a grid that doubles its step when full: bounded points, no per-IO arrays. */
 class Sampler {
@@ -125,13 +125,18 @@ class Device {
   private head = 0;
   private tail = 0;
   private pipeFreeAt = 0;
+  /** The profile's device and its parallelism, a field away on the per-IO path. */
+  private declare readonly d: HardwareProfile['device'];
+  private declare readonly parallelism: number;
   constructor(private readonly m: Machine, private readonly strat: MappingStrategy, capacity: number, private readonly jitter: number) {
     this.waiting = new Int32Array(capacity + 1);
+    this.d = m.p.device;
+    this.parallelism = m.p.device.parallelism;
     doubleFields(this, 'pipeFreeAt');
   }
 
   arrive(io: Io, t: number): void {
-    if (this.inService < this.m.p.device.parallelism) this.start(io, t);
+    if (this.inService < this.parallelism) this.start(io, t);
     else {
       this.waiting[this.tail] = io.index;
       this.tail = (this.tail + 1) % this.waiting.length;
@@ -140,7 +145,7 @@ class Device {
 
   private start(io: Io, t: number): void {
     const m = this.m;
-    const d = m.p.device;
+    const d = this.d;
     this.inService++;
     const stall = this.strat.deviceAccess(io, t);
     const walk = io.tlbShift === 0 ? m.deviceTranslate(io.iovaPage, io.iovaPages) : m.deviceTranslateBlocks(io.iovaPage, io.iovaPages, io.tlbShift);

@@ -5,6 +5,7 @@ import {
   type Io, type Machine,
 } from './machine.ts';
 import { doubleArray } from './shape.ts';
+import { PROT_RO, PROT_RW, PROT_WO, SLOT_BUSY, SLOT_CACHED, SLOT_FREE, SWIOTLB_SEG, SWIOTLB_SLOT } from './constants.ts';
 
 /**
  * A DMA-mapping strategy: what dma_map_*() and dma_unmap_*() cost and do on the machine.
@@ -87,7 +88,7 @@ abstract class Base implements MappingStrategy {
     // Native tables, or a guest's own stage-1 tables (nested, vcmdq, emulated).
     m.pteMap(start, g, ptes, Math.min(entries, g), gathered, phase);
     if (m.virtKind === VIRT_EMULATED) this.shadowMap(cpuPages, phase);
-    else if (m.p.iommu.cachesInvalidPtes) m.invalidateForMap(start, g, gathered);
+    else if (m.iommu.cachesInvalidPtes) m.invalidateForMap(start, g, gathered);
   }
 
   /**
@@ -410,9 +411,6 @@ class Lazy extends Strict {
   }
 }
 
-const SWIOTLB_SLOT = 2048; // IO_TLB_SIZE
-const SWIOTLB_SEG = 128; // IO_TLB_SEGSIZE
-
 /**
  * kernel/dma/swiotlb.c: a boot-time pool of 2 KiB slots in 128-slot segments; a mapping takes
  * contiguous slots inside one segment, aligned to the IOMMU granule when it is larger than the
@@ -598,12 +596,6 @@ class SwiotlbDynamic extends Swiotlb {
   }
 }
 
-const PROT_RO = 0; // device reads (DMA_TO_DEVICE)
-const PROT_WO = 1; // device writes (DMA_FROM_DEVICE)
-const PROT_RW = 2;
-const SLOT_FREE = 0;
-const SLOT_CACHED = 1;
-const SLOT_BUSY = 2;
 
 interface PoolClass {
   bytes: number;

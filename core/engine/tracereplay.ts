@@ -10,8 +10,9 @@ import type { MappingStrategy } from './strategies.ts';
 import { mapCall, unmapCall } from './calls.ts';
 import { newEvent } from './queue.ts';
 
-export const EV_TRACE_MAP = 41;
-export const EV_TRACE_UNMAP = 42;
+import { EV_TRACE_MAP, EV_TRACE_UNMAP } from './constants.ts';
+
+export { EV_TRACE_MAP, EV_TRACE_UNMAP } from './constants.ts';
 
 export interface TraceHooks {
   completed(t: number, bytes: number, latencyUs: number): void;

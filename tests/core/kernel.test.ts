@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Histogram } from '../../core/engine/histogram.ts';
+import { bucketOfBits, Histogram } from '../../core/engine/histogram.ts';
 import { Iotlb } from '../../core/engine/iotlb.ts';
 import { IovaAllocator } from '../../core/engine/iova.ts';
 import { EventQueue } from '../../core/engine/queue.ts';
@@ -53,6 +53,17 @@ describe('event heap', () => {
     const q = new EventQueue();
     expect(() => q.push(Number.NaN, 0, 1, 0)).toThrow();
     expect(() => q.push(-1, 0, 1, 0)).toThrow();
+    expect(() => q.push(1, 0, 64, 0)).toThrow();
+  });
+  it('carries any int32 argument with any kind', () => {
+    const q = new EventQueue(2);
+    const args = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 123456789, -987654321];
+    args.forEach((a, i) => q.push(i, 0, 63 - i, a));
+    const out = { time: 0, kind: 0, arg: 0 };
+    args.forEach((a, i) => {
+      q.pop(out);
+      expect([out.time, out.kind, out.arg]).toEqual([i, 63 - i, a]);
+    });
   });
 });
 
@@ -69,6 +80,19 @@ describe('streaming histogram', () => {
         expect(got).toBeLessThanOrEqual(exact * 1.0157 + 1e-9);
       }),
     );
+  });
+  it('files every double in the bucket its IEEE-754 bits name (the integer path agrees with the bits)', () => {
+    const h = new Histogram();
+    const check = (v: number) => {
+      const b = bucketOfBits(v);
+      const before = h.counts[b];
+      h.record(v);
+      expect(h.counts[b]).toBe(before + 1);
+    };
+    const edges = [0, -1, Number.NaN, 2 ** -6, 2 ** -6 - 2 ** -60, 2 ** 19, 2 ** 19 - 2 ** -30, 2 ** 34, 2 ** 34 - 1, Infinity, 5e-324, 1, 1.015625, 127.99999, 0.3, 90.5];
+    edges.forEach(check);
+    fc.assert(fc.property(fc.oneof(fc.double({ noNaN: true }), fc.double({ min: 0.01, max: 1e6, noNaN: true })), check), { numRuns: 5000 });
+    expect(h.n).toBe(edges.length + 5000);
   });
   it('keeps mean, max and count exactly', () => {
     const h = new Histogram();
