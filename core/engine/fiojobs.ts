@@ -10,6 +10,7 @@ import { EV_CPU_WAKE, EV_DEV_ARRIVE, EV_DEV_DONE, PH_OTHER, newIo, type Io, type
 import type { MappingStrategy } from './strategies.ts';
 import { mapCall, unmapCall } from './calls.ts';
 import { newEvent } from './queue.ts';
+import { doubleFields } from './shape.ts';
 
 import { EV_FIO_MAP, EV_FIO_STEP, EV_FIO_SUBMIT, EV_FIO_UNMAP } from './constants.ts';
 
@@ -122,7 +123,6 @@ function ioLimit(j: FioJob): number {
 export function driveFioJobs(
   m: Machine, strat: MappingStrategy, w: FioWorkload, makeDevice: (capacity: number) => DeviceLike, hooks: FioJobsHooks,
 ): { endT: number; measuredUs: number; ios: number; bytes: number; jobs: FioJobResult[] } {
-  const p = m.p;
   const jobs = w.jobs ?? [];
   const groups = [...new Set(jobs.map((j) => j.group))].sort((a, b) => a - b);
   const sections: SectionAcc[] = jobs.map(() => ({ hist: new Histogram(), ios: 0, bytes: 0, readBytes: 0, writeBytes: 0, busyUs: 0, threads: 0, start: 0, end: 0 }));
@@ -134,7 +134,6 @@ export function driveFioJobs(
   let totalIos = 0;
   let totalBytes = 0;
   let endT = 0;
-  const q = m.queue;
 
   groups.forEach((g, gi) => {
     const threads: Thread[] = [];
@@ -169,282 +168,11 @@ export function driveFioJobs(
         }
       }
     });
-    const device = makeDevice(ios.length);
-    const multiCpu = Math.min(threads.length, p.cpu.cores) > 1;
-    const finiteLimit = threads.reduce((a, t) => a + (Number.isFinite(t.limit) ? t.limit : 0), 0);
-    const timeBudget = Math.max(0, ...threads.map((t) => (Number.isFinite(t.endAt) ? t.endAt - groupStart : 0)));
-    let groupDone = 0;
-    let groupEnd = groupStart;
-    /** IOs held for a later submit or in flight: the group is over when none is left. */
-    let active = 0;
-
-    const pickSize = (job: FioJob, read: boolean): number => {
-      const range = read ? job.bsRangeRead : job.bsRangeWrite;
-      let bytes: number;
-      if (range) {
-        const steps = Math.floor((range[1] - range[0]) / range[0]);
-        bytes = Math.min(range[1], range[0] + m.rng.int(steps + 1) * range[0]);
-      } else {
-        const split = read ? job.bsRead : job.bsWrite;
-        bytes = split[0][0];
-        if (split.length > 1) {
-          let r = m.rng.float() * 100;
-          for (const [s, pct] of split) {
-            bytes = s;
-            if ((r -= pct) < 0) break;
-          }
-        }
-      }
-      return job.direct ? bytes : Math.max(bytes, isRandom(job) ? m.cpuPage : PAGE_CACHE_CHUNK_BYTES);
-    };
-
-    /** Chooses the next IO of a thread, or false when the thread has nothing more to issue. */
-    const prepare = (th: Thread, io: Io, t: number): boolean => {
-      const job = th.job;
-      if (t >= th.endAt) return false;
-      let read: boolean;
-      if (th.verifying) {
-        if (th.verifyLeft <= 0) return false;
-        th.verifyLeft--;
-        read = true;
-      } else if (th.issued >= th.limit) {
-        // fio's verify: after the write phase, every written block is read back.
-        if (job.verify && th.writesDone > 0 && th.inflight === 0 && !Number.isFinite(th.endAt)) {
-          th.verifying = true;
-          th.verifyLeft = th.writesDone - 1;
-          read = true;
-        } else return false;
-      } else {
-        const share = readShare(job);
-        read = share >= 1 ? true : share <= 0 ? false : m.rng.float() < share;
-        // fio resets its counters when ramp_time ends: IOs of the ramp do not count toward size/number_ios.
-        if (t >= th.rampEnd) th.issued++;
-      }
-      io.bytes = pickSize(job, read);
-      io.fromDevice = read;
-      io.toDevice = !read;
-      return true;
-    };
-
-    const rateDelay = (th: Thread, io: Io, t: number): number => {
-      const d = io.fromDevice ? 0 : 1;
-      let at = t;
-      const bps = th.job.rateBytesPerSec[d];
-      if (bps > 0) at = Math.max(at, th.start + (th.issuedBytes[d] / bps) * 1e6);
-      const iops = th.job.rateIops[d];
-      if (iops > 0) at = Math.max(at, th.start + (th.issuedIos[d] / iops) * 1e6);
-      return at;
-    };
-
-    // fio's CPU figures cover the job's measured window: busy time before ramp_time ends is not in it.
-    const busy = (th: Thread, from: number, to: number): void => {
-      const a = from > th.rampEnd ? from : th.rampEnd;
-      if (to > a) th.busyUs += to - a;
-    };
-
-    const submitNow = (th: Thread, io: Io, t: number): void => {
-      const cpu = io.cpu;
-      const d = io.fromDevice ? 0 : 1;
-      th.issuedBytes[d] += io.bytes;
-      th.issuedIos[d]++;
-      th.inflight++;
-      io.failed = false;
-      // fio's buffers are physically contiguous in runs of userBufferRunPages pages: one sg entry each.
-      io.sgEntries = Math.ceil(Math.ceil(io.bytes / m.cpuPage) / p.cpu.userBufferRunPages);
-      let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
-      const cpuStart = tc;
-      io.submitT = tc;
-      const submitUs = p.cpu.submitOverheadUs * m.jitterFactor();
-      tc += submitUs;
-      m.phaseUs[PH_OTHER] += submitUs;
-      if (multiCpu) {
-        m.cpuFreeAt[cpu] = tc;
-        busy(th, cpuStart, tc);
-        q.push(tc, 1, EV_FIO_MAP, io.index);
-        return;
-      }
-      mapNow(th, io, tc, cpuStart, t);
-    };
-
-    const mapNow = (th: Thread, io: Io, start: number, cpuStart: number, t: number): void => {
-      const cpu = io.cpu;
-      const tc = mapCall(m, strat, io, start);
-      m.cpuFreeAt[cpu] = tc;
-      busy(th, cpuStart, tc);
-      if (io.failed) {
-        m.failures++;
-        q.push(tc, 0, EV_DEV_DONE, io.index);
-        return;
-      }
-      if (multiCpu && tc > t) q.push(tc, 1, EV_DEV_ARRIVE, io.index);
-      else device.arrive(io, tc);
-    };
-
-    /** Issues a free slot now, or at the time rate limits allow (an event, so CPUs stay in order). */
-    const issue = (th: Thread, io: Io, t: number): void => {
-      const wasVerifying = th.verifying;
-      if (!prepare(th, io, t)) {
-        th.idle.push(io);
-        return;
-      }
-      if (th.verifying && !wasVerifying) for (const other of th.idle.splice(0, th.idle.length)) issue(th, other, t);
-      const at = rateDelay(th, io, t);
-      active++;
-      if (at > t) q.push(at, 1, EV_FIO_SUBMIT, io.index);
-      else submitNow(th, io, t);
-    };
-
-    const flushFree = (th: Thread, t: number): void => {
-      // iodepth_batch: freed slots wait until a batch is free (or nothing is in flight).
-      const batch = Math.min(th.job.batchSubmit, th.depth);
-      if (th.free.length < batch && th.inflight > 0) return;
-      const slots = th.free.splice(0, th.free.length);
-      for (const io of slots) issue(th, io, t);
-    };
-
-    const complete = (th: Thread, io: Io, t: number, ok: boolean): number => {
-      const cpu = io.cpu;
-      let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
-      const cpuStart = tc;
-      tc += completionWork(th);
-      return unmapNow(th, io, tc, cpuStart, ok);
-    };
-
-    /** The completion interrupt and fio's reaping, before the unmap. */
-    const completionWork = (th: Thread): number => {
-      // A guest takes the device's completion interrupt through the host (VFIO eventfd, KVM irqfd).
-      const completeUs = p.cpu.completionOverheadUs * m.jitterFactor() + (p.virt.enabled ? p.virt.guestIrqUs : 0);
-      m.phaseUs[PH_OTHER] += completeUs;
-      th.inflight--;
-      return completeUs;
-    };
-
-    const unmapNow = (th: Thread, io: Io, start: number, cpuStart: number, ok: boolean): number => {
-      const cpu = io.cpu;
-      let tc = start;
-      if (ok) {
-        tc = unmapCall(m, strat, io, tc);
-        if (io.toDevice) th.writesDone++;
-        if (tc >= th.rampEnd) {
-          const lat = tc - io.submitT;
-          const s = sections[th.section];
-          s.hist.record(lat);
-          groupHists[gi].record(lat);
-          s.ios++;
-          s.bytes += io.bytes;
-          if (io.fromDevice) s.readBytes += io.bytes;
-          else s.writeBytes += io.bytes;
-          if (tc > s.end) s.end = tc;
-          totalIos++;
-          totalBytes += io.bytes;
-          hooks.completed(tc, io.bytes, lat);
-        }
-        groupDone++;
-        if ((groupDone & 0x7fff) === 0) {
-          const f = Math.max(finiteLimit > 0 ? groupDone / finiteLimit : 0, timeBudget > 0 ? (tc - groupStart) / timeBudget : 0);
-          hooks.progress((gi + Math.min(1, f)) / groups.length);
-        }
-      }
-      m.cpuFreeAt[cpu] = tc;
-      busy(th, cpuStart, tc);
-      if (tc > groupEnd) groupEnd = tc;
-      return tc;
-    };
-
-    /** After a reaped batch: fio thinks (off the CPU) or issues the freed slots. */
-    const afterReap = (th: Thread, tc: number): void => {
-      const think = th.job.thinktimeUs;
-      if (think > 0) {
-        // fio thinks after the IO, off the CPU; the slots are issued when the think time is over.
-        const slots = th.free.splice(0, th.free.length);
-        for (const io2 of slots) {
-          if (prepare(th, io2, tc)) {
-            active++;
-            q.push(Math.max(tc + think, rateDelay(th, io2, tc + think)), 1, EV_FIO_SUBMIT, io2.index);
-          } else th.idle.push(io2);
-        }
-      } else flushFree(th, tc);
-    };
-
-    /** Several CPUs: the next reaped IO's completion work, then its unmap as an event. */
-    const stepComplete = (th: Thread, t: number): void => {
-      if (th.completing.length === 0) {
-        afterReap(th, t);
-        return;
-      }
-      const io = th.completing[0];
-      const cpu = io.cpu;
-      if (m.deferWhileBusy(cpu, t, EV_FIO_STEP, io.index)) return;
-      const tc = t + completionWork(th);
-      m.cpuFreeAt[cpu] = tc;
-      busy(th, t, tc);
-      q.push(tc, 1, EV_FIO_UNMAP, io.index);
-    };
-
-    for (const th of threads) flushFree(th, groupStart);
-    const ev = newEvent();
-    // Strategy timers (flush queues, pool eviction) left after the group's last IO run on
-    // during the next group, as in the kernel; after the last group the run drains them.
-    const dispatch = (kind: number, arg: number, t: number): void => {
-      switch (kind) {
-        case EV_DEV_DONE: {
-          const io = ios[arg];
-          const th = ioThread[arg];
-          if (!io.failed) device.done(t, ios);
-          // iodepth_batch_complete_min: completions are reaped once enough are done.
-          th.reaped.push(io);
-          if (th.reaped.length < Math.min(th.job.batchComplete, th.inflight)) break;
-          if (multiCpu) {
-            const idle = th.completing.length === 0;
-            for (const r of th.reaped.splice(0, th.reaped.length)) th.completing.push(r);
-            if (idle) stepComplete(th, t);
-            break;
-          }
-          let tc = t;
-          for (const r of th.reaped.splice(0, th.reaped.length)) {
-            tc = complete(th, r, tc, !r.failed);
-            active--;
-            th.free.push(r);
-          }
-          afterReap(th, tc);
-          break;
-        }
-        case EV_FIO_MAP: {
-          const io = ios[arg];
-          if (!m.deferWhileBusy(io.cpu, t, EV_FIO_MAP, arg)) mapNow(ioThread[arg], io, t, t, t);
-          break;
-        }
-        case EV_FIO_UNMAP: {
-          const io = ios[arg];
-          const th = ioThread[arg];
-          if (m.deferWhileBusy(io.cpu, t, EV_FIO_UNMAP, arg)) break;
-          const tc = unmapNow(th, io, t, t, !io.failed);
-          active--;
-          th.free.push(io);
-          th.completing.shift();
-          stepComplete(th, tc);
-          break;
-        }
-        case EV_FIO_STEP:
-          stepComplete(ioThread[arg], t);
-          break;
-        case EV_DEV_ARRIVE:
-          device.arrive(ios[arg], t);
-          break;
-        case EV_FIO_SUBMIT:
-          submitNow(ioThread[arg], ios[arg], t);
-          break;
-        default:
-          strat.onEvent(kind, arg, t);
-      }
-    };
-    while (q.size > 0 && active > 0) {
-      q.pop(ev);
-      const t = ev.time;
-      m.now = t;
-      if (ev.kind !== EV_CPU_WAKE) dispatch(ev.kind, ev.arg, t);
-      else for (m.cpuWoke(ev.arg); m.nextDeferred(ev.arg, t);) dispatch(m.deferredOut.kind, m.deferredOut.arg, t);
-    }
+    const group = new FioGroup(m, strat, hooks, sections, groupHists[gi], gi, groups.length, threads, ios, ioThread, makeDevice(ios.length), groupStart, totalIos, totalBytes);
+    group.run();
+    const groupEnd = group.groupEnd;
+    totalIos = group.totalIos;
+    totalBytes = group.totalBytes;
     for (const th of threads) sections[th.section].busyUs += th.busyUs;
     const from = Math.min(groupStart + rampMax, groupEnd);
     groupWindow.push([from, groupEnd]);
@@ -473,4 +201,320 @@ export function driveFioJobs(
     out.push(result(`group ${gi}`, g, groupHists[gi], sum((s) => s.ios), sum((s) => s.bytes), sum((s) => s.readBytes), sum((s) => s.writeBytes), to - from, sum((s) => s.busyUs), sum((s) => s.threads)));
   });
   return { endT, measuredUs, ios: totalIos, bytes: totalBytes, jobs: out };
+}
+
+/**
+ * One reporting group's threads and per-IO steps. A class, not closures made per group and per
+ * run: a closure made anew is a new call target for the optimised event loop, which the next run
+ * (or group) in the same process threw away (see FioDriver in run.ts).
+ */
+class FioGroup {
+  private declare readonly p: Machine['p'];
+  private declare readonly q: Machine['queue'];
+  private declare readonly device: DeviceLike;
+  private declare readonly multiCpu: boolean;
+  private declare readonly finiteLimit: number;
+  private declare readonly timeBudget: number;
+  /** IOs that completed (or failed) in this group: progress. */
+  private groupDone = 0;
+  /** IOs held for a later submit or in flight: the group is over when none is left. */
+  private active = 0;
+  /** When the group's last CPU work ended. */
+  groupEnd: number;
+  /** The run's totals so far, this group's counted IOs added (bytes pass 2^30: doubles). */
+  totalIos: number;
+  totalBytes: number;
+
+  constructor(
+    private readonly m: Machine, private readonly strat: MappingStrategy, private readonly hooks: FioJobsHooks,
+    private readonly sections: SectionAcc[], private readonly groupHist: Histogram, private readonly gi: number, private readonly nGroups: number,
+    private readonly threads: Thread[], private readonly ios: Io[], private readonly ioThread: Thread[], device: DeviceLike,
+    private readonly groupStart: number, totalIos: number, totalBytes: number,
+  ) {
+    this.p = m.p;
+    this.q = m.queue;
+    this.device = device;
+    this.multiCpu = Math.min(threads.length, m.p.cpu.cores) > 1;
+    this.finiteLimit = threads.reduce((a, t) => a + (Number.isFinite(t.limit) ? t.limit : 0), 0);
+    this.timeBudget = Math.max(0, ...threads.map((t) => (Number.isFinite(t.endAt) ? t.endAt - groupStart : 0)));
+    this.groupEnd = groupStart;
+    this.totalIos = totalIos;
+    this.totalBytes = totalBytes;
+    doubleFields(this, 'groupEnd', 'totalBytes');
+  }
+
+  /** Issues every thread's slots, then runs the group's events until its last IO settles. */
+  run(): void {
+    for (const th of this.threads) this.flushFree(th, this.groupStart);
+    // Strategy timers (flush queues, pool eviction) left after the group's last IO run on
+    // during the next group, as in the kernel; after the last group the run drains them.
+    const m = this.m;
+    const q = this.q;
+    const ev = newEvent();
+    while (q.size > 0 && this.active > 0) {
+      q.pop(ev);
+      const t = ev.time;
+      m.now = t;
+      if (ev.kind !== EV_CPU_WAKE) this.dispatch(ev.kind, ev.arg, t);
+      else for (m.cpuWoke(ev.arg); m.nextDeferred(ev.arg, t);) this.dispatch(m.deferredOut.kind, m.deferredOut.arg, t);
+    }
+  }
+
+
+  private pickSize(job: FioJob, read: boolean): number {
+    const range = read ? job.bsRangeRead : job.bsRangeWrite;
+    let bytes: number;
+    if (range) {
+      const steps = Math.floor((range[1] - range[0]) / range[0]);
+      bytes = Math.min(range[1], range[0] + this.m.rng.int(steps + 1) * range[0]);
+    } else {
+      const split = read ? job.bsRead : job.bsWrite;
+      bytes = split[0][0];
+      if (split.length > 1) {
+        let r = this.m.rng.float() * 100;
+        for (const [s, pct] of split) {
+          bytes = s;
+          if ((r -= pct) < 0) break;
+        }
+      }
+    }
+    return job.direct ? bytes : Math.max(bytes, isRandom(job) ? this.m.cpuPage : PAGE_CACHE_CHUNK_BYTES);
+  }
+
+  /** Chooses the next IO of a thread, or false when the thread has nothing more to issue. */
+  private prepare(th: Thread, io: Io, t: number): boolean {
+    const job = th.job;
+    if (t >= th.endAt) return false;
+    let read: boolean;
+    if (th.verifying) {
+      if (th.verifyLeft <= 0) return false;
+      th.verifyLeft--;
+      read = true;
+    } else if (th.issued >= th.limit) {
+      // fio's verify: after the write phase, every written block is read back.
+      if (job.verify && th.writesDone > 0 && th.inflight === 0 && !Number.isFinite(th.endAt)) {
+        th.verifying = true;
+        th.verifyLeft = th.writesDone - 1;
+        read = true;
+      } else return false;
+    } else {
+      const share = readShare(job);
+      read = share >= 1 ? true : share <= 0 ? false : this.m.rng.float() < share;
+      // fio resets its counters when ramp_time ends: IOs of the ramp do not count toward size/number_ios.
+      if (t >= th.rampEnd) th.issued++;
+    }
+    io.bytes = this.pickSize(job, read);
+    io.fromDevice = read;
+    io.toDevice = !read;
+    return true;
+  }
+
+  private rateDelay(th: Thread, io: Io, t: number): number {
+    const d = io.fromDevice ? 0 : 1;
+    let at = t;
+    const bps = th.job.rateBytesPerSec[d];
+    if (bps > 0) at = Math.max(at, th.start + (th.issuedBytes[d] / bps) * 1e6);
+    const iops = th.job.rateIops[d];
+    if (iops > 0) at = Math.max(at, th.start + (th.issuedIos[d] / iops) * 1e6);
+    return at;
+  }
+
+  // fio's CPU figures cover the job's measured window: busy time before ramp_time ends is not in it.
+  private busy(th: Thread, from: number, to: number): void {
+    const a = from > th.rampEnd ? from : th.rampEnd;
+    if (to > a) th.busyUs += to - a;
+  }
+
+  private submitNow(th: Thread, io: Io, t: number): void {
+    const cpu = io.cpu;
+    const d = io.fromDevice ? 0 : 1;
+    th.issuedBytes[d] += io.bytes;
+    th.issuedIos[d]++;
+    th.inflight++;
+    io.failed = false;
+    // fio's buffers are physically contiguous in runs of userBufferRunPages pages: one sg entry each.
+    io.sgEntries = Math.ceil(Math.ceil(io.bytes / this.m.cpuPage) / this.p.cpu.userBufferRunPages);
+    let tc = t > this.m.cpuFreeAt[cpu] ? t : this.m.cpuFreeAt[cpu];
+    const cpuStart = tc;
+    io.submitT = tc;
+    const submitUs = this.p.cpu.submitOverheadUs * this.m.jitterFactor();
+    tc += submitUs;
+    this.m.phaseUs[PH_OTHER] += submitUs;
+    if (this.multiCpu) {
+      this.m.cpuFreeAt[cpu] = tc;
+      this.busy(th, cpuStart, tc);
+      this.q.push(tc, 1, EV_FIO_MAP, io.index);
+      return;
+    }
+    this.mapNow(th, io, tc, cpuStart, t);
+  }
+
+  private mapNow(th: Thread, io: Io, start: number, cpuStart: number, t: number): void {
+    const cpu = io.cpu;
+    const tc = mapCall(this.m, this.strat, io, start);
+    this.m.cpuFreeAt[cpu] = tc;
+    this.busy(th, cpuStart, tc);
+    if (io.failed) {
+      this.m.failures++;
+      this.q.push(tc, 0, EV_DEV_DONE, io.index);
+      return;
+    }
+    if (this.multiCpu && tc > t) this.q.push(tc, 1, EV_DEV_ARRIVE, io.index);
+    else this.device.arrive(io, tc);
+  }
+
+  /** Issues a free slot now, or at the time rate limits allow (an event, so CPUs stay in order). */
+  private issue(th: Thread, io: Io, t: number): void {
+    const wasVerifying = th.verifying;
+    if (!this.prepare(th, io, t)) {
+      th.idle.push(io);
+      return;
+    }
+    if (th.verifying && !wasVerifying) for (const other of th.idle.splice(0, th.idle.length)) this.issue(th, other, t);
+    const at = this.rateDelay(th, io, t);
+    this.active++;
+    if (at > t) this.q.push(at, 1, EV_FIO_SUBMIT, io.index);
+    else this.submitNow(th, io, t);
+  }
+
+  private flushFree(th: Thread, t: number): void {
+    // iodepth_batch: freed slots wait until a batch is free (or nothing is in flight).
+    const batch = Math.min(th.job.batchSubmit, th.depth);
+    if (th.free.length < batch && th.inflight > 0) return;
+    const slots = th.free.splice(0, th.free.length);
+    for (const io of slots) this.issue(th, io, t);
+  }
+
+  private complete(th: Thread, io: Io, t: number, ok: boolean): number {
+    const cpu = io.cpu;
+    let tc = t > this.m.cpuFreeAt[cpu] ? t : this.m.cpuFreeAt[cpu];
+    const cpuStart = tc;
+    tc += this.completionWork(th);
+    return this.unmapNow(th, io, tc, cpuStart, ok);
+  }
+
+  /** The completion interrupt and fio's reaping, before the unmap. */
+  private completionWork(th: Thread): number {
+    // A guest takes the this.device's completion interrupt through the host (VFIO eventfd, KVM irqfd).
+    const completeUs = this.p.cpu.completionOverheadUs * this.m.jitterFactor() + (this.p.virt.enabled ? this.p.virt.guestIrqUs : 0);
+    this.m.phaseUs[PH_OTHER] += completeUs;
+    th.inflight--;
+    return completeUs;
+  }
+
+  private unmapNow(th: Thread, io: Io, start: number, cpuStart: number, ok: boolean): number {
+    const cpu = io.cpu;
+    let tc = start;
+    if (ok) {
+      tc = unmapCall(this.m, this.strat, io, tc);
+      if (io.toDevice) th.writesDone++;
+      if (tc >= th.rampEnd) {
+        const lat = tc - io.submitT;
+        const s = this.sections[th.section];
+        s.hist.record(lat);
+        this.groupHist.record(lat);
+        s.ios++;
+        s.bytes += io.bytes;
+        if (io.fromDevice) s.readBytes += io.bytes;
+        else s.writeBytes += io.bytes;
+        if (tc > s.end) s.end = tc;
+        this.totalIos++;
+        this.totalBytes += io.bytes;
+        this.hooks.completed(tc, io.bytes, lat);
+      }
+      this.groupDone++;
+      if ((this.groupDone & 0x7fff) === 0) {
+        const f = Math.max(this.finiteLimit > 0 ? this.groupDone / this.finiteLimit : 0, this.timeBudget > 0 ? (tc - this.groupStart) / this.timeBudget : 0);
+        this.hooks.progress((this.gi + Math.min(1, f)) / this.nGroups);
+      }
+    }
+    this.m.cpuFreeAt[cpu] = tc;
+    this.busy(th, cpuStart, tc);
+    if (tc > this.groupEnd) this.groupEnd = tc;
+    return tc;
+  }
+
+  /** After a reaped batch: fio thinks (off the CPU) or issues the freed slots. */
+  private afterReap(th: Thread, tc: number): void {
+    const think = th.job.thinktimeUs;
+    if (think > 0) {
+      // fio thinks after the IO, off the CPU; the slots are issued when the think time is over.
+      const slots = th.free.splice(0, th.free.length);
+      for (const io2 of slots) {
+        if (this.prepare(th, io2, tc)) {
+          this.active++;
+          this.q.push(Math.max(tc + think, this.rateDelay(th, io2, tc + think)), 1, EV_FIO_SUBMIT, io2.index);
+        } else th.idle.push(io2);
+      }
+    } else this.flushFree(th, tc);
+  }
+
+  /** Several CPUs: the next reaped IO's completion work, then its unmap as an event. */
+  private stepComplete(th: Thread, t: number): void {
+    if (th.completing.length === 0) {
+      this.afterReap(th, t);
+      return;
+    }
+    const io = th.completing[0];
+    const cpu = io.cpu;
+    if (this.m.deferWhileBusy(cpu, t, EV_FIO_STEP, io.index)) return;
+    const tc = t + this.completionWork(th);
+    this.m.cpuFreeAt[cpu] = tc;
+    this.busy(th, t, tc);
+    this.q.push(tc, 1, EV_FIO_UNMAP, io.index);
+  }
+
+  private dispatch(kind: number, arg: number, t: number): void {
+    switch (kind) {
+      case EV_DEV_DONE: {
+        const io = this.ios[arg];
+        const th = this.ioThread[arg];
+        if (!io.failed) this.device.done(t, this.ios);
+        // iodepth_batch_complete_min: completions are reaped once enough are done.
+        th.reaped.push(io);
+        if (th.reaped.length < Math.min(th.job.batchComplete, th.inflight)) break;
+        if (this.multiCpu) {
+          const idle = th.completing.length === 0;
+          for (const r of th.reaped.splice(0, th.reaped.length)) th.completing.push(r);
+          if (idle) this.stepComplete(th, t);
+          break;
+        }
+        let tc = t;
+        for (const r of th.reaped.splice(0, th.reaped.length)) {
+          tc = this.complete(th, r, tc, !r.failed);
+          this.active--;
+          th.free.push(r);
+        }
+        this.afterReap(th, tc);
+        break;
+      }
+      case EV_FIO_MAP: {
+        const io = this.ios[arg];
+        if (!this.m.deferWhileBusy(io.cpu, t, EV_FIO_MAP, arg)) this.mapNow(this.ioThread[arg], io, t, t, t);
+        break;
+      }
+      case EV_FIO_UNMAP: {
+        const io = this.ios[arg];
+        const th = this.ioThread[arg];
+        if (this.m.deferWhileBusy(io.cpu, t, EV_FIO_UNMAP, arg)) break;
+        const tc = this.unmapNow(th, io, t, t, !io.failed);
+        this.active--;
+        th.free.push(io);
+        th.completing.shift();
+        this.stepComplete(th, tc);
+        break;
+      }
+      case EV_FIO_STEP:
+        this.stepComplete(this.ioThread[arg], t);
+        break;
+      case EV_DEV_ARRIVE:
+        this.device.arrive(this.ios[arg], t);
+        break;
+      case EV_FIO_SUBMIT:
+        this.submitNow(this.ioThread[arg], this.ios[arg], t);
+        break;
+      default:
+        this.strat.onEvent(kind, arg, t);
+    }
+  }
 }

@@ -651,6 +651,27 @@ function maxIosFor(w: Workload): number {
 const r3 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : 0);
 const r6 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : 0);
 
+/**
+ * What the job-file and trace drivers report to the run: each counted completion and progress.
+ * A class, not closures made per run: a closure made anew is a new call target for the drivers'
+ * optimised per-IO code, which the next run in the same process threw away ("wrong call target").
+ */
+class DriverHooks {
+  constructor(
+    private readonly m: Machine, private readonly sampler: Sampler, private readonly opts: RunOptions,
+    private readonly name: string, private readonly prog: [number, number],
+  ) {}
+
+  completed(t: number, bytes: number, latencyUs: number): void {
+    this.m.latency.record(latencyUs);
+    this.sampler.completed(t, bytes);
+  }
+
+  progress(fraction: number): void {
+    checkCancel(this.opts, fraction, 1, this.name, this.prog[0], this.prog[1]);
+  }
+}
+
 /** One strategy through one workload on one profile. Deterministic for a given seed. */
 export function simulateStrategy(profile: HardwareProfile, spec: StrategySpec, workload: Workload, seed: number, opts: RunOptions = {}, prog: [number, number] = [0, 1]): StrategyResult {
   const cpus = cpusFor(profile, workload);
@@ -662,24 +683,12 @@ export function simulateStrategy(profile: HardwareProfile, spec: StrategySpec, w
   let measuredUs: number | undefined;
   let jobResults: FioJobResult[] | undefined;
   if (workload.kind === 'fio' && workload.jobs) {
-    const r = driveFioJobs(m, strat, workload, (capacity) => new Device(m, strat, capacity, profile.device.latencyJitterFraction), {
-      completed: (t, bytes, latencyUs) => {
-        m.latency.record(latencyUs);
-        sampler.completed(t, bytes);
-      },
-      progress: (f) => checkCancel(opts, f, 1, spec.text, prog[0], prog[1]),
-    });
+    const r = driveFioJobs(m, strat, workload, (capacity) => new Device(m, strat, capacity, profile.device.latencyJitterFraction), new DriverHooks(m, sampler, opts, spec.text, prog));
     totals = { ios: r.ios, bytes: r.bytes, endT: r.endT };
     measuredUs = r.measuredUs;
     jobResults = r.jobs;
   } else if (workload.kind === 'trace') {
-    totals = driveTrace(m, strat, workload, maxIosFor(workload), {
-      completed: (t, bytes, latencyUs) => {
-        m.latency.record(latencyUs);
-        sampler.completed(t, bytes);
-      },
-      progress: (f) => checkCancel(opts, f, 1, spec.text, prog[0], prog[1]),
-    });
+    totals = driveTrace(m, strat, workload, maxIosFor(workload), new DriverHooks(m, sampler, opts, spec.text, prog));
   } else if (workload.kind === 'fio') totals = driveFio(m, strat, workload, opts, sampler, prog, spec.text);
   else if (workload.kind === 'dmabench') totals = driveDmaBench(m, strat, workload, opts, sampler, prog, spec.text);
   else if (workload.kind === 'accel') totals = driveAccel(m, strat, workload, opts, sampler, prog, spec.text);
