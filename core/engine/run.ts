@@ -374,7 +374,7 @@ class FioDriver {
 
     const ev = newEvent();
     const total = this.total;
-    // Until the last IO settles; strategy timers left after it are drained by drainDeferred.
+    // Until the last IO settles; strategy timers left after it are drained after the run.
     while (q.size > 0 && this.settled < total) {
       q.pop(ev);
       const t = ev.time;
@@ -500,7 +500,7 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
   } else {
     // Event per call: arg = thread * 2 + (0: map next, 1: unmap next).
     for (const io of ios) m.queue.push(0, 1, EV_LOOP, io.index * 2);
-    // Threads still looping; strategy timers left after the last one stops are drained by drainDeferred.
+    // Threads still looping; strategy timers left after the last one stops are drained after the run.
     let active = ios.length;
     const ev = newEvent();
     while (m.queue.size > 0 && active > 0) {
@@ -706,7 +706,10 @@ export function simulateStrategy(profile: HardwareProfile, spec: StrategySpec, w
   const bookedPhaseUs = m.phaseUs.slice();
   const bookedOtherTerms = m.otherTerms.slice();
   const bookedInvalidations = m.invalidations;
-  drainDeferred(m, strat);
+  // Strategy timers still pending (a flush queue's timeout, a pool's eviction pass) fire as they
+  // would on an idle machine, so the stale windows they close are measured to when the kernel
+  // would close them; their CPU work falls after the run.
+  drainUntil(m, strat, Infinity);
   strat.finish(endT);
   m.phaseUs.set(bookedPhaseUs);
   m.otherTerms.set(bookedOtherTerms);
@@ -726,20 +729,6 @@ export function simulateStrategy(profile: HardwareProfile, spec: StrategySpec, w
   const out: StrategyResult = { strategy: spec.text, metrics, series, latencyHistogram: m.latency.export(), explain: explainOf(m) };
   if (jobResults) out.jobs = jobResults;
   return out;
-}
-
-/**
- * Strategy timers still pending when the workload ends (a flush queue's timeout, a pool's
- * eviction pass) fire as they would on an idle machine, so the stale windows they close are
- * measured to when the kernel would close them; their CPU work falls after the run.
- */
-function drainDeferred(m: Machine, strat: MappingStrategy): void {
-  const ev = newEvent();
-  while (m.queue.size > 0) {
-    m.queue.pop(ev);
-    m.now = ev.time;
-    strat.onEvent(ev.kind, ev.arg, ev.time);
-  }
 }
 
 /** Mean µs per map and per unmap call by cost term; the terms of a call kind sum to its mean duration. */
