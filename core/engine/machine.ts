@@ -721,14 +721,13 @@ export class Machine {
 
   /**
    * PTE work of one iommu_map over `pages` IOMMU pages written as `entries` entries in `calls`
-   * driver calls. `batchedClean` (a gathering strategy) or the driver's pteCleanByRange: the PTE
-   * cache maintenance is done once per cache line, else once per PTE.
+   * driver calls. `batchedClean`: a gathering strategy (see pteCleansNs).
    */
   pteMap(firstPage: number, pages: number, entries: number, calls: number, batchedClean: boolean, phase: number): void {
     const m = this.iommu;
     let ns = calls * m.mapCallNs + entries * m.pteWriteNs;
     if (this.lineOwner !== null) ns += this.pteLines(firstPage, entries);
-    if (!m.coherentWalk) ns += (batchedClean || m.pteCleanByRange ? Math.ceil(entries / this.ptesPerLine) : entries) * m.pteCacheCleanNs;
+    if (!m.coherentWalk) ns += this.pteCleansNs(entries, batchedClean);
     this.spend(phase, T_PTE, ns / 1000);
     // Block entries live one level up: no leaf table to allocate for them.
     const tableUs = entries === pages ? this.tablesMap(firstPage, pages) : 0;
@@ -742,8 +741,17 @@ export class Machine {
     const clears = entries - freed * this.tableSpan + freed;
     let ns = m.unmapCallNs + clears * m.pteClearNs;
     if (this.lineOwner !== null) ns += this.pteLines(firstPage, entries);
-    if (!m.coherentWalk) ns += (batchedClean || m.pteCleanByRange ? Math.ceil(clears / this.ptesPerLine) : clears) * m.pteCacheCleanNs;
+    if (!m.coherentWalk) ns += this.pteCleansNs(clears, batchedClean);
     this.spend(phase, T_PTE, ns / 1000);
+  }
+
+  /**
+   * Cache cleans of `entries` PTEs for a non-coherent walker: once per cache line when the
+   * strategy gathers them or the driver cleans a call's PTEs as one range, else once per PTE.
+   */
+  private pteCleansNs(entries: number, batchedClean: boolean): number {
+    const m = this.iommu;
+    return (batchedClean || m.pteCleanByRange ? Math.ceil(entries / this.ptesPerLine) : entries) * m.pteCacheCleanNs;
   }
 
   /**
@@ -1003,6 +1011,6 @@ export class Machine {
   private walksUs(misses: number): number {
     if (misses === 0) return 0;
     if (misses === 1) return this.walkUs;
-    return (misses * this.p.iommu.iotlbMissWalkNs) / 1000;
+    return (misses * this.iommu.iotlbMissWalkNs) / 1000;
   }
 }
