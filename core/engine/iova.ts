@@ -23,6 +23,8 @@ export class IovaAllocator {
   private declare readonly prev: Magazine[][];
   /** [class] -> full magazines. */
   private declare readonly depot: Magazine[][];
+  /** Empty magazines of rcacheMagazineSize entries, dropped from a CPU's rcache, to reuse. */
+  private declare readonly spare: Magazine[];
   private readonly treeFree = new Map<number, number[]>();
   private declare next: number;
   private declare readonly limitPages: number;
@@ -47,6 +49,7 @@ export class IovaAllocator {
     this.loaded = mk();
     this.prev = mk();
     this.depot = Array.from({ length: this.classes }, () => objectArray(new Magazine(0)));
+    this.spare = objectArray(new Magazine(0));
     this.limitPages = 2 ** (iovaBits - granuleShift);
     this.next = this.limitPages;
     this.live = track ? new Map() : null;
@@ -91,8 +94,10 @@ export class IovaAllocator {
       }
       const dep = this.depot[cls];
       if (dep.length > 0) {
-        // The empty loaded magazine is dropped (freed, in iova.c), a full one from the depot loaded.
+        // The empty loaded magazine is dropped (freed, in iova.c), a full one from the depot loaded;
+        // the empty one is kept for the next overflow instead of allocating another.
         const mag = dep.pop()!;
+        this.spare.push(ld);
         this.loaded[cpu][cls] = mag;
         return this.hit(mag.pop(), size, out);
       }
@@ -156,12 +161,16 @@ export class IovaAllocator {
       // Both full: the loaded magazine goes to the depot, or back to the tree when the depot is full.
       const dep = this.depot[cls];
       let cost = this.model.rcacheHitNs;
-      if (dep.length < this.model.rcacheDepotMagazines) dep.push(ld);
-      else {
+      let fresh: Magazine;
+      if (dep.length < this.model.rcacheDepotMagazines) {
+        dep.push(ld);
+        fresh = this.spare.pop() ?? new Magazine(mag);
+      } else {
         for (let i = 0; i < ld.n; i++) this.treeRelease(ld.pfns[i], size);
         cost += ld.n * this.model.treeFreeNs;
+        ld.n = 0;
+        fresh = ld;
       }
-      const fresh = new Magazine(mag);
       fresh.push(start);
       this.loaded[cpu][cls] = fresh;
       return cost;
