@@ -260,7 +260,6 @@ class FioGroup {
     }
   }
 
-
   private pickSize(job: FioJob, read: boolean): number {
     const range = read ? job.bsRangeRead : job.bsRangeWrite;
     let bytes: number;
@@ -395,7 +394,7 @@ class FioGroup {
 
   /** The completion interrupt and fio's reaping, before the unmap. */
   private completionWork(th: Thread): number {
-    // A guest takes the this.device's completion interrupt through the host (VFIO eventfd, KVM irqfd).
+    // A guest takes the device's completion interrupt through the host (VFIO eventfd, KVM irqfd).
     const completeUs = this.p.cpu.completionOverheadUs * this.m.jitterFactor() + (this.p.virt.enabled ? this.p.virt.guestIrqUs : 0);
     this.m.phaseUs[PH_OTHER] += completeUs;
     th.inflight--;

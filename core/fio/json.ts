@@ -133,9 +133,8 @@ function mergeClat(rd: Json, wr: Json, rn: number, wn: number): Percentiles {
   return { mean: w(a.mean, b.mean), p50: w(a.p50, b.p50), p90: w(a.p90, b.p90), p99: w(a.p99, b.p99), p999: w(a.p999, b.p999), max: Math.max(a.max, b.max) };
 }
 
-/** The jobs of a fio result as a workload, always in per-job form so each job is compared. */
 /**
- * The jobs of a fio result as a workload. fio's JSON does not echo `stonewall` or `new_group`
+ * The jobs of a fio result as a workload, always in per-job form so each job is compared. fio's JSON does not echo `stonewall` or `new_group`
  * (flags without a value are left out of "job options"), only each job's groupid: a job whose
  * groupid differs from the previous job's is read as starting after the earlier jobs finished
  * (stonewall, the usual reason for a new group). A new_group without stonewall, whose jobs ran
