@@ -60,6 +60,15 @@ function expectFiguresAgree(r: ReturnType<typeof simulateStrategy>, cpus: number
   if (m.bytes > 0) near(bytes, m.bytes, 0.03);
 }
 
+/** Throughput of a strategy over passthrough's on ten times the IOs of `w`, past the start-up transient. */
+function steadyRatio(profile: HardwareProfile, strategyId: string, w: ReturnType<typeof parseWorkload>, seed: number): number {
+  if (w.kind !== 'fio') throw new Error('fio only');
+  const long = { ...w, ios: (w.ios ?? 400) * 10 };
+  const a = simulateStrategy(profile, parseStrategy(strategyId), long, seed).metrics;
+  const b = simulateStrategy(profile, parseStrategy('passthrough'), long, seed).metrics;
+  return a.throughputMiBps / b.throughputMiBps;
+}
+
 const workloads = fc.oneof(
   fc.record({
     rw: fc.constantFrom('read', 'write', 'randread', 'randwrite', 'randrw'),
@@ -93,8 +102,15 @@ describe('invariants over random configurations', () => {
             const deviceMiBps = profile.device.bandwidthBytesPerSec / 1024 ** 2;
             expect(m.throughputMiBps).toBeLessThanOrEqual(deviceMiBps * 1.0001);
             const pt = simulateStrategy(profile, parseStrategy('passthrough'), w, seed).metrics;
-            // Same device and CPUs with no mapping work: nothing is faster than passthrough.
-            if (m.ios === pt.ios && m.bytes === pt.bytes) expect(m.throughputMiBps).toBeLessThanOrEqual(pt.throughputMiBps * 1.02);
+            if (m.ios === pt.ios && m.bytes === pt.bytes) {
+              // Same device and CPUs with no mapping work: no strategy spends less CPU per byte.
+              expect(m.cpuSecondsPerGiB.total).toBeGreaterThanOrEqual(pt.cpuSecondsPerGiB.total * 0.99);
+              // Nor is any faster once past its start-up: a few hundred IOs can be a transient in
+              // which a delay (an I/O page fault) splits the completion bursts that all IOs issued
+              // at t=0 form, and the loop pipelines better for a while (dart-16k iopf, 400 IOs:
+              // +7 %; 4,000 IOs: +1.5 %; 40,000: +0.1 %).
+              if (m.throughputMiBps > pt.throughputMiBps * 1.02) expect(steadyRatio(profile, strategyId, w, seed)).toBeLessThanOrEqual(1.02);
+            }
           }
           if (strategyId === 'swiotlb' || strategyId === 'swiotlb-dynamic' || (strategyId === 'bounce-pool' && m.fallbacks === 0)) {
             expect(m.exposure.bytesBeyondBuffer).toBe(0);
@@ -109,6 +125,21 @@ describe('invariants over random configurations', () => {
       ),
       { numRuns: 50 },
     );
+  });
+
+  it('lets a short run beat passthrough only in its start-up transient (the counterexamples fast-check found)', () => {
+    for (const [profileId, workload, seed] of [
+      ['dart-16k', 'fio:rw=read,bs=4k,iodepth=29,numjobs=2,number_ios=400', 0],
+      ['grace-nested', 'fio:rw=read,bs=16k,iodepth=62,numjobs=2,number_ios=400', 230],
+    ] as const) {
+      const profile = builtInProfile(profileId);
+      const w = parseWorkload(workload);
+      const short = simulateStrategy(profile, parseStrategy('iopf'), w, seed).metrics;
+      const pt = simulateStrategy(profile, parseStrategy('passthrough'), w, seed).metrics;
+      expect(short.throughputMiBps / pt.throughputMiBps).toBeGreaterThan(1.02);
+      expect(short.cpuSecondsPerGiB.total).toBeGreaterThan(pt.cpuSecondsPerGiB.total);
+      expect(steadyRatio(profile, 'iopf', w, seed)).toBeLessThanOrEqual(1.02);
+    }
   });
 
   it('books no CPU work after the workload ends: a short run with pool slots left to evict keeps its CPU within its time', () => {
