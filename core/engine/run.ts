@@ -206,6 +206,8 @@ class FioDriver {
   private declare readonly q: EventQueue;
   /** IOs completed or failed: the loop ends when every IO has. */
   private settled = 0;
+  /** When the next submit() starts (see submit). */
+  private submitAtUs = 0;
 
   constructor(
     private readonly m: Machine, private readonly strat: MappingStrategy, private readonly w: FioWorkload, private readonly opts: RunOptions,
@@ -240,7 +242,7 @@ class FioDriver {
     this.prog1 = prog[1];
     this.q = m.queue;
     // Profile figures are whole numbers in some profiles and fractions in others: doubles always.
-    doubleFields(this, 'irqUs', 'submitOverheadUs', 'completionOverheadUs', 'prog0', 'prog1');
+    doubleFields(this, 'irqUs', 'submitOverheadUs', 'completionOverheadUs', 'prog0', 'prog1', 'submitAtUs');
 
     for (let i = 0; i < n; i++) {
       const io = this.ios[i];
@@ -274,8 +276,14 @@ class FioDriver {
     this.q.push(tc, 0, EV_DEV_DONE, io.index);
   }
 
-  private submit(io: Io, t: number, overheadPaid: boolean): void {
+  /**
+   * Submits `io` at this.submitAtUs. The time goes through a double field, not an argument:
+   * submit is compiled apart from the event loop (together they pass V8's inlining budget), and
+   * a double passed to a call that is not inlined is boxed into a new heap number each time.
+   */
+  private submit(io: Io, overheadPaid: boolean): void {
     const m = this.m;
+    const t = this.submitAtUs;
     const split = this.split;
     const bytes = split ? this.drawBlockSize() : this.w.bsBytes;
     const direction = this.direction;
@@ -347,7 +355,10 @@ class FioDriver {
         io.submitT = tc;
         m.cpuFreeAt[cpu] = tc + submitUs;
         this.q.push(tc + submitUs, 1, EV_SUBMIT, io.index);
-      } else this.submit(io, tc, false);
+      } else {
+        this.submitAtUs = tc;
+        this.submit(io, false);
+      }
     }
   }
 
@@ -367,7 +378,8 @@ class FioDriver {
       for (let j = 0; j < jobs; j++) {
         if (issued[j] < this.perJob) {
           issued[j]++;
-          this.submit(ios[j * depth + d], 0, false);
+          this.submitAtUs = 0;
+          this.submit(ios[j * depth + d], false);
         }
       }
     }
@@ -379,15 +391,17 @@ class FioDriver {
       q.pop(ev);
       const t = ev.time;
       m.now = t;
-      if (ev.kind !== EV_CPU_WAKE) this.dispatch(ev.kind, ev.arg, t);
+      if (ev.kind !== EV_CPU_WAKE) this.dispatch(ev.kind, ev.arg);
       // Called directly, not through a callback: a callback made per run deoptimises the next run.
-      else for (m.cpuWoke(ev.arg); m.nextDeferred(ev.arg, t);) this.dispatch(m.deferredOut.kind, m.deferredOut.arg, t);
+      else for (m.cpuWoke(ev.arg); m.nextDeferred(ev.arg, t);) this.dispatch(m.deferredOut.kind, m.deferredOut.arg);
     }
     return totals;
   }
 
-  private dispatch(kind: number, arg: number, t: number): void {
+  /** The event at m.now (read there, not passed: a double argument of a call not inlined is boxed). */
+  private dispatch(kind: number, arg: number): void {
     const m = this.m;
+    const t = m.now;
     const ios = this.ios;
     switch (kind) {
       case EV_DEV_DONE: {
@@ -409,7 +423,10 @@ class FioDriver {
       }
       case EV_SUBMIT: {
         const io = ios[arg];
-        if (!m.deferWhileBusy(io.cpu, t, EV_SUBMIT, arg)) this.submit(io, t, true);
+        if (!m.deferWhileBusy(io.cpu, t, EV_SUBMIT, arg)) {
+          this.submitAtUs = t;
+          this.submit(io, true);
+        }
         break;
       }
       default:
