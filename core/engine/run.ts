@@ -125,14 +125,23 @@ class Device {
   private head = 0;
   private tail = 0;
   private pipeFreeAt = 0;
-  /** The profile's device and its parallelism, a field away on the per-IO path. */
-  private declare readonly d: HardwareProfile['device'];
+  /** The profile's device figures, a field away on the per-IO path. */
   private declare readonly parallelism: number;
-  constructor(private readonly m: Machine, private readonly strat: MappingStrategy, capacity: number, private readonly jitter: number) {
+  private declare readonly bandwidthBytesPerSec: number;
+  private declare readonly readLatencyUs: number;
+  private declare readonly writeLatencyUs: number;
+  private declare readonly jitter: number;
+  constructor(private readonly m: Machine, private readonly strat: MappingStrategy, capacity: number, jitter: number) {
     this.waiting = new Int32Array(capacity + 1);
-    this.d = m.p.device;
-    this.parallelism = m.p.device.parallelism;
-    doubleFields(this, 'pipeFreeAt');
+    const d = m.p.device;
+    this.parallelism = d.parallelism;
+    this.bandwidthBytesPerSec = d.bandwidthBytesPerSec;
+    this.readLatencyUs = d.readLatencyUs;
+    this.writeLatencyUs = d.writeLatencyUs;
+    this.jitter = jitter;
+    // Doubles, not the profile object's fields: a latency read there is a tagged value, and the
+    // jittered latency, a choice between it and a product, was boxed into a new heap number per IO.
+    doubleFields(this, 'pipeFreeAt', 'bandwidthBytesPerSec', 'readLatencyUs', 'writeLatencyUs', 'jitter');
   }
 
   arrive(io: Io, t: number): void {
@@ -145,16 +154,15 @@ class Device {
 
   private start(io: Io, t: number): void {
     const m = this.m;
-    const d = this.d;
     this.inService++;
     const stall = this.strat.deviceAccess(io, t);
     const walk = io.tlbShift === 0 ? m.deviceTranslate(io.iovaPage, io.iovaPages) : m.deviceTranslateBlocks(io.iovaPage, io.iovaPages, io.tlbShift);
-    const xfer = (io.bytes / d.bandwidthBytesPerSec) * 1e6;
+    const xfer = (io.bytes / this.bandwidthBytesPerSec) * 1e6;
     const begin = t + stall;
     // Table walks delay this request only: the IOMMU walks for several requests at once.
     const pipeStart = begin > this.pipeFreeAt ? begin : this.pipeFreeAt;
     this.pipeFreeAt = pipeStart + xfer;
-    const base = io.fromDevice ? d.readLatencyUs : d.writeLatencyUs;
+    const base = io.fromDevice ? this.readLatencyUs : this.writeLatencyUs;
     const lat = this.jitter > 0 ? base * (1 - this.jitter + 2 * this.jitter * m.rng.float()) : base;
     const done = Math.max(begin + lat + walk, this.pipeFreeAt + walk);
     m.queue.push(done, 0, EV_DEV_DONE, io.index);
