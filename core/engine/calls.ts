@@ -9,7 +9,9 @@ import type { MappingStrategy } from './strategies.ts';
 export function mapCall(m: Machine, strat: MappingStrategy, io: Io, t: number): number {
   m.cpu = io.cpu;
   m.terms = m.mapTerms;
-  const tc = strat.map(io, t);
+  m.cur = t;
+  strat.map(io);
+  const tc = m.cur;
   m.terms = m.otherTerms;
   m.mapHist.record(tc - t);
   return tc;
@@ -19,7 +21,9 @@ export function mapCall(m: Machine, strat: MappingStrategy, io: Io, t: number): 
 export function unmapCall(m: Machine, strat: MappingStrategy, io: Io, t: number): number {
   m.cpu = io.cpu;
   m.terms = m.unmapTerms;
-  const tc = strat.unmap(io, t);
+  m.cur = t;
+  strat.unmap(io);
+  const tc = m.cur;
   m.terms = m.otherTerms;
   m.unmapHist.record(tc - t);
   return tc;

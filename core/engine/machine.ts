@@ -431,9 +431,17 @@ export class Machine {
     this.cur += v;
   }
 
-  /** Starts a DMA-API call at `t` on `cpu`: the cursor moves there and the call draws its cost factor. */
+  /** Starts work at `t` on `cpu`: the cursor moves there and the work draws its cost factor. */
   begin(t: number, cpu = this.cpu): void {
     this.cur = t;
+    this.beginCall(cpu);
+  }
+
+  /**
+   * Starts a DMA-API call at the cursor, where the caller put it (a strategy's map or unmap takes
+   * no time argument: a double passed to a call V8 does not inline is boxed, as is one returned).
+   */
+  beginCall(cpu = this.cpu): void {
     this.cpu = cpu;
     this.callFactor = this.jitter > 0 ? this.jitterFactor() : 1;
   }

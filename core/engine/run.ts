@@ -611,14 +611,17 @@ function driveAccel(m: Machine, strat: MappingStrategy, w: AccelWorkload, opts: 
     let t0 = t;
     m.now = t;
     m.terms = m.mapTerms;
-    t = strat.map(inIo, t);
-    t = strat.map(outIo, t);
+    m.cur = t;
+    strat.map(inIo);
+    strat.map(outIo);
+    t = m.cur;
     m.terms = m.otherTerms;
     m.mapHist.record(t - t0);
     if (inIo.failed || outIo.failed) {
       m.failures++;
-      if (!inIo.failed) t = strat.unmap(inIo, t);
-      if (!outIo.failed) t = strat.unmap(outIo, t);
+      if (!inIo.failed) strat.unmap(inIo);
+      if (!outIo.failed) strat.unmap(outIo);
+      t = m.cur;
       continue;
     }
     const sendUs = d.sendOverheadUs + (w.env === 'guest' ? d.guestSendOverheadUs : 0);
@@ -639,8 +642,10 @@ function driveAccel(m: Machine, strat: MappingStrategy, w: AccelWorkload, opts: 
     t0 = t;
     m.now = t;
     m.terms = m.unmapTerms;
-    t = strat.unmap(inIo, t);
-    t = strat.unmap(outIo, t);
+    m.cur = t;
+    strat.unmap(inIo);
+    strat.unmap(outIo);
+    t = m.cur;
     m.terms = m.otherTerms;
     m.unmapHist.record(t - t0);
     m.latency.record(t - submitT);
