@@ -125,6 +125,8 @@ class Device {
   private head = 0;
   private tail = 0;
   private pipeFreeAt = 0;
+  /** When the request start() starts begins (see arrive). */
+  private startUs = 0;
   /** The profile's device figures, a field away on the per-IO path. */
   private declare readonly parallelism: number;
   private declare readonly bandwidthBytesPerSec: number;
@@ -141,19 +143,27 @@ class Device {
     this.jitter = jitter;
     // Doubles, not the profile object's fields: a latency read there is a tagged value, and the
     // jittered latency, a choice between it and a product, was boxed into a new heap number per IO.
-    doubleFields(this, 'pipeFreeAt', 'bandwidthBytesPerSec', 'readLatencyUs', 'writeLatencyUs', 'jitter');
+    doubleFields(this, 'pipeFreeAt', 'startUs', 'bandwidthBytesPerSec', 'readLatencyUs', 'writeLatencyUs', 'jitter');
   }
 
-  arrive(io: Io, t: number): void {
-    if (this.inService < this.parallelism) this.start(io, t);
-    else {
+  /**
+   * A request reaches the device at the machine's cursor (the submitting CPU's time when it rings
+   * the doorbell). Times reach the device through the cursor and a field, not as arguments: a
+   * double passed to a call V8 does not inline is boxed into a new heap number each time.
+   */
+  arrive(io: Io): void {
+    if (this.inService < this.parallelism) {
+      this.startUs = this.m.cur;
+      this.start(io);
+    } else {
       this.waiting[this.tail] = io.index;
       this.tail = (this.tail + 1) % this.waiting.length;
     }
   }
 
-  private start(io: Io, t: number): void {
+  private start(io: Io): void {
     const m = this.m;
+    const t = this.startUs;
     this.inService++;
     const stall = this.strat.deviceAccess(io, t);
     const walk = io.tlbShift === 0 ? m.deviceTranslate(io.iovaPage, io.iovaPages) : m.deviceTranslateBlocks(io.iovaPage, io.iovaPages, io.tlbShift);
@@ -168,12 +178,14 @@ class Device {
     m.queue.push(done, 0, EV_DEV_DONE, io.index);
   }
 
-  done(t: number, ios: Io[]): void {
+  /** A request completed (its EV_DEV_DONE, at m.now): the next waiting one starts. */
+  done(ios: Io[]): void {
     this.inService--;
     if (this.head !== this.tail) {
       const next = this.waiting[this.head];
       this.head = (this.head + 1) % this.waiting.length;
-      this.start(ios[next], t);
+      this.startUs = this.m.now;
+      this.start(ios[next]);
     }
   }
 }
@@ -310,11 +322,13 @@ class FioDriver {
       tc += submitUs;
       m.phaseUs[PH_OTHER] += submitUs;
     }
-    tc = mapCall(m, this.strat, io, tc);
+    m.cur = tc;
+    mapCall(m, this.strat, io);
+    tc = m.cur;
     m.cpuFreeAt[cpu] = tc;
     if (io.failed) this.fail(io, tc);
     else if (this.multiCpu && tc > t) this.q.push(tc, 1, EV_DEV_ARRIVE, io.index);
-    else this.device.arrive(io, tc);
+    else this.device.arrive(io);
   }
 
   private complete(io: Io, t: number, ok: boolean): void {
@@ -341,7 +355,9 @@ class FioDriver {
     let tc = t;
     this.settled++;
     if (ok) {
-      tc = unmapCall(m, this.strat, io, tc);
+      m.cur = tc;
+      unmapCall(m, this.strat, io);
+      tc = m.cur;
       m.latency.record(tc - io.submitT);
       totals.ios++;
       totals.bytes += io.bytes;
@@ -416,13 +432,14 @@ class FioDriver {
         const io = ios[arg];
         if (io.failed) this.complete(io, t, false);
         else {
-          this.device.done(t, ios);
+          this.device.done(ios);
           this.complete(io, t, true);
         }
         break;
       }
       case EV_DEV_ARRIVE:
-        this.device.arrive(ios[arg], t);
+        m.cur = t;
+        this.device.arrive(ios[arg]);
         break;
       case EV_UNMAP_CALL: {
         const io = ios[arg];
@@ -479,14 +496,18 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
   let stop = false;
   const benchMap = (io: Io, t: number): number => {
     io.failed = false;
-    const tc = mapCall(m, strat, io, t);
+    m.cur = t;
+    mapCall(m, strat, io);
+    const tc = m.cur;
     m.toolMap.record(tc - t);
     if (io.failed) m.failures++;
     if (onCall && onCall(io.index, false, t, tc)) stop = true;
     return tc;
   };
   const benchUnmap = (io: Io, t: number): number => {
-    const tc = unmapCall(m, strat, io, t);
+    m.cur = t;
+    unmapCall(m, strat, io);
+    const tc = m.cur;
     m.toolUnmap.record(tc - t);
     if (onCall && onCall(io.index, true, t, tc)) stop = true;
     totals.ios++;
