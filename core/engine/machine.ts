@@ -1,3 +1,4 @@
+import { SimulationInvariantError } from '../errors.ts';
 import type { HardwareProfile } from '../types.ts';
 import { Histogram } from './histogram.ts';
 import { Iotlb } from './iotlb.ts';
@@ -304,6 +305,14 @@ export class Machine {
   private declare readonly topTable: number;
   private readonly tablePresent = new Uint8Array(1 << 16);
   private declare readonly tableSpan: number;
+  /**
+   * 1 / granule, 1 / tableSpan and cpuPage - 1: the sizes are powers of two (the profile schema
+   * checks), so a quotient is a product, exactly the same double, and a remainder a mask. A
+   * division costs several times a multiplication's latency, and an integer % is a division.
+   */
+  private declare readonly perGranule: number;
+  private declare readonly perTableSpan: number;
+  private declare readonly cpuPageMask: number;
   private declare readonly tableAllocUs: number;
   private declare readonly countTables: boolean;
   /** Last CPU (+1) to write each page-table cache line (hashed), when line transfers are modelled. */
@@ -381,6 +390,10 @@ export class Machine {
     this.iotlb = new Iotlb(profile.iommu.iotlbEntries, profile.iommu.iotlbWays);
     this.tableShift = Math.log2(profile.iommu.leafTableSpanBytes) - this.granuleShift;
     this.tableSpan = 2 ** this.tableShift;
+    this.perGranule = reciprocalOfPow2(this.granule, 'iommu.granuleBytes');
+    this.perTableSpan = reciprocalOfPow2(this.tableSpan, 'the leaf table span in granules');
+    reciprocalOfPow2(this.cpuPage, 'cpu.pageSizeBytes');
+    this.cpuPageMask = this.cpuPage - 1;
     this.tableAllocUs = profile.iommu.tableAllocUs;
     this.countTables = profile.iommu.freesEmptyTables;
     this.topTable = Math.floor((2 ** (profile.iommu.iovaBits - this.granuleShift) - 1) / 2 ** this.tableShift);
@@ -404,18 +417,18 @@ export class Machine {
     this.insertUs = profile.iommu.invalidation.insertNs / 1000;
     this.syncLatencyUs = profile.iommu.invalidation.syncLatencyNs / 1000;
     this.walkUs = profile.iommu.iotlbMissWalkNs / 1000;
-    doubleFields(this, 'dmaApiUs', 'unmapCallUs', 'insertUs', 'syncLatencyUs', 'walkUs');
+    doubleFields(this, 'dmaApiUs', 'unmapCallUs', 'insertUs', 'syncLatencyUs', 'walkUs', 'perGranule', 'perTableSpan');
     doubleFields(this, 'now', 'cur', 'vmmPendingUs', 'vmmIdleEwmaUs', 'mappedBufferBytes', 'mappedSpanBytes', 'exposedBeyondBytes',
       'staleSumUs', 'staleMaxUs', 'callFactor');
   }
 
   /** IOMMU pages covered by a buffer at its physical offset: the granule rounding of the DART series. */
   granulesFor(bytes: number, offsetInGranule: number): number {
-    return Math.ceil((offsetInGranule + bytes) / this.granule);
+    return Math.ceil((offsetInGranule + bytes) * this.perGranule);
   }
 
   cpuPagesFor(bytes: number, offsetInGranule: number): number {
-    const off = offsetInGranule % this.cpuPage;
+    const off = offsetInGranule & this.cpuPageMask;
     return Math.ceil((off + bytes) / this.cpuPage);
   }
 
@@ -633,9 +646,8 @@ export class Machine {
   tablesMap(firstPage: number, pages: number): number {
     const tableAllocUs = this.tableAllocUs;
     if (tableAllocUs <= 0) return 0;
-    const span = this.tableSpan;
-    const first = Math.floor(firstPage / span);
-    const last = Math.floor((firstPage + pages - 1) / span);
+    const first = Math.floor(firstPage * this.perTableSpan);
+    const last = Math.floor((firstPage + pages - 1) * this.perTableSpan);
     let us = 0;
     if (!this.countTables) {
       // Only presence matters. IOVAs are allocated top-down, so a bitmap indexed from the top
@@ -777,7 +789,8 @@ export class Machine {
       this.trappedInvalidation(commands, phase);
       return;
     }
-    const qi = this.cpu % this.invQueues.length;
+    const nq = this.invQueues.length;
+    const qi = nq === 1 ? 0 : this.cpu % nq;
     const q = this.invQueues[qi];
     if (!inv.hardwareQueue) {
       this.lockedInvalidation(q, cmdNs, syncNs, phase);
@@ -1021,4 +1034,10 @@ export class Machine {
     if (misses === 1) return this.walkUs;
     return (misses * this.iommu.iotlbMissWalkNs) / 1000;
   }
+}
+
+/** 1 / x for a power of two x (exact); anything else is a profile the schema should have refused. */
+function reciprocalOfPow2(x: number, what: string): number {
+  if (!(x > 0 && 2 ** Math.round(Math.log2(x)) === x)) throw new SimulationInvariantError(`${what} must be a power of two, got ${x}`);
+  return 1 / x;
 }

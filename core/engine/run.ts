@@ -127,6 +127,8 @@ class Device {
   private pipeFreeAt = 0;
   /** When the request start() starts begins (see arrive). */
   private startUs = 0;
+  private xferBytes = -1;
+  private xferUs = 0;
   /** The profile's device figures, a field away on the per-IO path. */
   private declare readonly parallelism: number;
   private declare readonly bandwidthBytesPerSec: number;
@@ -143,7 +145,7 @@ class Device {
     this.jitter = jitter;
     // Doubles, not the profile object's fields: a latency read there is a tagged value, and the
     // jittered latency, a choice between it and a product, was boxed into a new heap number per IO.
-    doubleFields(this, 'pipeFreeAt', 'startUs', 'bandwidthBytesPerSec', 'readLatencyUs', 'writeLatencyUs', 'jitter');
+    doubleFields(this, 'pipeFreeAt', 'startUs', 'xferUs', 'bandwidthBytesPerSec', 'readLatencyUs', 'writeLatencyUs', 'jitter');
   }
 
   /**
@@ -167,7 +169,12 @@ class Device {
     this.inService++;
     const stall = this.strat.deviceAccess(io, t);
     const walk = io.tlbShift === 0 ? m.deviceTranslate(io.iovaPage, io.iovaPages) : m.deviceTranslateBlocks(io.iovaPage, io.iovaPages, io.tlbShift);
-    const xfer = (io.bytes / this.bandwidthBytesPerSec) * 1e6;
+    // The transfer time of the last size, kept: fio's sizes repeat, and a division is slow.
+    if (io.bytes !== this.xferBytes) {
+      this.xferBytes = io.bytes;
+      this.xferUs = (io.bytes / this.bandwidthBytesPerSec) * 1e6;
+    }
+    const xfer = this.xferUs;
     const begin = t + stall;
     // Table walks delay this request only: the IOMMU walks for several requests at once.
     const pipeStart = begin > this.pipeFreeAt ? begin : this.pipeFreeAt;
