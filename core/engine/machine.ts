@@ -361,10 +361,15 @@ export class Machine {
   declare readonly dmaApiUs: number;
   declare readonly unmapCallUs: number;
   declare readonly insertUs: number;
+  declare readonly slotFindUs: number;
+  declare readonly slotFreeUs: number;
+  declare readonly flushQueueAddUs: number;
   private declare readonly syncLatencyUs: number;
   private declare readonly walkUs: number;
   /** xorshift32 state, int32 in a typed array: unboxed whatever its value. */
   private readonly jitterState = new Int32Array(1);
+  private copyBytes = -1;
+  private copyUs = 0;
   /** Result of the last iovaAlloc (reused: no allocation per IO). */
   readonly allocOut = newAllocOut();
   /** Result of the last mapChunks: page-table entries written and the largest page used (log2 pages). */
@@ -417,9 +422,13 @@ export class Machine {
     this.insertUs = profile.iommu.invalidation.insertNs / 1000;
     this.syncLatencyUs = profile.iommu.invalidation.syncLatencyNs / 1000;
     this.walkUs = profile.iommu.iotlbMissWalkNs / 1000;
-    doubleFields(this, 'dmaApiUs', 'unmapCallUs', 'insertUs', 'syncLatencyUs', 'walkUs', 'perGranule', 'perTableSpan');
+    this.slotFindUs = profile.cpu.slotFindNs / 1000;
+    this.slotFreeUs = profile.cpu.slotFreeNs / 1000;
+    this.flushQueueAddUs = profile.cpu.flushQueueAddNs / 1000;
+    doubleFields(this, 'dmaApiUs', 'unmapCallUs', 'insertUs', 'syncLatencyUs', 'walkUs', 'perGranule', 'perTableSpan', 'slotFindUs', 'slotFreeUs',
+      'flushQueueAddUs');
     doubleFields(this, 'now', 'cur', 'vmmPendingUs', 'vmmIdleEwmaUs', 'mappedBufferBytes', 'mappedSpanBytes', 'exposedBeyondBytes',
-      'staleSumUs', 'staleMaxUs', 'callFactor');
+      'staleSumUs', 'staleMaxUs', 'callFactor', 'copyUs');
   }
 
   /** IOMMU pages covered by a buffer at its physical offset: the granule rounding of the DART series. */
@@ -553,7 +562,12 @@ export class Machine {
   }
 
   copy(bytes: number): void {
-    this.spend(PH_COPY, T_COPY, (this.p.cpu.copySetupNs + (bytes / this.p.cpu.memcpyBytesPerSec) * 1e9) / 1000);
+    // The last size's copy time is kept: bounce buffers copy the same sizes over and over.
+    if (bytes !== this.copyBytes) {
+      this.copyBytes = bytes;
+      this.copyUs = (this.p.cpu.copySetupNs + (bytes / this.p.cpu.memcpyBytesPerSec) * 1e9) / 1000;
+    }
+    this.spend(PH_COPY, T_COPY, this.copyUs);
   }
 
   /** Cache maintenance by VA for non-coherent DMA (arch_sync_dma_for_device/cpu). */

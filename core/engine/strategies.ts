@@ -325,7 +325,7 @@ class Lazy extends Strict {
     this.ringUnmapT[q][i] = m.cur;
     this.len[q]++;
     io.iovaPage = -1;
-    m.spend(PH_UNMAP, T_IOVA_FREE, m.p.cpu.flushQueueAddNs / 1000);
+    m.spend(PH_UNMAP, T_IOVA_FREE, m.flushQueueAddUs);
     if (this.single) this.singleLockFreeUs = m.cur;
     if (!this.timerOn) {
       this.timerOn = true;
@@ -492,7 +492,7 @@ class Swiotlb extends Base {
     m.spend(PH_MAP, T_API, m.dmaApiUs);
     const n = this.slotsFor(io.bytes);
     const first = this.findSlots(n);
-    m.spend(PH_MAP, T_SLOT, m.p.cpu.slotFindNs / 1000);
+    m.spend(PH_MAP, T_SLOT, m.slotFindUs);
     if (first < 0) {
       this.overflow(io);
       return;
@@ -533,7 +533,7 @@ class Swiotlb extends Base {
 
   protected unmapSlots(io: Io): void {
     if (this.ioSlot[io.index] >= 0) this.release(io);
-    this.m.spend(PH_UNMAP, T_SLOT, this.m.p.cpu.slotFreeNs / 1000);
+    this.m.spend(PH_UNMAP, T_SLOT, this.m.slotFreeUs);
   }
 }
 
@@ -681,7 +681,7 @@ class BouncePool extends Base {
     let slot = -1;
     if (ci >= 0) {
       const c = this.classes[ci];
-      m.spend(PH_MAP, T_SLOT, m.p.cpu.slotFindNs / 1000);
+      m.spend(PH_MAP, T_SLOT, m.slotFindUs);
       const cached = c.cached[prot];
       if (cached.length > 0) slot = cached.pop()!;
       else if (c.unmappedFree.length > 0) {
@@ -731,7 +731,7 @@ class BouncePool extends Base {
       m.cacheMaint(io.bytes, PH_UNMAP);
       m.copy(io.bytes);
     }
-    m.spend(PH_UNMAP, T_SLOT, m.p.cpu.slotFreeNs / 1000);
+    m.spend(PH_UNMAP, T_SLOT, m.slotFreeUs);
     c.state[slot] = SLOT_CACHED;
     c.lastUsed[slot] = m.cur;
     c.cached[c.prot[slot]].push(slot);
