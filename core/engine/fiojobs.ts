@@ -338,7 +338,8 @@ class FioGroup {
     let tc = t > this.m.cpuFreeAt[cpu] ? t : this.m.cpuFreeAt[cpu];
     const cpuStart = tc;
     io.submitT = tc;
-    const submitUs = this.p.cpu.submitOverheadUs * this.m.jitterFactor();
+    this.m.drawJitter();
+    const submitUs = this.p.cpu.submitOverheadUs * this.m.jitterDrawn;
     tc += submitUs;
     this.m.phaseUs[PH_OTHER] += submitUs;
     if (this.multiCpu) {
@@ -402,7 +403,8 @@ class FioGroup {
   /** The completion interrupt and fio's reaping, before the unmap. */
   private completionWork(th: Thread): number {
     // A guest takes the device's completion interrupt through the host (VFIO eventfd, KVM irqfd).
-    const completeUs = this.p.cpu.completionOverheadUs * this.m.jitterFactor() + (this.p.virt.enabled ? this.p.virt.guestIrqUs : 0);
+    this.m.drawJitter();
+    const completeUs = this.p.cpu.completionOverheadUs * this.m.jitterDrawn + (this.p.virt.enabled ? this.p.virt.guestIrqUs : 0);
     this.m.phaseUs[PH_OTHER] += completeUs;
     th.inflight--;
     return completeUs;

@@ -368,6 +368,8 @@ export class Machine {
   private declare readonly walkUs: number;
   /** xorshift32 state, int32 in a typed array: unboxed whatever its value. */
   private readonly jitterState = new Int32Array(1);
+  /** The cost factor drawJitter drew last. */
+  jitterDrawn = 1;
   private copyBytes = -1;
   private copyUs = 0;
   /** Result of the last iovaAlloc (reused: no allocation per IO). */
@@ -428,7 +430,7 @@ export class Machine {
     doubleFields(this, 'dmaApiUs', 'unmapCallUs', 'insertUs', 'syncLatencyUs', 'walkUs', 'perGranule', 'perTableSpan', 'slotFindUs', 'slotFreeUs',
       'flushQueueAddUs');
     doubleFields(this, 'now', 'cur', 'vmmPendingUs', 'vmmIdleEwmaUs', 'mappedBufferBytes', 'mappedSpanBytes', 'exposedBeyondBytes',
-      'staleSumUs', 'staleMaxUs', 'callFactor', 'copyUs');
+      'staleSumUs', 'staleMaxUs', 'callFactor', 'copyUs', 'jitterDrawn');
   }
 
   /** IOMMU pages covered by a buffer at its physical offset: the granule rounding of the DART series. */
@@ -465,21 +467,27 @@ export class Machine {
    */
   beginCall(cpu = this.cpu): void {
     this.cpu = cpu;
-    this.callFactor = this.jitter > 0 ? this.jitterFactor() : 1;
+    this.drawJitter();
+    this.callFactor = this.jitterDrawn;
   }
 
   /**
-   * A cost factor uniform in 1 +/- jitter. Drawn from a xorshift32 stream seeded by the run's
-   * PRNG: several draws per IO, so it must cost almost nothing.
+   * Draws a cost factor uniform in 1 +/- jitter (1 without jitter, drawing nothing) into
+   * jitterDrawn: a field, not a returned double, which is boxed whenever V8 does not inline the
+   * call. Drawn from a xorshift32 stream seeded by the run's PRNG: several draws per IO, so it
+   * must cost almost nothing.
    */
-  jitterFactor(): number {
-    if (this.jitter <= 0) return 1;
+  drawJitter(): void {
+    if (this.jitter <= 0) {
+      this.jitterDrawn = 1;
+      return;
+    }
     let x = this.jitterState[0];
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
     this.jitterState[0] = x;
-    return 1 + this.jitter * ((x >>> 0) / 2147483648 - 1);
+    this.jitterDrawn = 1 + this.jitter * ((x >>> 0) / 2147483648 - 1);
   }
 
   /**

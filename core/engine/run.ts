@@ -325,7 +325,8 @@ class FioDriver {
     // Scheduled after fio's submission work (see finishIo), the map starts now.
     if (!overheadPaid) {
       io.submitT = tc;
-      const submitUs = this.submitOverheadUs * m.jitterFactor();
+      m.drawJitter();
+      const submitUs = this.submitOverheadUs * m.jitterDrawn;
       tc += submitUs;
       m.phaseUs[PH_OTHER] += submitUs;
     }
@@ -342,7 +343,8 @@ class FioDriver {
     const m = this.m;
     const cpu = io.cpu;
     let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
-    const completeUs = this.completionOverheadUs * m.jitterFactor() + this.irqUs;
+    m.drawJitter();
+    const completeUs = this.completionOverheadUs * m.jitterDrawn + this.irqUs;
     tc += completeUs;
     m.phaseUs[PH_OTHER] += completeUs;
     if (ok && this.multiCpu && tc > t) {
@@ -381,7 +383,8 @@ class FioDriver {
       this.issued[io.job]++;
       if (this.multiCpu) {
         // fio's submission work first, then the map reaches the IOMMU's locks as its own event.
-        const submitUs = this.submitOverheadUs * m.jitterFactor();
+        m.drawJitter();
+        const submitUs = this.submitOverheadUs * m.jitterDrawn;
         m.phaseUs[PH_OTHER] += submitUs;
         io.submitT = tc;
         m.cpuFreeAt[cpu] = tc + submitUs;
