@@ -95,3 +95,6 @@ export const SLOT_BUSY = 2;
 
 /** fio drivers: progress and cancellation are checked every 2^15 IOs. */
 export const PROGRESS_EVERY = 32768;
+
+/** Iotlb: entries of the page -> way hint table (a power of two). */
+export const IOTLB_HINTS = 4096;

@@ -21,8 +21,10 @@ export const PAGE_CACHE_CHUNK_BYTES = 128 * 1024;
 const SYNC_ENGINES = new Set(['sync', 'psync', 'vsync', 'pvsync', 'pvsync2', 'mmap', 'splice']);
 
 export interface DeviceLike {
-  arrive(io: Io, t: number): void;
-  done(t: number, ios: Io[]): void;
+  /** A request reaches the device at the machine's cursor (Machine.cur). */
+  arrive(io: Io): void;
+  /** A request completed, at the event's time (Machine.now). */
+  done(ios: Io[]): void;
 }
 
 export interface FioJobsHooks {
@@ -255,8 +257,8 @@ class FioGroup {
       q.pop(ev);
       const t = ev.time;
       m.now = t;
-      if (ev.kind !== EV_CPU_WAKE) this.dispatch(ev.kind, ev.arg, t);
-      else for (m.cpuWoke(ev.arg); m.nextDeferred(ev.arg, t);) this.dispatch(m.deferredOut.kind, m.deferredOut.arg, t);
+      if (ev.kind !== EV_CPU_WAKE) this.dispatch(ev.kind, ev.arg);
+      else for (m.cpuWoke(ev.arg); m.nextDeferred(ev.arg, t);) this.dispatch(m.deferredOut.kind, m.deferredOut.arg);
     }
   }
 
@@ -336,7 +338,8 @@ class FioGroup {
     let tc = t > this.m.cpuFreeAt[cpu] ? t : this.m.cpuFreeAt[cpu];
     const cpuStart = tc;
     io.submitT = tc;
-    const submitUs = this.p.cpu.submitOverheadUs * this.m.jitterFactor();
+    this.m.drawJitter();
+    const submitUs = this.p.cpu.submitOverheadUs * this.m.jitterDrawn;
     tc += submitUs;
     this.m.phaseUs[PH_OTHER] += submitUs;
     if (this.multiCpu) {
@@ -350,7 +353,9 @@ class FioGroup {
 
   private mapNow(th: Thread, io: Io, start: number, cpuStart: number, t: number): void {
     const cpu = io.cpu;
-    const tc = mapCall(this.m, this.strat, io, start);
+    this.m.cur = start;
+    mapCall(this.m, this.strat, io);
+    const tc = this.m.cur;
     this.m.cpuFreeAt[cpu] = tc;
     this.busy(th, cpuStart, tc);
     if (io.failed) {
@@ -359,7 +364,10 @@ class FioGroup {
       return;
     }
     if (this.multiCpu && tc > t) this.q.push(tc, 1, EV_DEV_ARRIVE, io.index);
-    else this.device.arrive(io, tc);
+    else {
+      this.m.cur = tc;
+      this.device.arrive(io);
+    }
   }
 
   /** Issues a free slot now, or at the time rate limits allow (an event, so CPUs stay in order). */
@@ -395,7 +403,8 @@ class FioGroup {
   /** The completion interrupt and fio's reaping, before the unmap. */
   private completionWork(th: Thread): number {
     // A guest takes the device's completion interrupt through the host (VFIO eventfd, KVM irqfd).
-    const completeUs = this.p.cpu.completionOverheadUs * this.m.jitterFactor() + (this.p.virt.enabled ? this.p.virt.guestIrqUs : 0);
+    this.m.drawJitter();
+    const completeUs = this.p.cpu.completionOverheadUs * this.m.jitterDrawn + (this.p.virt.enabled ? this.p.virt.guestIrqUs : 0);
     this.m.phaseUs[PH_OTHER] += completeUs;
     th.inflight--;
     return completeUs;
@@ -405,7 +414,9 @@ class FioGroup {
     const cpu = io.cpu;
     let tc = start;
     if (ok) {
-      tc = unmapCall(this.m, this.strat, io, tc);
+      this.m.cur = tc;
+      unmapCall(this.m, this.strat, io);
+      tc = this.m.cur;
       if (io.toDevice) th.writesDone++;
       if (tc >= th.rampEnd) {
         const lat = tc - io.submitT;
@@ -463,12 +474,14 @@ class FioGroup {
     this.q.push(tc, 1, EV_FIO_UNMAP, io.index);
   }
 
-  private dispatch(kind: number, arg: number, t: number): void {
+  /** The event at m.now (read there, not passed: a double argument of a call not inlined is boxed). */
+  private dispatch(kind: number, arg: number): void {
+    const t = this.m.now;
     switch (kind) {
       case EV_DEV_DONE: {
         const io = this.ios[arg];
         const th = this.ioThread[arg];
-        if (!io.failed) this.device.done(t, this.ios);
+        if (!io.failed) this.device.done(this.ios);
         // iodepth_batch_complete_min: completions are reaped once enough are done.
         th.reaped.push(io);
         if (th.reaped.length < Math.min(th.job.batchComplete, th.inflight)) break;
@@ -507,7 +520,8 @@ class FioGroup {
         this.stepComplete(this.ioThread[arg], t);
         break;
       case EV_DEV_ARRIVE:
-        this.device.arrive(this.ios[arg], t);
+        this.m.cur = t;
+        this.device.arrive(this.ios[arg]);
         break;
       case EV_FIO_SUBMIT:
         this.submitNow(this.ioThread[arg], this.ios[arg], t);

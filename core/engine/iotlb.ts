@@ -1,3 +1,5 @@
+import { IOTLB_HINTS } from './constants.ts';
+
 /**
  * A set-associative IOTLB with LRU replacement inside each set. Entries are tagged with the
  * IOVA page number; a generation counter makes domain- or stream-wide invalidation O(1).
@@ -10,6 +12,24 @@ export class Iotlb {
   private declare readonly tag: Float64Array; // page + 1, 0 = empty
   private declare readonly gen: Uint32Array;
   private declare readonly stamp: Float64Array;
+  /**
+   * The way each page was last filled in, indexed by the page's low bits: a hint, checked against
+   * the way's tag and generation before use. A page is valid in at most one way (it is filled only
+   * on a miss), so a hint that checks out is the way a scan of the set would find: an unmap's flush
+   * of the page the device just used, or a repeated lookup, skips the set hash and the scan.
+   */
+  private readonly lastWay = new Int32Array(IOTLB_HINTS);
+  /**
+   * Per set, a bit per way holding an entry of the current generation (valid in setGen's
+   * generation only; an older setGen means no valid way): a lookup compares only the valid ways'
+   * tags, and a miss takes the lowest clear bit, the first empty way, without reading the ways.
+   * Kept for sets of up to 32 ways (every built-in profile has 4 or 8); wider sets scan the ways.
+   */
+  private declare readonly validWays: Int32Array;
+  private declare readonly setGen: Uint32Array;
+  /** The set each way belongs to (a hinted way's set without hashing the page). */
+  private declare readonly setOfWay: Int32Array;
+  private declare readonly allWays: number;
   private generation = 1;
   private clock = 0;
   lookups = 0;
@@ -23,6 +43,11 @@ export class Iotlb {
     this.tag = new Float64Array(n);
     this.gen = new Uint32Array(n);
     this.stamp = new Float64Array(n);
+    this.validWays = new Int32Array(this.sets);
+    this.setGen = new Uint32Array(this.sets);
+    this.setOfWay = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.setOfWay[i] = Math.floor(i / this.ways);
+    this.allWays = this.ways >= 32 ? -1 : (1 << this.ways) - 1;
   }
 
   private setOf(page: number): number {
@@ -35,6 +60,41 @@ export class Iotlb {
   /** A device access to one IOVA page; returns true on a miss (a table walk follows). */
   access(page: number): boolean {
     this.lookups++;
+    const want = page + 1;
+    const tag = this.tag;
+    const g = this.generation;
+    const hint = this.lastWay[page & (IOTLB_HINTS - 1)];
+    if (tag[hint] === want && this.gen[hint] === g) {
+      this.stamp[hint] = ++this.clock;
+      return false;
+    }
+    const ways = this.ways;
+    if (ways > 32) return this.accessWide(page);
+    const set = this.setOf(page);
+    const base = set * ways;
+    const valid = this.setGen[set] === g ? this.validWays[set] : 0;
+    for (let v = valid; v !== 0; v &= v - 1) {
+      const i = base + 31 - Math.clz32(v & -v);
+      if (tag[i] === want) {
+        this.stamp[i] = ++this.clock;
+        return false;
+      }
+    }
+    this.misses++;
+    // The first empty way (stale generation), else the least recently used.
+    const empty = ~valid & this.allWays;
+    const victim = empty !== 0 ? base + 31 - Math.clz32(empty & -empty) : this.lruWay(base);
+    tag[victim] = want;
+    this.gen[victim] = g;
+    this.stamp[victim] = ++this.clock;
+    this.validWays[set] = valid | (1 << (victim - base));
+    this.setGen[set] = g;
+    this.lastWay[page & (IOTLB_HINTS - 1)] = victim;
+    return true;
+  }
+
+  /** access() for sets of more than 32 ways: the ways are scanned, tag first. */
+  private accessWide(page: number): boolean {
     const ways = this.ways;
     const base = this.setOf(page) * ways;
     const end = base + ways;
@@ -42,7 +102,6 @@ export class Iotlb {
     const tag = this.tag;
     const gen = this.gen;
     const g = this.generation;
-    // The tag first: most ways differ in it, so a lookup reads one array per way, not two.
     for (let i = base; i < end; i++) {
       if (tag[i] === want && gen[i] === g) {
         this.stamp[i] = ++this.clock;
@@ -50,7 +109,6 @@ export class Iotlb {
       }
     }
     this.misses++;
-    // The first empty way (stale generation), else the least recently used.
     let victim = -1;
     for (let i = base; i < end; i++) {
       if (gen[i] !== g) {
@@ -62,6 +120,7 @@ export class Iotlb {
     tag[victim] = want;
     gen[victim] = g;
     this.stamp[victim] = ++this.clock;
+    this.lastWay[page & (IOTLB_HINTS - 1)] = victim;
     return true;
   }
 
@@ -80,22 +139,34 @@ export class Iotlb {
   }
 
   invalidatePage(page: number): void {
-    const base = this.setOf(page) * this.ways;
-    const end = base + this.ways;
     const want = page + 1;
     const tag = this.tag;
     const gen = this.gen;
     const g = this.generation;
+    const hint = this.lastWay[page & (IOTLB_HINTS - 1)];
+    if (tag[hint] === want && gen[hint] === g) {
+      this.empty(hint);
+      return;
+    }
+    const base = this.setOf(page) * this.ways;
+    const end = base + this.ways;
     for (let i = base; i < end; i++) {
       if (tag[i] === want && gen[i] === g) {
         // An invalidated entry is an empty way: the next miss in this set refills it first. A
         // page is valid in at most one way of its set (filled only on a miss); ways of older
         // generations are empty whatever their tag, so they need no clearing.
-        tag[i] = 0;
-        gen[i] = 0;
+        this.empty(i);
         return;
       }
     }
+  }
+
+  /** Empties valid way `i`. */
+  private empty(i: number): void {
+    this.tag[i] = 0;
+    this.gen[i] = 0;
+    const set = this.setOfWay[i];
+    this.validWays[set] &= ~(1 << (i - set * this.ways));
   }
 
   invalidateRange(firstPage: number, pages: number): void {

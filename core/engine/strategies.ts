@@ -14,8 +14,10 @@ import { PROT_RO, PROT_RW, PROT_WO, SLOT_BUSY, SLOT_CACHED, SLOT_FREE, SWIOTLB_S
  */
 export interface MappingStrategy {
   readonly id: string;
-  map(io: Io, t: number): number;
-  unmap(io: Io, t: number): number;
+  /** dma_map_*() from the cursor (Machine.cur, set by the caller), which it leaves at the call's return. */
+  map(io: Io): void;
+  /** dma_unmap_*(), as map. */
+  unmap(io: Io): void;
   /** Device touches the buffer's pages: returns the stall (I/O page faults), in us. */
   deviceAccess(io: Io, t: number): number;
   /** Device touches driver queue memory (accelerator rings); faultable only under VFIO IOPF. */
@@ -33,8 +35,8 @@ abstract class Base implements MappingStrategy {
   protected syncMap = false;
   abstract readonly id: string;
   constructor(protected readonly m: Machine) {}
-  abstract map(io: Io, t: number): number;
-  abstract unmap(io: Io, t: number): number;
+  abstract map(io: Io): void;
+  abstract unmap(io: Io): void;
   deviceAccess(_io: Io, _t: number): number {
     return 0;
   }
@@ -181,24 +183,22 @@ abstract class Direct extends Base {
   /** log2 IOMMU pages per IOTLB entry of the standing mapping (blocks when pinned on huge pages). */
   protected tlbShift = 0;
 
-  map(io: Io, t: number): number {
+  map(io: Io): void {
     const m = this.m;
-    m.begin(t);
+    m.beginCall();
     io.iovaPage = this.translated ? io.bufferPage : -1;
     io.iovaPages = m.cpuPagesFor(io.bytes, io.offsetInGranule);
     io.tlbShift = this.tlbShift;
     m.recordMapping(io.bytes, io.bytes);
     m.spend(PH_MAP, T_API, m.dmaApiUs);
     m.cacheMaint(io.bytes, PH_MAP);
-    return m.cur;
   }
 
-  unmap(io: Io, t: number): number {
+  unmap(io: Io): void {
     const m = this.m;
-    m.begin(t);
+    m.beginCall();
     m.spend(PH_UNMAP, T_API, m.dmaApiUs);
     if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
-    return m.cur;
   }
 }
 
@@ -222,24 +222,22 @@ class Strict extends Base {
     super(m);
     this.syncMap = Boolean(params.syncMap);
   }
-  map(io: Io, t: number): number {
+  map(io: Io): void {
     const m = this.m;
-    m.begin(t);
+    m.beginCall();
     m.spend(PH_MAP, T_API, m.dmaApiUs);
     this.iommuMap(io, io.bytes, io.offsetInGranule, this.gathered);
-    if (io.failed) return m.cur;
+    if (io.failed) return;
     m.recordMapping(io.bytes, io.iovaPages * m.granule);
     m.cacheMaint(io.bytes, PH_MAP);
-    return m.cur;
   }
-  unmap(io: Io, t: number): number {
+  unmap(io: Io): void {
     const m = this.m;
-    m.begin(t);
-    if (io.iovaPage < 0) return t;
+    m.beginCall();
+    if (io.iovaPage < 0) return;
     m.spend(PH_UNMAP, T_API, m.dmaApiUs);
     this.iommuUnmap(io, this.gathered);
     if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
-    return m.cur;
   }
 }
 
@@ -298,10 +296,10 @@ class Lazy extends Strict {
     this.len = new Int32Array(queues);
   }
 
-  override unmap(io: Io, t: number): number {
+  override unmap(io: Io): void {
     const m = this.m;
-    m.begin(t, io.cpu);
-    if (io.iovaPage < 0) return t;
+    m.beginCall(io.cpu);
+    if (io.iovaPage < 0) return;
     m.spend(PH_UNMAP, T_API, m.dmaApiUs);
     if (m.virtKind === VIRT_VIRTIO) {
       // viommu_unmap_pages queues the UNMAP (viommu_add_req); with no iotlb_sync the host acts
@@ -327,14 +325,13 @@ class Lazy extends Strict {
     this.ringUnmapT[q][i] = m.cur;
     this.len[q]++;
     io.iovaPage = -1;
-    m.spend(PH_UNMAP, T_IOVA_FREE, m.p.cpu.flushQueueAddNs / 1000);
+    m.spend(PH_UNMAP, T_IOVA_FREE, m.flushQueueAddUs);
     if (this.single) this.singleLockFreeUs = m.cur;
     if (!this.timerOn) {
       this.timerOn = true;
       m.queue.push(m.cur + this.timeoutUs, 2, EV_FQ_TIMER, io.cpu);
     }
     if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
-    return m.cur;
   }
 
   /** fq_flush_iotlb: one domain-wide invalidation from the cursor on; the finish count moves after it. */
@@ -489,16 +486,16 @@ class Swiotlb extends Base {
     io.failed = true;
   }
 
-  map(io: Io, t: number): number {
+  map(io: Io): void {
     const m = this.m;
-    m.begin(t);
+    m.beginCall();
     m.spend(PH_MAP, T_API, m.dmaApiUs);
     const n = this.slotsFor(io.bytes);
     const first = this.findSlots(n);
-    m.spend(PH_MAP, T_SLOT, m.p.cpu.slotFindNs / 1000);
+    m.spend(PH_MAP, T_SLOT, m.slotFindUs);
     if (first < 0) {
       this.overflow(io);
-      return m.cur;
+      return;
     }
     this.ioSlot[io.index] = first;
     this.ioSlots[io.index] = n;
@@ -508,12 +505,11 @@ class Swiotlb extends Base {
       this.iommuMap(io, n * SWIOTLB_SLOT, 0, false, 1);
       if (io.failed) {
         this.release(io);
-        return m.cur;
+        return;
       }
     } else io.iovaPage = -1;
     m.recordMapping(io.bytes, io.bytes);
     m.cacheMaint(io.bytes, PH_MAP);
-    return m.cur;
   }
 
   protected release(io: Io): void {
@@ -523,9 +519,9 @@ class Swiotlb extends Base {
     this.ioSlot[io.index] = -1;
   }
 
-  unmap(io: Io, t: number): number {
+  unmap(io: Io): void {
     const m = this.m;
-    m.begin(t);
+    m.beginCall();
     m.spend(PH_UNMAP, T_API, m.dmaApiUs);
     if (this.viaIommu && io.iovaPage >= 0) this.iommuUnmap(io, false);
     if (io.fromDevice) {
@@ -533,12 +529,11 @@ class Swiotlb extends Base {
       m.copy(io.bytes);
     }
     this.unmapSlots(io);
-    return m.cur;
   }
 
   protected unmapSlots(io: Io): void {
     if (this.ioSlot[io.index] >= 0) this.release(io);
-    this.m.spend(PH_UNMAP, T_SLOT, this.m.p.cpu.slotFreeNs / 1000);
+    this.m.spend(PH_UNMAP, T_SLOT, this.m.slotFreeUs);
   }
 }
 
@@ -671,9 +666,9 @@ class BouncePool extends Base {
     m.bounce.set(m.cur, this.mappedSlotBytes);
   }
 
-  map(io: Io, t: number): number {
+  map(io: Io): void {
     const m = this.m;
-    m.begin(t);
+    m.beginCall();
     m.spend(PH_MAP, T_API, m.dmaApiUs);
     let ci = -1;
     for (let k = 0; k < this.classes.length; k++) {
@@ -686,7 +681,7 @@ class BouncePool extends Base {
     let slot = -1;
     if (ci >= 0) {
       const c = this.classes[ci];
-      m.spend(PH_MAP, T_SLOT, m.p.cpu.slotFindNs / 1000);
+      m.spend(PH_MAP, T_SLOT, m.slotFindUs);
       const cached = c.cached[prot];
       if (cached.length > 0) slot = cached.pop()!;
       else if (c.unmappedFree.length > 0) {
@@ -706,7 +701,8 @@ class BouncePool extends Base {
     if (slot < 0) {
       m.fallbacks++;
       this.ioFallback[io.index] = 1;
-      return this.fallback.map(io, m.cur);
+      this.fallback.map(io);
+      return;
     }
     const c = this.classes[ci];
     this.ioFallback[io.index] = 0;
@@ -719,13 +715,15 @@ class BouncePool extends Base {
     if (io.toDevice) m.copy(io.bytes);
     m.recordMapping(io.bytes, io.bytes);
     m.cacheMaint(io.bytes, PH_MAP);
-    return m.cur;
   }
 
-  unmap(io: Io, t: number): number {
+  unmap(io: Io): void {
     const m = this.m;
-    if (this.ioFallback[io.index]) return this.fallback.unmap(io, t);
-    m.begin(t);
+    if (this.ioFallback[io.index]) {
+      this.fallback.unmap(io);
+      return;
+    }
+    m.beginCall();
     m.spend(PH_UNMAP, T_API, m.dmaApiUs);
     const c = this.classes[io.slotClass];
     const slot = io.slot;
@@ -733,7 +731,7 @@ class BouncePool extends Base {
       m.cacheMaint(io.bytes, PH_UNMAP);
       m.copy(io.bytes);
     }
-    m.spend(PH_UNMAP, T_SLOT, m.p.cpu.slotFreeNs / 1000);
+    m.spend(PH_UNMAP, T_SLOT, m.slotFreeUs);
     c.state[slot] = SLOT_CACHED;
     c.lastUsed[slot] = m.cur;
     c.cached[c.prot[slot]].push(slot);
@@ -743,7 +741,6 @@ class BouncePool extends Base {
       this.evictArmed = true;
       m.queue.push(m.cur + this.evictUs, 2, EV_POOL_EVICT, 0);
     }
-    return m.cur;
   }
 
   /** Eviction pass (a delayed work item): unmap cached slots idle for a whole period. */

@@ -59,7 +59,9 @@ export function driveTrace(m: Machine, strat: MappingStrategy, w: TraceWorkload,
       io.bufferPage = 64 + slot * pagesPerBuffer;
       const start = Math.max(time, m.cpuFreeAt[io.cpu]);
       io.submitT = start;
-      const t = mapCall(m, strat, io, start);
+      m.cur = start;
+      mapCall(m, strat, io);
+      const t = m.cur;
       m.cpuFreeAt[io.cpu] = t;
       if (io.failed) {
         m.failures++;
@@ -84,7 +86,9 @@ export function driveTrace(m: Machine, strat: MappingStrategy, w: TraceWorkload,
       const io = ios[slot];
       const k = ofSlot[slot];
       const start = Math.max(ev.time, m.cpuFreeAt[io.cpu]);
-      const t = unmapCall(m, strat, io, start);
+      m.cur = start;
+      unmapCall(m, strat, io);
+      const t = m.cur;
       m.cpuFreeAt[io.cpu] = t;
       free.push(slot);
       settled++;

@@ -79,7 +79,7 @@ describe('IOTLB', () => {
       { weight: 1, arbitrary: fc.tuple(fc.constant('all' as const), fc.constant(0), fc.constant(0)) },
     );
     fc.assert(
-      fc.property(fc.constantFrom<[number, number]>([16, 4], [32, 8], [12, 4], [8, 8], [64, 2]), fc.array(op, { maxLength: 400 }), ([entries, ways], ops) => {
+      fc.property(fc.constantFrom<[number, number]>([16, 4], [32, 8], [12, 4], [8, 8], [64, 2], [96, 32], [80, 40]), fc.array(op, { maxLength: 400 }), ([entries, ways], ops) => {
         const a = new Iotlb(entries, ways);
         const b = new ReferenceIotlb(entries, ways);
         // Pages near the top of a 48-bit space, as the IOVA allocator hands them out, and low ones.
