@@ -37,6 +37,14 @@ describe('the built command line', () => {
     expect(all).toMatch(/import\("\.\/render-[^"]+\.js"\)/);
   });
 
+  it('loads the web server only for serve: node:http is not imported at start', () => {
+    // Importing node:http as an ES module builds its facade, which loads undici: about a quarter
+    // of help's start-up CPU before serve's imports moved behind a dynamic import.
+    for (const f of staticClosure('main.js')) {
+      expect(readFileSync(join(OUT, f), 'utf8'), f).not.toMatch(/from\s*"(?:node:)?https?"|import\s*"(?:node:)?https?"/);
+    }
+  });
+
   it('says how to build it when the bundle is missing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-nobuild-'));
     mkdirSync(join(dir, 'bin'));

@@ -11,9 +11,6 @@ import { OP_NAMES } from '../../../core/contract.ts';
 import { checkFlags, flag, hasFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 import { packageRoot } from '../../host/paths.ts';
-import { createHostService } from '../../host/service.ts';
-import { ensureRendererBuilt } from '../../server/build-renderer.ts';
-import { startWebServer } from '../../server/server.ts';
 
 export const DEFAULT_PORT = 5178;
 const PROJECT_ROOT = packageRoot(import.meta.url);
@@ -41,6 +38,11 @@ export const serveCommand: CliCommand = {
     const dbPath = dbFlag ? path.resolve(dbFlag) : undefined;
     const verbose = hasFlag(args, 'verbose');
 
+    // Loaded here, not at the top: node:http's ESM facade loads undici, which every other
+    // command (help included) would pay for at start-up.
+    const [{ ensureRendererBuilt }, { createHostService }, { startWebServer }] = await Promise.all([
+      import('../../server/build-renderer.ts'), import('../../host/service.ts'), import('../../server/server.ts'),
+    ]);
     const rendererDir = await ensureRendererBuilt(PROJECT_ROOT, io.err, hasFlag(args, 'rebuild'));
     const host = createHostService({ dbPath, warmWorkers: true });
     let server;
