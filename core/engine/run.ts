@@ -135,14 +135,14 @@ class Device {
   private declare readonly readLatencyUs: number;
   private declare readonly writeLatencyUs: number;
   private declare readonly jitter: number;
-  constructor(private readonly m: Machine, private readonly strat: MappingStrategy, capacity: number, jitter: number) {
+  constructor(private readonly m: Machine, private readonly strat: MappingStrategy, capacity: number) {
     this.waiting = new Int32Array(capacity + 1);
     const d = m.p.device;
     this.parallelism = d.parallelism;
     this.bandwidthBytesPerSec = d.bandwidthBytesPerSec;
     this.readLatencyUs = d.readLatencyUs;
     this.writeLatencyUs = d.writeLatencyUs;
-    this.jitter = jitter;
+    this.jitter = d.latencyJitterFraction;
     // Doubles, not the profile object's fields: a latency read there is a tagged value, and the
     // jittered latency, a choice between it and a product, was boxed into a new heap number per IO.
     doubleFields(this, 'pipeFreeAt', 'startUs', 'xferUs', 'bandwidthBytesPerSec', 'readLatencyUs', 'writeLatencyUs', 'jitter');
@@ -251,7 +251,7 @@ class FioDriver {
     const avgBs = w.bssplit ? w.bssplit.reduce((a, [s, pct]) => a + (s * pct) / 100, 0) : w.bsBytes;
     this.perJob = w.ios ?? Math.max(1, Math.floor(w.sizeBytes / avgBs));
     this.issued = new Float64Array(jobs);
-    this.device = new Device(m, strat, n, p.device.latencyJitterFraction);
+    this.device = new Device(m, strat, n);
     this.multiCpu = Math.min(jobs, p.cpu.cores) > 1;
     const granulesPerPage = Math.max(1, m.granule / m.cpuPage);
     this.totals = newTotals();
@@ -744,7 +744,7 @@ export function simulateStrategy(profile: HardwareProfile, spec: StrategySpec, w
   let measuredUs: number | undefined;
   let jobResults: FioJobResult[] | undefined;
   if (workload.kind === 'fio' && workload.jobs) {
-    const r = driveFioJobs(m, strat, workload, (capacity) => new Device(m, strat, capacity, profile.device.latencyJitterFraction), new DriverHooks(m, sampler, opts, spec.text, prog));
+    const r = driveFioJobs(m, strat, workload, (capacity) => new Device(m, strat, capacity), new DriverHooks(m, sampler, opts, spec.text, prog));
     totals = { ios: r.ios, bytes: r.bytes, endT: r.endT };
     measuredUs = r.measuredUs;
     jobResults = r.jobs;

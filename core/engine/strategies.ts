@@ -591,7 +591,6 @@ class SwiotlbDynamic extends Swiotlb {
   }
 }
 
-
 interface PoolClass {
   bytes: number;
   slotBytes: number;
