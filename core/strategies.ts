@@ -102,7 +102,7 @@ export const STRATEGIES: StrategyDef[] = [
     models: '[RFC PATCH v3 0/8] Add IOPF support for VFIO passthrough (Lu 2021), vfio_iommu_type1_dma_map_iopf; SVA: iommu_sva_handle_iopf',
     summary: 'Nothing pinned up front: the first device access to a page faults, the handler pins and maps it plus premap-1 following pages, then the device retries.',
     params: [
-      { key: 'premap', kind: 'int', default: 512, min: 1, max: 1 << 20, unit: 'pages', doc: 'pages mapped per fault (IOPF_PREMAP_LEN)' },
+      { key: 'premap', kind: 'int', default: 512, min: 1, max: 1 << 20, unit: 'pages', doc: 'pages mapped per fault (IOPF_PREMAP_LEN; mode=vfio only: SVA maps the faulting page)' },
       { key: 'mode', kind: 'enum', default: 'vfio', values: ['vfio', 'sva'], doc: 'vfio: VFIO passthrough in a guest; sva: host shared virtual addressing' },
     ],
   },
@@ -173,6 +173,10 @@ export function parseStrategy(text: string): StrategySpec {
     if (seen.has(key)) throw new InputError(`strategy ${def.id} parameter ${key}`, part, 'each parameter once');
     seen.add(key);
     params[key] = parseParam(def.id, pdef, part.slice(eq + 1).trim());
+  }
+  // IOPF_PREMAP_LEN is the VFIO series' knob; iommu_sva_handle_iopf serves the one faulting page.
+  if (def.id === 'iopf' && params.mode === 'sva' && seen.has('premap') && params.premap !== 1) {
+    throw new InputError('strategy iopf parameter premap', String(params.premap), '1 or left out with mode=sva (iommu_sva_handle_iopf maps the faulting page only; premap is VFIO IOPF\'s IOPF_PREMAP_LEN)');
   }
   return { id: def.id, params, text: strategyText(def.id, params) };
 }

@@ -809,8 +809,9 @@ class BouncePool extends Base {
  * front; the device's first access to an unmapped page stalls, the fault is reported
  * (SMMU event queue / PRI), vfio_iommu_type1_dma_map_iopf pins and maps it and up to
  * premap-1 following unmapped pages, and the page response lets the device retry.
- * mode=sva: host shared virtual addressing, the fault is served by handle_mm_fault and the
- * driver's queue memory is kernel-pinned.
+ * mode=sva: host shared virtual addressing, iommu_sva_handle_iopf serves each fault with
+ * handle_mm_fault on the one faulting page (no premap), and the driver's queue memory is
+ * kernel-pinned.
  */
 class Iopf extends Direct {
   readonly id = 'iopf';
@@ -821,8 +822,9 @@ class Iopf extends Direct {
 
   constructor(m: Machine, params: Record<string, unknown>) {
     super(m);
-    this.premap = params.premap as number;
     this.sva = params.mode === 'sva';
+    // handle_mm_fault serves the faulting page; premap-ahead is VFIO's (IOPF_PREMAP_LEN).
+    this.premap = this.sva ? 1 : (params.premap as number);
   }
 
   protected readonly translated = true;
