@@ -232,7 +232,9 @@ const run: CliCommand = {
     io.out(extra.after);
     if (workload.kind === 'dmabench') {
       // The table above is exact; the tool keeps its sums in whole 100 ns units, so its own lines differ.
-      io.out('\nAs dma_map_benchmark prints them (its arithmetic: sums in whole 100 ns units):\n');
+      io.out('\nAs dma_map_benchmark prints them. Its arithmetic: sums in whole 100 ns units, an integer mean, and a\n'
+        + 'variance (mean of squares minus that integer mean squared) that also holds about twice the mean times\n'
+        + 'the fraction the integer mean dropped, so its standard deviation reads above the exact one:\n');
       for (const r of result.results) io.out(`\n${r.strategy}:\n${dmaBenchLines(r.metrics)}`);
     }
     if (hasFlag(args, 'explain')) io.out(`\nwhere the time of the mean map and unmap call goes\n\n${explainText(result.results, table)}`);
