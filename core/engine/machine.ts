@@ -263,7 +263,8 @@ export class Machine {
   /** p.cpu.dmaCoherent: cache maintenance is skipped on every call of a coherent machine. */
   private declare readonly dmaCoherent: boolean;
   declare readonly rng: Rng;
-  readonly queue = new EventQueue(256);
+  /** Sorted with one CPU, a heap with several (see EventQueue). */
+  declare readonly queue: EventQueue;
   declare readonly cpus: number;
   declare readonly granule: number;
   declare readonly granuleShift: number;
@@ -384,6 +385,7 @@ export class Machine {
     this.dmaCoherent = profile.cpu.dmaCoherent;
     this.rng = new Rng(seed);
     this.cpus = cpus;
+    this.queue = new EventQueue(256, cpus === 1);
     this.cpuFreeAt = new Float64Array(cpus);
     this.deferred = Array.from({ length: cpus }, () => [] as number[]);
     this.deferredHead = new Int32Array(cpus);
