@@ -305,6 +305,11 @@ export class Machine {
   private declare readonly tableShift: number;
   private declare readonly topTable: number;
   private readonly tablePresent = new Uint8Array(1 << 16);
+  /**
+   * A leaf table known present (presence mode, -1: none): a map inside the table the previous map
+   * found or allocated needs no lookup. Reset whenever an unmap frees a table.
+   */
+  private lastTable = -1;
   private declare readonly tableSpan: number;
   /**
    * 1 / granule, 1 / tableSpan and cpuPage - 1: the sizes are powers of two (the profile schema
@@ -367,8 +372,11 @@ export class Machine {
   declare readonly flushQueueAddUs: number;
   private declare readonly syncLatencyUs: number;
   private declare readonly walkUs: number;
-  /** xorshift32 state, int32 in a typed array: unboxed whatever its value. */
-  private readonly jitterState = new Int32Array(1);
+  /**
+   * xorshift32 state, an int32 in a double field (see doubleFields): unboxed whatever its value,
+   * and two loads away where a typed array's element is five (four draws per IO).
+   */
+  private jitterState = 0;
   /** The cost factor drawJitter drew last. */
   jitterDrawn = 1;
   private copyBytes = -1;
@@ -391,7 +399,7 @@ export class Machine {
     this.deferredHead = new Int32Array(cpus);
     this.wakeQueued = new Uint8Array(cpus);
     this.jitter = profile.cpu.costJitterFraction;
-    this.jitterState[0] = this.rng.u32() | 1;
+    this.jitterState = this.rng.u32() | 1;
     this.granule = profile.iommu.granuleBytes;
     this.granuleShift = Math.log2(this.granule);
     this.cpuPage = profile.cpu.pageSizeBytes;
@@ -432,7 +440,7 @@ export class Machine {
     doubleFields(this, 'dmaApiUs', 'unmapCallUs', 'insertUs', 'syncLatencyUs', 'walkUs', 'perGranule', 'perTableSpan', 'slotFindUs', 'slotFreeUs',
       'flushQueueAddUs');
     doubleFields(this, 'now', 'cur', 'vmmPendingUs', 'vmmIdleEwmaUs', 'mappedBufferBytes', 'mappedSpanBytes', 'exposedBeyondBytes',
-      'staleSumUs', 'staleMaxUs', 'callFactor', 'copyUs', 'jitterDrawn');
+      'staleSumUs', 'staleMaxUs', 'callFactor', 'copyUs', 'jitterDrawn', 'jitterState', 'lastTable');
   }
 
   /** IOMMU pages covered by a buffer at its physical offset: the granule rounding of the DART series. */
@@ -484,11 +492,11 @@ export class Machine {
       this.jitterDrawn = 1;
       return;
     }
-    let x = this.jitterState[0];
+    let x = this.jitterState | 0;
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    this.jitterState[0] = x;
+    this.jitterState = x;
     this.jitterDrawn = 1 + this.jitter * ((x >>> 0) / 2147483648 - 1);
   }
 
@@ -674,6 +682,8 @@ export class Machine {
     const last = Math.floor((firstPage + pages - 1) * this.perTableSpan);
     let us = 0;
     if (!this.countTables) {
+      if (first === last && first === this.lastTable) return 0;
+      this.lastTable = last;
       // Only presence matters. IOVAs are allocated top-down, so a bitmap indexed from the top
       // of the space covers the tables in use.
       for (let tb = first; tb <= last; tb++) {
@@ -739,6 +749,7 @@ export class Machine {
       // Tables wholly inside the range: the entry one level up is cleared and the table freed.
       const first = Math.ceil(firstPage / span);
       const end = Math.floor((firstPage + pages) / span);
+      if (end > first) this.lastTable = -1;
       for (let tb = first; tb < end; tb++) {
         const rel = this.topTable - tb;
         if (rel >= 0 && rel < 65536) this.tablePresent[rel] = 0;
@@ -832,8 +843,11 @@ export class Machine {
     this.phaseUs[phase] += done - t;
     this.terms[T_LOCK] += wait + (others * inv.contentionNsPerCpu) / 1000;
     this.terms[T_SYNC] += (cmdNs + syncNs + inv.syncLatencyNs) / 1000;
-    this.cmdqFrom[this.cpu] = t;
-    this.cmdqUntil[this.cpu] = done;
+    // Read only by cpusOnQueue, with several CPUs.
+    if (this.cpus > 1) {
+      this.cmdqFrom[this.cpu] = t;
+      this.cmdqUntil[this.cpu] = done;
+    }
     this.cur = done;
   }
 

@@ -257,17 +257,22 @@ class RangeFlush extends Strict {
  * the first unmap that finds it off, on that CPU) flushes and frees every queue into the timer
  * CPU's rcache. Until the flush completes the device can still reach the freed buffers.
  */
+/** Slots of a flush-queue entry in Lazy.ring. */
+const RING_SLOTS = 4;
+
 class Lazy extends Strict {
   override readonly id = 'lazy';
   private declare readonly single: boolean;
   /** Entries a queue holds before it counts as full (fq_full: one slot of the ring stays empty). */
   private declare readonly capacity: number;
   private declare readonly timeoutUs: number;
-  /** Each queue is a ring of entries, struct-of-arrays: no allocation per unmap. */
-  private declare readonly ringStart: Float64Array[];
-  private declare readonly ringPages: Float64Array[];
-  private declare readonly ringCounter: Float64Array[];
-  private declare readonly ringUnmapT: Float64Array[];
+  /**
+   * Every queue's ring of entries in one array, four slots an entry (IOVA start page, pages, flush
+   * counter, unmap time), queue q's entry i at RING_SLOTS * (q * capacity + i): no allocation per
+   * unmap, and one array to reach rather than an array of arrays per field (~140 machine
+   * instructions an unmap spent on the four stores).
+   */
+  private declare readonly ring: Float64Array;
   private declare readonly head: Int32Array;
   private declare readonly len: Int32Array;
   private flushStartCnt = 0;
@@ -287,11 +292,7 @@ class Lazy extends Strict {
     this.capacity = Math.max(1, fqSize - 1);
     this.timeoutUs = (this.single && params.timeoutMs === toDefault ? 1000 : (params.timeoutMs as number)) * 1000;
     const queues = this.single ? 1 : m.cpus;
-    const ring = () => Array.from({ length: queues }, () => new Float64Array(this.capacity));
-    this.ringStart = ring();
-    this.ringPages = ring();
-    this.ringCounter = ring();
-    this.ringUnmapT = ring();
+    this.ring = new Float64Array(RING_SLOTS * queues * this.capacity);
     this.head = new Int32Array(queues);
     this.len = new Int32Array(queues);
   }
@@ -317,13 +318,16 @@ class Lazy extends Strict {
       this.ringFree(q, io.cpu);
     }
     const cap = this.capacity;
-    let i = this.head[q] + this.len[q];
+    const len = this.len[q];
+    let i = this.head[q] + len;
     if (i >= cap) i -= cap;
-    this.ringStart[q][i] = io.iovaPage;
-    this.ringPages[q][i] = io.iovaPages;
-    this.ringCounter[q][i] = this.flushStartCnt;
-    this.ringUnmapT[q][i] = m.cur;
-    this.len[q]++;
+    const ring = this.ring;
+    const e = RING_SLOTS * (q * cap + i);
+    ring[e] = io.iovaPage;
+    ring[e + 1] = io.iovaPages;
+    ring[e + 2] = this.flushStartCnt;
+    ring[e + 3] = m.cur;
+    this.len[q] = len + 1;
     io.iovaPage = -1;
     m.spend(PH_UNMAP, T_IOVA_FREE, m.flushQueueAddUs);
     if (this.single) this.singleLockFreeUs = m.cur;
@@ -349,7 +353,7 @@ class Lazy extends Strict {
       let pages = 0;
       for (let q = 0; q < this.len.length; q++) {
         const cap = this.capacity;
-        for (let k = 0, i = this.head[q]; k < this.len[q]; k++, i = i + 1 === cap ? 0 : i + 1) pages += this.ringPages[q][i];
+        for (let k = 0, i = this.head[q]; k < this.len[q]; k++, i = i + 1 === cap ? 0 : i + 1) pages += this.ring[RING_SLOTS * (q * cap + i) + 1];
       }
       m.invalidations++;
       m.iotlb.invalidateAll();
@@ -366,18 +370,17 @@ class Lazy extends Strict {
   private ringFree(q: number, cpu: number): void {
     const m = this.m;
     const cap = this.capacity;
-    const starts = this.ringStart[q];
-    const pages = this.ringPages[q];
-    const counters = this.ringCounter[q];
-    const unmapT = this.ringUnmapT[q];
+    const ring = this.ring;
+    const base = q * cap;
     const done = this.flushDoneUs;
     while (this.len[q] > 0) {
       const i = this.head[q];
-      const c = counters[i];
+      const e = RING_SLOTS * (base + i);
+      const c = ring[e + 2];
       if (c >= this.flushFinishCnt) break;
       // The first flush started after this entry was queued is flush c + 1.
-      m.recordStale(done[c + 1] - unmapT[i]);
-      m.iovaFree(cpu, starts[i], pages[i], PH_UNMAP);
+      m.recordStale(done[c + 1] - ring[e + 3]);
+      m.iovaFree(cpu, ring[e], ring[e + 1], PH_UNMAP);
       this.head[q] = i + 1 === cap ? 0 : i + 1;
       this.len[q]--;
     }
@@ -456,6 +459,7 @@ class Swiotlb extends Base {
     if (n > SWIOTLB_SEG || this.slots === 0) return -1;
     const a = this.alignSlots;
     const total = this.slots;
+    const used = this.used;
     let idx = Math.floor(this.cursor / a) * a;
     for (let scanned = 0; scanned < total; scanned += a) {
       if (idx + n > total) {
@@ -465,13 +469,13 @@ class Swiotlb extends Base {
       if (idx + n <= segEnd) {
         let ok = true;
         for (let i = idx; i < idx + n; i++) {
-          if (this.used[i]) {
+          if (used[i]) {
             ok = false;
             break;
           }
         }
         if (ok) {
-          for (let i = idx; i < idx + n; i++) this.used[i] = 1;
+          for (let i = idx; i < idx + n; i++) used[i] = 1;
           this.cursor = idx + n;
           return idx;
         }
@@ -515,7 +519,8 @@ class Swiotlb extends Base {
   protected release(io: Io): void {
     const first = this.ioSlot[io.index];
     const n = this.ioSlots[io.index];
-    for (let i = first; i < first + n; i++) this.used[i] = 0;
+    const used = this.used;
+    for (let i = first; i < first + n; i++) used[i] = 0;
     this.ioSlot[io.index] = -1;
   }
 
