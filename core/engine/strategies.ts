@@ -257,9 +257,6 @@ class RangeFlush extends Strict {
  * the first unmap that finds it off, on that CPU) flushes and frees every queue into the timer
  * CPU's rcache. Until the flush completes the device can still reach the freed buffers.
  */
-/** Slots of a flush-queue entry in Lazy.ring. */
-const RING_SLOTS = 4;
-
 class Lazy extends Strict {
   override readonly id = 'lazy';
   private declare readonly single: boolean;
@@ -267,12 +264,14 @@ class Lazy extends Strict {
   private declare readonly capacity: number;
   private declare readonly timeoutUs: number;
   /**
-   * Every queue's ring of entries in one array, four slots an entry (IOVA start page, pages, flush
-   * counter, unmap time), queue q's entry i at RING_SLOTS * (q * capacity + i): no allocation per
-   * unmap, and one array to reach rather than an array of arrays per field (~140 machine
-   * instructions an unmap spent on the four stores).
+   * Every queue's ring of entries, struct-of-arrays (IOVA start page, pages, flush counter, unmap
+   * time), queue q's entry i at q * capacity + i: no allocation per unmap, and one array per field
+   * rather than an array of arrays (~140 machine instructions an unmap spent on the four stores).
    */
-  private declare readonly ring: Float64Array;
+  private declare readonly ringStart: Float64Array;
+  private declare readonly ringPages: Float64Array;
+  private declare readonly ringCounter: Float64Array;
+  private declare readonly ringUnmapT: Float64Array;
   private declare readonly head: Int32Array;
   private declare readonly len: Int32Array;
   private flushStartCnt = 0;
@@ -292,7 +291,10 @@ class Lazy extends Strict {
     this.capacity = Math.max(1, fqSize - 1);
     this.timeoutUs = (this.single && params.timeoutMs === toDefault ? 1000 : (params.timeoutMs as number)) * 1000;
     const queues = this.single ? 1 : m.cpus;
-    this.ring = new Float64Array(RING_SLOTS * queues * this.capacity);
+    this.ringStart = new Float64Array(queues * this.capacity);
+    this.ringPages = new Float64Array(queues * this.capacity);
+    this.ringCounter = new Float64Array(queues * this.capacity);
+    this.ringUnmapT = new Float64Array(queues * this.capacity);
     this.head = new Int32Array(queues);
     this.len = new Int32Array(queues);
   }
@@ -321,12 +323,11 @@ class Lazy extends Strict {
     const len = this.len[q];
     let i = this.head[q] + len;
     if (i >= cap) i -= cap;
-    const ring = this.ring;
-    const e = RING_SLOTS * (q * cap + i);
-    ring[e] = io.iovaPage;
-    ring[e + 1] = io.iovaPages;
-    ring[e + 2] = this.flushStartCnt;
-    ring[e + 3] = m.cur;
+    const e = q * cap + i;
+    this.ringStart[e] = io.iovaPage;
+    this.ringPages[e] = io.iovaPages;
+    this.ringCounter[e] = this.flushStartCnt;
+    this.ringUnmapT[e] = m.cur;
     this.len[q] = len + 1;
     io.iovaPage = -1;
     m.spend(PH_UNMAP, T_IOVA_FREE, m.flushQueueAddUs);
@@ -353,7 +354,7 @@ class Lazy extends Strict {
       let pages = 0;
       for (let q = 0; q < this.len.length; q++) {
         const cap = this.capacity;
-        for (let k = 0, i = this.head[q]; k < this.len[q]; k++, i = i + 1 === cap ? 0 : i + 1) pages += this.ring[RING_SLOTS * (q * cap + i) + 1];
+        for (let k = 0, i = this.head[q]; k < this.len[q]; k++, i = i + 1 === cap ? 0 : i + 1) pages += this.ringPages[q * cap + i];
       }
       m.invalidations++;
       m.iotlb.invalidateAll();
@@ -370,17 +371,16 @@ class Lazy extends Strict {
   private ringFree(q: number, cpu: number): void {
     const m = this.m;
     const cap = this.capacity;
-    const ring = this.ring;
     const base = q * cap;
     const done = this.flushDoneUs;
     while (this.len[q] > 0) {
       const i = this.head[q];
-      const e = RING_SLOTS * (base + i);
-      const c = ring[e + 2];
+      const e = base + i;
+      const c = this.ringCounter[e];
       if (c >= this.flushFinishCnt) break;
       // The first flush started after this entry was queued is flush c + 1.
-      m.recordStale(done[c + 1] - ring[e + 3]);
-      m.iovaFree(cpu, ring[e], ring[e + 1], PH_UNMAP);
+      m.recordStale(done[c + 1] - this.ringUnmapT[e]);
+      m.iovaFree(cpu, this.ringStart[e], this.ringPages[e], PH_UNMAP);
       this.head[q] = i + 1 === cap ? 0 : i + 1;
       this.len[q]--;
     }
