@@ -290,6 +290,8 @@ export class Machine {
   now = 0;
   /** Invalidation queues (hardware cmdq consumers) or driver locks: CPU c uses c mod length. */
   declare readonly invQueues: Resource[];
+  /** invQueues[0], a field away (most machines have one queue). */
+  private declare readonly invQueue0: Resource;
   /** Per CPU: when its current invalidation entered and leaves its queue (contention count). */
   private declare readonly cmdqFrom: Float64Array;
   private declare readonly cmdqUntil: Float64Array;
@@ -416,6 +418,7 @@ export class Machine {
     this.topTable = Math.floor((2 ** (profile.iommu.iovaBits - this.granuleShift) - 1) / 2 ** this.tableShift);
     const nq = Math.max(1, Math.min(profile.iommu.invalidation.queues, cpus));
     this.invQueues = Array.from({ length: nq }, () => new Resource());
+    this.invQueue0 = this.invQueues[0];
     this.cmdqFrom = new Float64Array(cpus);
     this.cmdqUntil = new Float64Array(cpus);
     this.blockPages = profile.iommu.blockSizesBytes
@@ -826,7 +829,7 @@ export class Machine {
     }
     const nq = this.invQueues.length;
     const qi = nq === 1 ? 0 : this.cpu % nq;
-    const q = this.invQueues[qi];
+    const q = nq === 1 ? this.invQueue0 : this.invQueues[qi];
     if (!inv.hardwareQueue) {
       this.lockedInvalidation(q, cmdNs, syncNs, phase);
       return;

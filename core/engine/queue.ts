@@ -74,12 +74,11 @@ export class EventQueue {
     const h = this.head;
     const mask = this.mask;
     const T = this.time, O = this.order, P = this.payload;
-    if (n > NEAR) {
-      const s = (h + n - NEAR) & mask;
-      if (T[s] > time || (T[s] === time && O[s] > ord)) {
-        this.pushFar(time, ord, pl);
-        return;
-      }
+    // Further back than NEAR places: binary search. (An event at the same time stays on the scan:
+    // correct either way, and one comparison fewer on every push.)
+    if (n > NEAR && T[(h + n - NEAR) & mask] > time) {
+      this.pushFar(time, ord, pl);
+      return;
     }
     // Insertion from the tail: later events move up one place.
     let x = n;
@@ -102,7 +101,7 @@ export class EventQueue {
     const h = this.head;
     const mask = this.mask;
     const T = this.time, O = this.order, P = this.payload;
-    // First place whose event comes after the new one (one exists: the check in push).
+    // First place whose event comes after the new one (one exists: the check in push, a later time).
     let lo = 0;
     let hi = n - NEAR;
     while (lo < hi) {

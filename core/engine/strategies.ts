@@ -5,7 +5,7 @@ import {
   type Io, type Machine,
 } from './machine.ts';
 import { doubleArray } from './shape.ts';
-import { PROT_RO, PROT_RW, PROT_WO, SLOT_BUSY, SLOT_CACHED, SLOT_FREE, SWIOTLB_SEG, SWIOTLB_SLOT } from './constants.ts';
+import { PROT_RO, PROT_RW, PROT_WO, SLOT_BUSY, SLOT_CACHED, SLOT_FREE, SWIOTLB_SEG, SWIOTLB_SEG_SHIFT, SWIOTLB_SLOT, SWIOTLB_SLOT_SHIFT } from './constants.ts';
 
 /**
  * A DMA-mapping strategy: what dma_map_*() and dma_unmap_*() cost and do on the machine.
@@ -441,6 +441,7 @@ class Swiotlb extends Base {
     this.ioSlots = new Int32Array(maxIos);
     const align = Math.max(m.granule, m.cpuPage);
     this.alignSlots = Math.max(1, align / SWIOTLB_SLOT);
+    if ((this.alignSlots & (this.alignSlots - 1)) !== 0) throw new SimulationInvariantError(`swiotlb: slot alignment ${this.alignSlots} is not a power of two`);
     m.bounce.set(0, this.poolBytes);
   }
 
@@ -450,8 +451,12 @@ class Swiotlb extends Base {
   }
 
   protected slotsFor(bytes: number): number {
-    const n = Math.ceil(bytes / SWIOTLB_SLOT);
-    return Math.ceil(n / this.alignSlots) * this.alignSlots;
+    // Integer forms of ceil(bytes / SWIOTLB_SLOT) and of rounding up to alignSlots, both powers
+    // of two (the granule and the CPU page are): no division on the per-IO path.
+    const a = this.alignSlots;
+    if (bytes > 0x3fffffff) return Math.ceil(Math.ceil(bytes / SWIOTLB_SLOT) / a) * a;
+    const n = (bytes + SWIOTLB_SLOT - 1) >> SWIOTLB_SLOT_SHIFT;
+    return (n + a - 1) & -a;
   }
 
   /** First fit from a rotating cursor, never crossing a segment, aligned. Returns -1 when full. */
@@ -460,12 +465,13 @@ class Swiotlb extends Base {
     const a = this.alignSlots;
     const total = this.slots;
     const used = this.used;
-    let idx = Math.floor(this.cursor / a) * a;
+    // a is a power of two and the cursor a slot index: a mask, not a division.
+    let idx = this.cursor & -a;
     for (let scanned = 0; scanned < total; scanned += a) {
       if (idx + n > total) {
         idx = 0;
       }
-      const segEnd = (Math.floor(idx / SWIOTLB_SEG) + 1) * SWIOTLB_SEG;
+      const segEnd = ((idx >> SWIOTLB_SEG_SHIFT) + 1) << SWIOTLB_SEG_SHIFT;
       if (idx + n <= segEnd) {
         let ok = true;
         for (let i = idx; i < idx + n; i++) {
