@@ -304,14 +304,8 @@ class Lazy extends Strict {
     m.beginCall(io.cpu);
     if (io.iovaPage < 0) return;
     m.spend(PH_UNMAP, T_API, m.dmaApiUs);
-    if (m.virtKind === VIRT_VIRTIO) {
-      // viommu_unmap_pages queues the UNMAP (viommu_add_req); with no iotlb_sync the host acts
-      // on it at the next kick: another vCPU's MAP sync, or the flush queue's flush_iotlb_all.
-      m.spend(PH_UNMAP, T_API, m.unmapCallUs);
-      m.virtPost(1, Math.max(1, Math.round((io.iovaPages * m.granule) / m.cpuPage)), m.p.virt.hostUnmapPerPageUs);
-    } else {
-      m.pteUnmap(io.iovaPage, io.iovaPages, io.mapEntries || io.iovaPages, false, PH_UNMAP);
-    }
+    if (m.virtKind === VIRT_VIRTIO) this.virtioQueueUnmap(io);
+    else m.pteUnmap(io.iovaPage, io.iovaPages, io.mapEntries || io.iovaPages, false, PH_UNMAP);
     const q = this.single ? 0 : io.cpu;
     if (this.single) m.waitUntil(this.singleLockFreeUs, PH_UNMAP);
     this.ringFree(q, io.cpu);
@@ -332,11 +326,26 @@ class Lazy extends Strict {
     io.iovaPage = -1;
     m.spend(PH_UNMAP, T_IOVA_FREE, m.flushQueueAddUs);
     if (this.single) this.singleLockFreeUs = m.cur;
-    if (!this.timerOn) {
-      this.timerOn = true;
-      m.queue.push(m.cur + this.timeoutUs, 2, EV_FQ_TIMER, io.cpu);
-    }
+    if (!this.timerOn) this.armTimer(io.cpu);
     if (io.fromDevice) m.cacheMaint(io.bytes, PH_UNMAP);
+  }
+
+  // The unmap's rare branches live apart from it, out of the inlining budget of the per-IO path.
+
+  /**
+   * virtio-iommu: viommu_unmap_pages queues the UNMAP (viommu_add_req); with no iotlb_sync the
+   * host acts on it at the next kick: another vCPU's MAP sync, or the flush queue's flush_iotlb_all.
+   */
+  private virtioQueueUnmap(io: Io): void {
+    const m = this.m;
+    m.spend(PH_UNMAP, T_API, m.unmapCallUs);
+    m.virtPost(1, Math.max(1, Math.round((io.iovaPages * m.granule) / m.cpuPage)), m.p.virt.hostUnmapPerPageUs);
+  }
+
+  /** fq_timer armed by the first unmap that finds it off, on that CPU. */
+  private armTimer(cpu: number): void {
+    this.timerOn = true;
+    this.m.queue.push(this.m.cur + this.timeoutUs, 2, EV_FQ_TIMER, cpu);
   }
 
   /** fq_flush_iotlb: one domain-wide invalidation from the cursor on; the finish count moves after it. */
@@ -590,15 +599,21 @@ class SwiotlbDynamic extends Swiotlb {
 
   protected override unmapSlots(io: Io): void {
     const dyn = this.dynBytes[io.index];
-    if (dyn > 0) {
-      const m = this.m;
-      m.spend(PH_UNMAP, T_PAGE_ALLOC, m.p.cpu.dynFreeUs + (dyn / m.cpuPage) * m.p.cpu.pageFreeUs);
-      this.dynamicInUse -= dyn;
-      this.dynBytes[io.index] = 0;
-      m.bounce.set(m.cur, this.poolBytes + this.dynamicInUse);
-      return;
-    }
-    super.unmapSlots(io);
+    if (dyn > 0) this.freeDynamic(io, dyn);
+    else super.unmapSlots(io);
+  }
+
+  /**
+   * swiotlb_dyn_unmap. Out of line: the unmap path is inlined into the event loop, and a branch
+   * the loop rarely takes there spends the inlining budget the per-IO calls need (the cost
+   * jitter's draw and the device's completion stayed calls).
+   */
+  private freeDynamic(io: Io, dyn: number): void {
+    const m = this.m;
+    m.spend(PH_UNMAP, T_PAGE_ALLOC, m.p.cpu.dynFreeUs + (dyn / m.cpuPage) * m.p.cpu.pageFreeUs);
+    this.dynamicInUse -= dyn;
+    this.dynBytes[io.index] = 0;
+    m.bounce.set(m.cur, this.poolBytes + this.dynamicInUse);
   }
 }
 
