@@ -83,6 +83,9 @@ export const HIST_BUCKETS = 2561;
 
 /** swiotlb geometry: IO_TLB_SIZE bytes per slot, IO_TLB_SEGSIZE slots per segment. */
 export const SWIOTLB_SLOT = 2048;
+/** log2 SWIOTLB_SLOT and log2 SWIOTLB_SEG. */
+export const SWIOTLB_SLOT_SHIFT = 11;
+export const SWIOTLB_SEG_SHIFT = 7;
 export const SWIOTLB_SEG = 128;
 
 /** Bounce pool slot protection and state. */

@@ -263,7 +263,8 @@ export class Machine {
   /** p.cpu.dmaCoherent: cache maintenance is skipped on every call of a coherent machine. */
   private declare readonly dmaCoherent: boolean;
   declare readonly rng: Rng;
-  readonly queue = new EventQueue(256);
+  /** Sorted with one CPU, a heap with several (see EventQueue). */
+  declare readonly queue: EventQueue;
   declare readonly cpus: number;
   declare readonly granule: number;
   declare readonly granuleShift: number;
@@ -289,6 +290,8 @@ export class Machine {
   now = 0;
   /** Invalidation queues (hardware cmdq consumers) or driver locks: CPU c uses c mod length. */
   declare readonly invQueues: Resource[];
+  /** invQueues[0], a field away (most machines have one queue). */
+  private declare readonly invQueue0: Resource;
   /** Per CPU: when its current invalidation entered and leaves its queue (contention count). */
   private declare readonly cmdqFrom: Float64Array;
   private declare readonly cmdqUntil: Float64Array;
@@ -304,6 +307,11 @@ export class Machine {
   private declare readonly tableShift: number;
   private declare readonly topTable: number;
   private readonly tablePresent = new Uint8Array(1 << 16);
+  /**
+   * A leaf table known present (presence mode, -1: none): a map inside the table the previous map
+   * found or allocated needs no lookup. Reset whenever an unmap frees a table.
+   */
+  private lastTable = -1;
   private declare readonly tableSpan: number;
   /**
    * 1 / granule, 1 / tableSpan and cpuPage - 1: the sizes are powers of two (the profile schema
@@ -366,8 +374,11 @@ export class Machine {
   declare readonly flushQueueAddUs: number;
   private declare readonly syncLatencyUs: number;
   private declare readonly walkUs: number;
-  /** xorshift32 state, int32 in a typed array: unboxed whatever its value. */
-  private readonly jitterState = new Int32Array(1);
+  /**
+   * xorshift32 state, an int32 in a double field (see doubleFields): unboxed whatever its value,
+   * and two loads away where a typed array's element is five (four draws per IO).
+   */
+  private jitterState = 0;
   /** The cost factor drawJitter drew last. */
   jitterDrawn = 1;
   private copyBytes = -1;
@@ -384,12 +395,13 @@ export class Machine {
     this.dmaCoherent = profile.cpu.dmaCoherent;
     this.rng = new Rng(seed);
     this.cpus = cpus;
+    this.queue = new EventQueue(256, cpus === 1);
     this.cpuFreeAt = new Float64Array(cpus);
     this.deferred = Array.from({ length: cpus }, () => [] as number[]);
     this.deferredHead = new Int32Array(cpus);
     this.wakeQueued = new Uint8Array(cpus);
     this.jitter = profile.cpu.costJitterFraction;
-    this.jitterState[0] = this.rng.u32() | 1;
+    this.jitterState = this.rng.u32() | 1;
     this.granule = profile.iommu.granuleBytes;
     this.granuleShift = Math.log2(this.granule);
     this.cpuPage = profile.cpu.pageSizeBytes;
@@ -406,6 +418,7 @@ export class Machine {
     this.topTable = Math.floor((2 ** (profile.iommu.iovaBits - this.granuleShift) - 1) / 2 ** this.tableShift);
     const nq = Math.max(1, Math.min(profile.iommu.invalidation.queues, cpus));
     this.invQueues = Array.from({ length: nq }, () => new Resource());
+    this.invQueue0 = this.invQueues[0];
     this.cmdqFrom = new Float64Array(cpus);
     this.cmdqUntil = new Float64Array(cpus);
     this.blockPages = profile.iommu.blockSizesBytes
@@ -430,7 +443,7 @@ export class Machine {
     doubleFields(this, 'dmaApiUs', 'unmapCallUs', 'insertUs', 'syncLatencyUs', 'walkUs', 'perGranule', 'perTableSpan', 'slotFindUs', 'slotFreeUs',
       'flushQueueAddUs');
     doubleFields(this, 'now', 'cur', 'vmmPendingUs', 'vmmIdleEwmaUs', 'mappedBufferBytes', 'mappedSpanBytes', 'exposedBeyondBytes',
-      'staleSumUs', 'staleMaxUs', 'callFactor', 'copyUs', 'jitterDrawn');
+      'staleSumUs', 'staleMaxUs', 'callFactor', 'copyUs', 'jitterDrawn', 'jitterState', 'lastTable');
   }
 
   /** IOMMU pages covered by a buffer at its physical offset: the granule rounding of the DART series. */
@@ -482,11 +495,11 @@ export class Machine {
       this.jitterDrawn = 1;
       return;
     }
-    let x = this.jitterState[0];
+    let x = this.jitterState | 0;
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    this.jitterState[0] = x;
+    this.jitterState = x;
     this.jitterDrawn = 1 + this.jitter * ((x >>> 0) / 2147483648 - 1);
   }
 
@@ -672,6 +685,8 @@ export class Machine {
     const last = Math.floor((firstPage + pages - 1) * this.perTableSpan);
     let us = 0;
     if (!this.countTables) {
+      if (first === last && first === this.lastTable) return 0;
+      this.lastTable = last;
       // Only presence matters. IOVAs are allocated top-down, so a bitmap indexed from the top
       // of the space covers the tables in use.
       for (let tb = first; tb <= last; tb++) {
@@ -737,6 +752,7 @@ export class Machine {
       // Tables wholly inside the range: the entry one level up is cleared and the table freed.
       const first = Math.ceil(firstPage / span);
       const end = Math.floor((firstPage + pages) / span);
+      if (end > first) this.lastTable = -1;
       for (let tb = first; tb < end; tb++) {
         const rel = this.topTable - tb;
         if (rel >= 0 && rel < 65536) this.tablePresent[rel] = 0;
@@ -813,7 +829,7 @@ export class Machine {
     }
     const nq = this.invQueues.length;
     const qi = nq === 1 ? 0 : this.cpu % nq;
-    const q = this.invQueues[qi];
+    const q = nq === 1 ? this.invQueue0 : this.invQueues[qi];
     if (!inv.hardwareQueue) {
       this.lockedInvalidation(q, cmdNs, syncNs, phase);
       return;
@@ -830,8 +846,11 @@ export class Machine {
     this.phaseUs[phase] += done - t;
     this.terms[T_LOCK] += wait + (others * inv.contentionNsPerCpu) / 1000;
     this.terms[T_SYNC] += (cmdNs + syncNs + inv.syncLatencyNs) / 1000;
-    this.cmdqFrom[this.cpu] = t;
-    this.cmdqUntil[this.cpu] = done;
+    // Read only by cpusOnQueue, with several CPUs.
+    if (this.cpus > 1) {
+      this.cmdqFrom[this.cpu] = t;
+      this.cmdqUntil[this.cpu] = done;
+    }
     this.cur = done;
   }
 

@@ -32,10 +32,10 @@ describe('seeded PRNG', () => {
 });
 
 describe('event heap', () => {
-  it('pops in (time, priority, insertion) order', () => {
+  it.each([true, false])('pops in (time, priority, insertion) order (sorted ring: %s)', (sorted) => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 3 })), { maxLength: 300 }), (events) => {
-        const q = new EventQueue(4);
+        const q = new EventQueue(4, sorted);
         events.forEach(([t, p], i) => q.push(t, p, i % 7, i - 150));
         const expected = events.map(([t, p], i) => ({ t, p, i })).sort((x, y) => x.t - y.t || x.p - y.p || x.i - y.i);
         const out = { time: 0, kind: 0, arg: 0 };
@@ -47,6 +47,34 @@ describe('event heap', () => {
         }
         expect(q.size).toBe(0);
       }),
+    );
+  });
+  it.each([true, false])('keeps the order with pops between pushes, near the tail and far from it, across growth and wrap-around (sorted ring: %s)', (sorted) => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.tuple(fc.constant(1), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 2 })), fc.tuple(fc.constant(0), fc.constant(0), fc.constant(0))), { maxLength: 600 }),
+        (ops) => {
+          const q = new EventQueue(2, sorted);
+          const ref: { t: number; p: number; i: number }[] = [];
+          const out = { time: 0, kind: 0, arg: 0 };
+          let now = 0;
+          ops.forEach(([push, dt, p], i) => {
+            if (push) {
+              // Times never before the last popped one, as in the engine: most late, some due now.
+              const t = now + (i % 5 === 0 ? 0 : dt);
+              q.push(t, p, i % 64, i);
+              ref.push({ t, p, i });
+              ref.sort((x, y) => x.t - y.t || x.p - y.p || x.i - y.i);
+            } else if (ref.length > 0) {
+              const e = ref.shift()!;
+              q.pop(out);
+              now = out.time;
+              expect([out.time, out.kind, out.arg]).toEqual([e.t, e.i % 64, e.i]);
+            }
+            expect(q.size).toBe(ref.length);
+          });
+        },
+      ),
     );
   });
   it('refuses a non-finite or negative time', () => {
