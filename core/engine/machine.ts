@@ -314,12 +314,13 @@ export class Machine {
   private lastTable = -1;
   private declare readonly tableSpan: number;
   /**
-   * 1 / granule, 1 / tableSpan and cpuPage - 1: the sizes are powers of two (the profile schema
+   * 1 / granule, 1 / tableSpan, 1 / cpuPage and cpuPage - 1: the sizes are powers of two (the profile schema
    * checks), so a quotient is a product, exactly the same double, and a remainder a mask. A
    * division costs several times a multiplication's latency, and an integer % is a division.
    */
   private declare readonly perGranule: number;
   private declare readonly perTableSpan: number;
+  private declare readonly perCpuPage: number;
   private declare readonly cpuPageMask: number;
   private declare readonly tableAllocUs: number;
   private declare readonly countTables: boolean;
@@ -411,7 +412,7 @@ export class Machine {
     this.tableSpan = 2 ** this.tableShift;
     this.perGranule = reciprocalOfPow2(this.granule, 'iommu.granuleBytes');
     this.perTableSpan = reciprocalOfPow2(this.tableSpan, 'the leaf table span in granules');
-    reciprocalOfPow2(this.cpuPage, 'cpu.pageSizeBytes');
+    this.perCpuPage = reciprocalOfPow2(this.cpuPage, 'cpu.pageSizeBytes');
     this.cpuPageMask = this.cpuPage - 1;
     this.tableAllocUs = profile.iommu.tableAllocUs;
     this.countTables = profile.iommu.freesEmptyTables;
@@ -440,7 +441,7 @@ export class Machine {
     this.slotFindUs = profile.cpu.slotFindNs / 1000;
     this.slotFreeUs = profile.cpu.slotFreeNs / 1000;
     this.flushQueueAddUs = profile.cpu.flushQueueAddNs / 1000;
-    doubleFields(this, 'dmaApiUs', 'unmapCallUs', 'insertUs', 'syncLatencyUs', 'walkUs', 'perGranule', 'perTableSpan', 'slotFindUs', 'slotFreeUs',
+    doubleFields(this, 'dmaApiUs', 'unmapCallUs', 'insertUs', 'syncLatencyUs', 'walkUs', 'perGranule', 'perTableSpan', 'perCpuPage', 'slotFindUs', 'slotFreeUs',
       'flushQueueAddUs');
     doubleFields(this, 'now', 'cur', 'vmmPendingUs', 'vmmIdleEwmaUs', 'mappedBufferBytes', 'mappedSpanBytes', 'exposedBeyondBytes',
       'staleSumUs', 'staleMaxUs', 'callFactor', 'copyUs', 'jitterDrawn', 'jitterState', 'lastTable');
@@ -453,7 +454,7 @@ export class Machine {
 
   cpuPagesFor(bytes: number, offsetInGranule: number): number {
     const off = offsetInGranule & this.cpuPageMask;
-    return Math.ceil((off + bytes) / this.cpuPage);
+    return Math.ceil((off + bytes) * this.perCpuPage);
   }
 
   /**

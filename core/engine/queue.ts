@@ -139,7 +139,12 @@ export class EventQueue {
   }
 
   private heapPush(time: number, ord: number, pl: number): void {
-    let i = this.size++;
+    this.siftUp(this.size++, time, ord, pl);
+  }
+
+  /** Places an event at heap hole `i`, its parents moving down while they come after it. */
+  private siftUp(hole: number, time: number, ord: number, pl: number): void {
+    let i = hole;
     const T = this.time, O = this.order, P = this.payload;
     while (i > 0) {
       const p = (i - 1) >> 1;
@@ -193,15 +198,7 @@ export class EventQueue {
       T[i] = T[c]; O[i] = O[c]; P[i] = P[c];
       i = c;
     }
-    const t = T[last], o = O[last], pl = P[last];
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const tp = T[p];
-      if (tp < t || (tp === t && O[p] < o)) break;
-      T[i] = tp; O[i] = O[p]; P[i] = P[p];
-      i = p;
-    }
-    T[i] = t; O[i] = o; P[i] = pl;
+    this.siftUp(i, T[last], O[last], P[last]);
   }
 
   /** Twice the capacity, the events from index 0 in order (a heap too, in heap mode). */
