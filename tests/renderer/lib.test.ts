@@ -115,6 +115,9 @@ describe('dma_map_benchmark rows', () => {
     expect(keys).toEqual(expect.arrayContaining(['mapUs.mean', 'dmaBenchTool.map.mean', 'unmapUs.mean', 'dmaBenchTool.unmap.mean']));
     expect(keys.indexOf('dmaBenchTool.unmap.mean')).toBe(keys.indexOf('unmapUs.mean') + 1);
     expect(rows.find((r) => r.key === 'unmapUs.mean')!.label).toMatch(/exact/);
+    // Each shows its own spread: the exact one, and the tool's.
+    expect(rows.find((r) => r.key === 'unmapUs.mean')!.sdKey).toBe('unmapUs.stddev');
+    expect(rows.find((r) => r.key === 'dmaBenchTool.unmap.mean')!.sdKey).toBe('dmaBenchTool.unmap.stddev');
     // 16 CPUs on one cmdq: unmaps of ~8.9 us vary by tens of ns, but the tool's integer mean drops
     // most of a 100 ns unit, and its standard deviation counts that: it prints a spread 10x the real one.
     const m = simulateStrategy(builtInProfile('kunpeng920'), parseStrategy('strict'), parseWorkload('dmabench:threads=16,granule=1,seconds=1'), 1).metrics;

@@ -19,6 +19,8 @@ export interface MetricRow {
   kind: MetricKind;
   /** Help text shown as a tooltip. */
   help?: string;
+  /** The metric shown after the value as "± sd" (dma_map_benchmark's rows print their spread). */
+  sdKey?: string;
 }
 
 const r = (key: string, group: string, label: string, unit: string, better: Better, kind: MetricKind, help?: string): MetricRow =>
@@ -213,8 +215,8 @@ export function rowsForWorkload(kind: string | undefined): MetricRow[] {
     if (row.key !== 'mapUs.mean' && row.key !== 'unmapUs.mean') return [row];
     const call = row.key.startsWith('map') ? 'map' : 'unmap';
     return [
-      { ...row, group: 'dma_map_benchmark', label: `${call} latency ± sd, exact`, help: `mean and standard deviation of the simulated ${call} calls` },
-      r(`dmaBenchTool.${call}.mean`, 'dma_map_benchmark', `${call} latency ± sd, as the tool prints`, 'µs', 'lower', 'num', TOOL_ARITHMETIC_HELP),
+      { ...row, group: 'dma_map_benchmark', label: `${call} latency ± sd, exact`, help: `mean and standard deviation of the simulated ${call} calls`, sdKey: `${call}Us.stddev` },
+      { ...r(`dmaBenchTool.${call}.mean`, 'dma_map_benchmark', `${call} latency ± sd, as the tool prints`, 'µs', 'lower', 'num', TOOL_ARITHMETIC_HELP), sdKey: `dmaBenchTool.${call}.stddev` },
     ];
   });
 }
