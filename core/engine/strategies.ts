@@ -911,7 +911,7 @@ class Pinned extends Direct {
   constructor(m: Machine) {
     super(m);
     m.pinned.set(0, m.p.cpu.memoryBytes);
-    m.iovaBytes.set(0, m.p.cpu.memoryBytes);
+    m.iovaBytes.set(m.p.cpu.memoryBytes);
     // VFIO_IOMMU_MAP_DMA of memory backed by huge pages: iommu_map uses the largest block the
     // tables support within the backing page, so one IOTLB entry reaches a whole block.
     let best = m.granule;
