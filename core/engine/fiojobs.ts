@@ -335,7 +335,8 @@ class FioGroup {
     io.failed = false;
     // fio's buffers are physically contiguous in runs of userBufferRunPages pages: one sg entry each.
     io.sgEntries = Math.ceil(Math.ceil(io.bytes / this.m.cpuPage) / this.p.cpu.userBufferRunPages);
-    let tc = t > this.m.cpuFreeAt[cpu] ? t : this.m.cpuFreeAt[cpu];
+    const free = this.m.cpuFreeAt[cpu];
+    let tc = t > free ? t : free;
     const cpuStart = tc;
     io.submitT = tc;
     this.m.drawJitter();
@@ -394,7 +395,8 @@ class FioGroup {
 
   private complete(th: Thread, io: Io, t: number, ok: boolean): number {
     const cpu = io.cpu;
-    let tc = t > this.m.cpuFreeAt[cpu] ? t : this.m.cpuFreeAt[cpu];
+    const free = this.m.cpuFreeAt[cpu];
+    let tc = t > free ? t : free;
     const cpuStart = tc;
     tc += this.completionWork(th);
     return this.unmapNow(th, io, tc, cpuStart, ok);

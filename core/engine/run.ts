@@ -321,7 +321,9 @@ class FioDriver {
     io.failed = false;
     io.sgEntries = split ? this.sgEntriesOf(bytes) : this.fixedSgEntries;
     const cpu = io.cpu;
-    let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
+    // Read once: V8 loads a typed-array element again (header, bounds, data) for each mention.
+    const free = m.cpuFreeAt[cpu];
+    let tc = t > free ? t : free;
     // Scheduled after fio's submission work (see finishIo), the map starts now.
     if (!overheadPaid) {
       io.submitT = tc;
@@ -342,7 +344,9 @@ class FioDriver {
   private complete(io: Io, t: number, ok: boolean): void {
     const m = this.m;
     const cpu = io.cpu;
-    let tc = t > m.cpuFreeAt[cpu] ? t : m.cpuFreeAt[cpu];
+    // Read once: V8 loads a typed-array element again (header, bounds, data) for each mention.
+    const free = m.cpuFreeAt[cpu];
+    let tc = t > free ? t : free;
     m.drawJitter();
     const completeUs = this.completionOverheadUs * m.jitterDrawn + this.irqUs;
     tc += completeUs;
