@@ -9,7 +9,8 @@
 // are counted alone, start-up and the warm-up's compilation excluded:
 //   per IO   = (I(B + N) - I(B)) / N     what one more simulated IO costs
 //   per run  = I(B) - B * per IO         what a run costs whatever its length (set-up, metrics)
-// Repeat counts of the same code agree within a few instructions in a million.
+// Repeat counts of the same code agree within a few instructions in a million (the bare loop's
+// within ~0.5 %: it compiles its closures again in every run, and not always alike).
 // (Counting whole processes, I(N) - I(0), moved by ±4 % between identical runs at N = 100,000.)
 //
 // Usage: node scripts/engine-instructions.mjs [strategy|all|bare] [N=300000] [profile=vtd]
