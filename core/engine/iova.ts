@@ -18,9 +18,13 @@ export interface AllocOut {
 export class IovaAllocator {
   private declare readonly model: IovaAllocatorModel;
   private declare readonly classes: number;
-  /** [cpu][class] loaded / prev magazines. */
-  private declare readonly loaded: Magazine[][];
-  private declare readonly prev: Magazine[][];
+  /**
+   * Loaded / prev magazines, CPU c's of class k at c * classes + k: one array element away
+   * rather than two (an array per CPU cost an element load, its checks and a map check more per
+   * alloc and per free).
+   */
+  private declare readonly loaded: Magazine[];
+  private declare readonly prev: Magazine[];
   /** [class] -> full magazines. */
   private declare readonly depot: Magazine[][];
   /** Empty magazines of rcacheMagazineSize entries, dropped from a CPU's rcache, to reuse. */
@@ -52,7 +56,7 @@ export class IovaAllocator {
     doubleFields(this, 'rcacheHitUs', 'treeAllocUs', 'rcacheHitNs');
     this.classes = model.rcacheMaxPages > 0 ? Math.floor(Math.log2(model.rcacheMaxPages)) + 1 : 0;
     const size = model.rcacheMagazineSize;
-    const mk = () => Array.from({ length: cpus }, () => Array.from({ length: this.classes }, () => new Magazine(size)));
+    const mk = () => Array.from({ length: cpus * this.classes }, () => new Magazine(size));
     this.loaded = mk();
     this.prev = mk();
     this.depot = Array.from({ length: this.classes }, () => objectArray(new Magazine(0)));
@@ -80,7 +84,7 @@ export class IovaAllocator {
     const size = this.allocPages(pages);
     const cls = this.classOf(size);
     if (cls >= 0) {
-      const ld = this.loaded[cpu][cls];
+      const ld = this.loaded[cpu * this.classes + cls];
       if (ld.n > 0) {
         this.hit(ld.pop(), size, out);
         return;
@@ -92,11 +96,12 @@ export class IovaAllocator {
   /** The loaded magazine is empty (or the size is not cached): previous magazine, depot, then the tree. */
   private allocSlow(cpu: number, size: number, cls: number, out: AllocOut): void {
     if (cls >= 0) {
-      const ld = this.loaded[cpu][cls];
-      const pv = this.prev[cpu][cls];
+      const i = cpu * this.classes + cls;
+      const ld = this.loaded[i];
+      const pv = this.prev[i];
       if (pv.n > 0) {
-        this.loaded[cpu][cls] = pv;
-        this.prev[cpu][cls] = ld;
+        this.loaded[i] = pv;
+        this.prev[i] = ld;
         return this.hit(pv.pop(), size, out);
       }
       const dep = this.depot[cls];
@@ -105,7 +110,7 @@ export class IovaAllocator {
         // the empty one is kept for the next overflow instead of allocating another.
         const mag = dep.pop()!;
         this.spare.push(ld);
-        this.loaded[cpu][cls] = mag;
+        this.loaded[i] = mag;
         return this.hit(mag.pop(), size, out);
       }
     }
@@ -149,7 +154,7 @@ export class IovaAllocator {
     const cls = this.classOf(size);
     const mag = this.magazineSize;
     if (cls >= 0 && mag > 0) {
-      const ld = this.loaded[cpu][cls];
+      const ld = this.loaded[cpu * this.classes + cls];
       if (ld.n < mag) {
         ld.push(start);
         return this.rcacheHitNs;
@@ -162,11 +167,12 @@ export class IovaAllocator {
   private freeSlow(cpu: number, start: number, size: number, cls: number): number {
     const mag = this.model.rcacheMagazineSize;
     if (cls >= 0 && mag > 0) {
-      const ld = this.loaded[cpu][cls];
-      const pv = this.prev[cpu][cls];
+      const i = cpu * this.classes + cls;
+      const ld = this.loaded[i];
+      const pv = this.prev[i];
       if (pv.n < mag) {
-        this.loaded[cpu][cls] = pv;
-        this.prev[cpu][cls] = ld;
+        this.loaded[i] = pv;
+        this.prev[i] = ld;
         pv.push(start);
         return this.model.rcacheHitNs;
       }
@@ -184,7 +190,7 @@ export class IovaAllocator {
         fresh = ld;
       }
       fresh.push(start);
-      this.loaded[cpu][cls] = fresh;
+      this.loaded[i] = fresh;
       return cost;
     }
     this.treeRelease(start, size);
