@@ -351,6 +351,32 @@ export class Machine {
   /** Virtualisation as a small integer for the hot path: VIRT_NONE, VIRT_VIRTIO, VIRT_NESTED, VIRT_VCMDQ, VIRT_EMULATED. */
   declare readonly virtKind: number;
   private declare readonly perPageLimit: number;
+  /**
+   * The invalidation figures a strict unmap reads, as double fields with a flag for each optional
+   * command: in the profile they are small integers in some profiles and fractions in others,
+   * and null where the hardware lacks the command, so each use checked and untagged them and
+   * multiplied with overflow checks. The arithmetic gives the same doubles (whole numbers well
+   * inside 2^53).
+   */
+  private declare readonly invHasByAddress: boolean;
+  private declare readonly invHasByRange: boolean;
+  private declare readonly invHasWhole: boolean;
+  private declare readonly invSyncEachPage: boolean;
+  private declare readonly invByAddressNs: number;
+  private declare readonly invByRangeNs: number;
+  private declare readonly invByRangeMaxPages: number;
+  private declare readonly invByRangePerPageNs: number;
+  private declare readonly invWholeNs: number;
+  private declare readonly invSyncNs: number;
+  private declare readonly invHardwareQueue: boolean;
+  /** The page-table figures every map and unmap reads, likewise. */
+  private declare readonly mapCallNs: number;
+  private declare readonly unmapCallNs: number;
+  private declare readonly pteWriteNs: number;
+  private declare readonly pteClearNs: number;
+  private declare readonly coherentWalk: boolean;
+  private declare readonly invContentionNsPerCpu: number;
+  private declare readonly invSyncLatencyNs: number;
 
   readonly latency = new Histogram();
   readonly mapHist = new Histogram();
@@ -447,6 +473,26 @@ export class Machine {
     const v = profile.virt;
     this.virtKind = !v.enabled ? VIRT_NONE : v.mode === 'virtio' ? VIRT_VIRTIO : v.mode === 'nested' ? VIRT_NESTED : v.mode === 'vcmdq' ? VIRT_VCMDQ : VIRT_EMULATED;
     this.perPageLimit = profile.iommu.invalidation.maxPerPageCmds ?? Infinity;
+    const inv = profile.iommu.invalidation;
+    const whole = inv.domainNs ?? inv.streamNs;
+    this.invHasByAddress = inv.byAddressNs !== null;
+    this.invHasByRange = inv.byRangeNs !== null;
+    this.invHasWhole = whole !== null;
+    this.invSyncEachPage = inv.syncEachPage;
+    this.invByAddressNs = inv.byAddressNs ?? 0;
+    this.invByRangeNs = inv.byRangeNs ?? 0;
+    this.invByRangeMaxPages = inv.byRangeMaxPages;
+    this.invByRangePerPageNs = inv.byRangePerPageNs;
+    this.invWholeNs = whole ?? 0;
+    this.invSyncNs = inv.syncNs;
+    this.invHardwareQueue = inv.hardwareQueue;
+    this.mapCallNs = profile.iommu.mapCallNs;
+    this.unmapCallNs = profile.iommu.unmapCallNs;
+    this.pteWriteNs = profile.iommu.pteWriteNs;
+    this.pteClearNs = profile.iommu.pteClearNs;
+    this.coherentWalk = profile.iommu.coherentWalk;
+    this.invContentionNsPerCpu = inv.contentionNsPerCpu;
+    this.invSyncLatencyNs = inv.syncLatencyNs;
     this.lineOwner = cpus > 1 && profile.iommu.pteLineTransferNs > 0 ? new Int32Array(1 << 16) : null;
     this.ptesPerLine = Math.max(1, profile.cpu.cacheLineBytes / profile.iommu.pteBytes);
     this.dmaApiUs = profile.cpu.dmaApiNs / 1000;
@@ -458,7 +504,8 @@ export class Machine {
     this.slotFreeUs = profile.cpu.slotFreeNs / 1000;
     this.flushQueueAddUs = profile.cpu.flushQueueAddNs / 1000;
     doubleFields(this, 'dmaApiUs', 'unmapCallUs', 'insertUs', 'syncLatencyUs', 'walkUs', 'perGranule', 'perTableSpan', 'perCpuPage', 'slotFindUs', 'slotFreeUs',
-      'flushQueueAddUs');
+      'flushQueueAddUs', 'invByAddressNs', 'invByRangeNs', 'invByRangeMaxPages', 'invByRangePerPageNs', 'invWholeNs', 'invSyncNs', 'invContentionNsPerCpu', 'invSyncLatencyNs',
+      'mapCallNs', 'unmapCallNs', 'pteWriteNs', 'pteClearNs');
     doubleFields(this, 'now', 'cur', 'vmmPendingUs', 'vmmIdleEwmaUs', 'mappedBufferBytes', 'mappedSpanBytes', 'exposedBeyondBytes',
       'staleSumUs', 'staleMaxUs', 'callFactor', 'copyUs', 'jitterDrawn', 'jitterState', 'lastTable');
   }
@@ -798,10 +845,9 @@ export class Machine {
    * driver calls. `batchedClean`: a gathering strategy (see pteCleansNs).
    */
   pteMap(firstPage: number, pages: number, entries: number, calls: number, batchedClean: boolean, phase: number): void {
-    const m = this.iommu;
-    let ns = calls * m.mapCallNs + entries * m.pteWriteNs;
+    let ns = calls * this.mapCallNs + entries * this.pteWriteNs;
     if (this.lineOwner !== null) ns += this.pteLines(firstPage, entries);
-    if (!m.coherentWalk) ns += this.pteCleansNs(entries, batchedClean);
+    if (!this.coherentWalk) ns += this.pteCleansNs(entries, batchedClean);
     this.spend(phase, T_PTE, ns / 1000);
     // Block entries live one level up: no leaf table to allocate for them.
     const tableUs = entries === pages ? this.tablesMap(firstPage, pages) : 0;
@@ -810,12 +856,11 @@ export class Machine {
 
   /** PTE clears of one unmap; a wholly covered leaf table costs one clear one level up. */
   pteUnmap(firstPage: number, pages: number, entries: number, batchedClean: boolean, phase: number): void {
-    const m = this.iommu;
     const freed = entries === pages ? this.tablesUnmap(firstPage, pages) : 0;
     const clears = entries - freed * this.tableSpan + freed;
-    let ns = m.unmapCallNs + clears * m.pteClearNs;
+    let ns = this.unmapCallNs + clears * this.pteClearNs;
     if (this.lineOwner !== null) ns += this.pteLines(firstPage, entries);
-    if (!m.coherentWalk) ns += this.pteCleansNs(clears, batchedClean);
+    if (!this.coherentWalk) ns += this.pteCleansNs(clears, batchedClean);
     this.spend(phase, T_PTE, ns / 1000);
   }
 
@@ -837,7 +882,6 @@ export class Machine {
    * its commands and its completion poll.
    */
   invalidate(cmdNs: number, syncNs: number, commands: number, phase = PH_INV): void {
-    const inv = this.inv;
     this.invalidations += commands;
     if (this.virtKind === VIRT_NESTED) {
       this.trappedInvalidation(commands, phase);
@@ -846,22 +890,23 @@ export class Machine {
     const nq = this.invQueues.length;
     const qi = nq === 1 ? 0 : this.cpu % nq;
     const q = nq === 1 ? this.invQueue0 : this.invQueues[qi];
-    if (!inv.hardwareQueue) {
+    if (!this.invHardwareQueue) {
       this.lockedInvalidation(q, cmdNs, syncNs, phase);
       return;
     }
     this.spend(phase, T_INV_CMD, this.insertUs);
     const t = this.cur;
-    const others = inv.contentionNsPerCpu > 0 && this.cpus > 1 ? this.cpusOnQueue(qi, t) : 0;
-    const service = (cmdNs + syncNs + others * inv.contentionNsPerCpu) / 1000;
+    const contention = this.invContentionNsPerCpu;
+    const others = contention > 0 && this.cpus > 1 ? this.cpusOnQueue(qi, t) : 0;
+    const service = (cmdNs + syncNs + others * contention) / 1000;
     q.hold(t, service, this.now);
     const start = q.lastStart;
     const consumed = start + service;
     const done = consumed + this.syncLatencyUs;
     const wait = start - t;
     this.phaseUs[phase] += done - t;
-    this.terms[T_LOCK] += wait + (others * inv.contentionNsPerCpu) / 1000;
-    this.terms[T_SYNC] += (cmdNs + syncNs + inv.syncLatencyNs) / 1000;
+    this.terms[T_LOCK] += wait + (others * contention) / 1000;
+    this.terms[T_SYNC] += (cmdNs + syncNs + this.invSyncLatencyNs) / 1000;
     // Read only by cpusOnQueue, with several CPUs.
     if (this.cpus > 1) {
       this.cmdqFrom[this.cpu] = t;
@@ -924,28 +969,26 @@ export class Machine {
    * (`syncEachPage`) flushes and reads back every page as it clears it.
    */
   invalidateStrict(firstPage: number, pages: number, entries = pages): void {
-    const inv = this.inv;
-    if (inv.syncEachPage && inv.byAddressNs !== null) {
+    if (this.invSyncEachPage && this.invHasByAddress) {
       this.iotlb.invalidateRange(firstPage, pages);
-      this.invalidate(entries * inv.byAddressNs, entries * inv.syncNs, entries);
+      this.invalidate(entries * this.invByAddressNs, entries * this.invSyncNs, entries);
       return;
     }
-    const whole = inv.domainNs ?? inv.streamNs;
-    const limit = whole === null ? Infinity : this.perPageLimit;
-    if (inv.byRangeNs !== null) {
-      const n = Math.ceil(pages / inv.byRangeMaxPages);
+    const limit = this.invHasWhole ? this.perPageLimit : Infinity;
+    if (this.invHasByRange) {
+      const n = Math.ceil(pages / this.invByRangeMaxPages);
       if (n <= limit) {
         this.iotlb.invalidateRange(firstPage, pages);
-        this.invalidate(n * inv.byRangeNs + pages * inv.byRangePerPageNs, inv.syncNs, n);
+        this.invalidate(n * this.invByRangeNs + pages * this.invByRangePerPageNs, this.invSyncNs, n);
         return;
       }
-    } else if (inv.byAddressNs !== null && entries < limit) {
+    } else if (this.invHasByAddress && entries < limit) {
       this.iotlb.invalidateRange(firstPage, pages);
-      this.invalidate(entries * inv.byAddressNs, inv.syncNs, entries);
+      this.invalidate(entries * this.invByAddressNs, this.invSyncNs, entries);
       return;
     }
     this.iotlb.invalidateAll();
-    this.invalidate(whole ?? 0, inv.syncNs, 1);
+    this.invalidate(this.invWholeNs, this.invSyncNs, 1);
   }
 
   /** One gathered flush for a range: the cheapest command sequence the hardware offers, one sync (range-flush RFC). */
