@@ -375,6 +375,9 @@ export class Machine {
   private declare readonly pteWriteNs: number;
   private declare readonly pteClearNs: number;
   private declare readonly coherentWalk: boolean;
+  /** Whether a map must flush (invalid PTEs may be cached), and non-coherent DMA's cache maintenance. */
+  declare readonly cachesInvalidPtes: boolean;
+  private declare readonly cacheMaintenanceNsPerByte: number;
   private declare readonly invContentionNsPerCpu: number;
   private declare readonly invSyncLatencyNs: number;
 
@@ -491,6 +494,8 @@ export class Machine {
     this.pteWriteNs = profile.iommu.pteWriteNs;
     this.pteClearNs = profile.iommu.pteClearNs;
     this.coherentWalk = profile.iommu.coherentWalk;
+    this.cachesInvalidPtes = profile.iommu.cachesInvalidPtes;
+    this.cacheMaintenanceNsPerByte = profile.cpu.cacheMaintenanceNsPerByte;
     this.invContentionNsPerCpu = inv.contentionNsPerCpu;
     this.invSyncLatencyNs = inv.syncLatencyNs;
     this.lineOwner = cpus > 1 && profile.iommu.pteLineTransferNs > 0 ? new Int32Array(1 << 16) : null;
@@ -505,7 +510,7 @@ export class Machine {
     this.flushQueueAddUs = profile.cpu.flushQueueAddNs / 1000;
     doubleFields(this, 'dmaApiUs', 'unmapCallUs', 'insertUs', 'syncLatencyUs', 'walkUs', 'perGranule', 'perTableSpan', 'perCpuPage', 'slotFindUs', 'slotFreeUs',
       'flushQueueAddUs', 'invByAddressNs', 'invByRangeNs', 'invByRangeMaxPages', 'invByRangePerPageNs', 'invWholeNs', 'invSyncNs', 'invContentionNsPerCpu', 'invSyncLatencyNs',
-      'mapCallNs', 'unmapCallNs', 'pteWriteNs', 'pteClearNs');
+      'mapCallNs', 'unmapCallNs', 'pteWriteNs', 'pteClearNs', 'cacheMaintenanceNsPerByte');
     doubleFields(this, 'now', 'cur', 'vmmPendingUs', 'vmmIdleEwmaUs', 'mappedBufferBytes', 'mappedSpanBytes', 'exposedBeyondBytes',
       'staleSumUs', 'staleMaxUs', 'callFactor', 'copyUs', 'jitterDrawn', 'jitterState', 'lastTable');
   }
@@ -659,7 +664,7 @@ export class Machine {
   /** Cache maintenance by VA for non-coherent DMA (arch_sync_dma_for_device/cpu). */
   cacheMaint(bytes: number, phase: number): void {
     if (this.dmaCoherent || this.skipCpuSync) return;
-    this.spend(phase, T_CACHE, (bytes * this.p.cpu.cacheMaintenanceNsPerByte) / 1000);
+    this.spend(phase, T_CACHE, (bytes * this.cacheMaintenanceNsPerByte) / 1000);
   }
 
   recordMapping(bufferBytes: number, exposedSpanBytes: number): void {
@@ -993,34 +998,32 @@ export class Machine {
 
   /** One gathered flush for a range: the cheapest command sequence the hardware offers, one sync (range-flush RFC). */
   invalidateGathered(firstPage: number, pages: number): void {
-    const inv = this.inv;
     let best = Infinity;
     let kind = 0;
     let commands = 1;
-    if (inv.byAddressNs !== null && pages * inv.byAddressNs < best) {
-      best = pages * inv.byAddressNs;
+    if (this.invHasByAddress && pages * this.invByAddressNs < best) {
+      best = pages * this.invByAddressNs;
       kind = 1;
       commands = pages;
     }
-    if (inv.byRangeNs !== null) {
-      const n = Math.ceil(pages / inv.byRangeMaxPages);
-      const c = n * inv.byRangeNs + pages * inv.byRangePerPageNs;
+    if (this.invHasByRange) {
+      const n = Math.ceil(pages / this.invByRangeMaxPages);
+      const c = n * this.invByRangeNs + pages * this.invByRangePerPageNs;
       if (c < best) {
         best = c;
         kind = 2;
         commands = n;
       }
     }
-    const all = inv.domainNs ?? inv.streamNs;
-    if (all !== null && all < best) {
-      best = all;
+    if (this.invHasWhole && this.invWholeNs < best) {
+      best = this.invWholeNs;
       kind = 3;
       commands = 1;
     }
     if (!Number.isFinite(best)) best = 0;
     if (kind === 3) this.iotlb.invalidateAll();
     else this.iotlb.invalidateRange(firstPage, pages);
-    this.invalidate(best, inv.syncNs, commands);
+    this.invalidate(best, this.invSyncNs, commands);
   }
 
   /** Whole-domain flush (flush queue drain): domain or stream command + sync. */

@@ -90,7 +90,7 @@ abstract class Base implements MappingStrategy {
     // Native tables, or a guest's own stage-1 tables (nested, vcmdq, emulated).
     m.pteMap(start, g, ptes, Math.min(entries, g), gathered, phase);
     if (m.virtKind === VIRT_EMULATED) this.shadowMap(cpuPages, phase);
-    else if (m.iommu.cachesInvalidPtes) m.invalidateForMap(start, g, gathered);
+    else if (m.cachesInvalidPtes) m.invalidateForMap(start, g, gathered);
   }
 
   /**
