@@ -226,6 +226,8 @@ class FioDriver {
   private declare readonly irqUs: number;
   private declare readonly direction: number;
   private declare readonly fixedSgEntries: number;
+  /** The workload's block size, a field away (the workload object's fields need a map check each run of the path). */
+  private declare readonly bsBytes: number;
   private declare readonly submitOverheadUs: number;
   private declare readonly completionOverheadUs: number;
   private declare readonly prog0: number;
@@ -263,6 +265,7 @@ class FioDriver {
     // What does not change from one IO to the next is worked out once, not per IO.
     this.direction = w.rw === 'read' || w.rw === 'randread' ? 1 : w.rw === 'write' || w.rw === 'randwrite' ? 0 : -1;
     this.fixedSgEntries = this.sgEntriesOf(w.bsBytes);
+    this.bsBytes = w.bsBytes;
     this.submitOverheadUs = p.cpu.submitOverheadUs;
     this.completionOverheadUs = p.cpu.completionOverheadUs;
     this.prog0 = prog[0];
@@ -312,7 +315,7 @@ class FioDriver {
     const m = this.m;
     const t = this.submitAtUs;
     const split = this.split;
-    const bytes = split ? this.drawBlockSize() : this.w.bsBytes;
+    const bytes = split ? this.drawBlockSize() : this.bsBytes;
     const direction = this.direction;
     const read = direction === 1 || (direction === -1 && m.rng.float() * 100 < this.w.rwmixread);
     io.bytes = bytes;

@@ -382,17 +382,22 @@ class Lazy extends Strict {
     const cap = this.capacity;
     const base = q * cap;
     const done = this.flushDoneUs;
-    while (this.len[q] > 0) {
-      const i = this.head[q];
+    const finish = this.flushFinishCnt;
+    // The ring's head and length in locals, stored once after the loop (iovaFree touches neither).
+    let len = this.len[q];
+    let i = this.head[q];
+    while (len > 0) {
       const e = base + i;
       const c = this.ringCounter[e];
-      if (c >= this.flushFinishCnt) break;
+      if (c >= finish) break;
       // The first flush started after this entry was queued is flush c + 1.
       m.recordStale(done[c + 1] - this.ringUnmapT[e]);
       m.iovaFree(cpu, this.ringStart[e], this.ringPages[e], PH_UNMAP);
-      this.head[q] = i + 1 === cap ? 0 : i + 1;
-      this.len[q]--;
+      i = i + 1 === cap ? 0 : i + 1;
+      len--;
     }
+    this.head[q] = i;
+    this.len[q] = len;
   }
 
   override onEvent(kind: number, cpu: number, t: number): void {
