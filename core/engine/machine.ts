@@ -352,23 +352,25 @@ export class Machine {
   declare readonly virtKind: number;
   private declare readonly perPageLimit: number;
   /**
-   * The invalidation figures a strict unmap reads, as double fields with a flag for each optional
-   * command: in the profile they are small integers in some profiles and fractions in others,
-   * and null where the hardware lacks the command, so each use checked and untagged them and
-   * multiplied with overflow checks. The arithmetic gives the same doubles (whole numbers well
-   * inside 2^53).
+   * The invalidation figures an unmap reads (strict or gathered), as double fields with a flag for
+   * each optional command: in the profile they are small integers in some profiles and fractions
+   * in others, and null where the hardware lacks the command, so each use checked and untagged
+   * them and multiplied with overflow checks. The arithmetic gives the same doubles (whole numbers
+   * well inside 2^53).
    */
   private declare readonly invHasByAddress: boolean;
   private declare readonly invHasByRange: boolean;
   private declare readonly invHasWhole: boolean;
   private declare readonly invSyncEachPage: boolean;
+  private declare readonly invHardwareQueue: boolean;
   private declare readonly invByAddressNs: number;
   private declare readonly invByRangeNs: number;
   private declare readonly invByRangeMaxPages: number;
   private declare readonly invByRangePerPageNs: number;
   private declare readonly invWholeNs: number;
   private declare readonly invSyncNs: number;
-  private declare readonly invHardwareQueue: boolean;
+  private declare readonly invContentionNsPerCpu: number;
+  private declare readonly invSyncLatencyNs: number;
   /** The page-table figures every map and unmap reads, likewise. */
   private declare readonly mapCallNs: number;
   private declare readonly unmapCallNs: number;
@@ -378,8 +380,6 @@ export class Machine {
   /** Whether a map must flush (invalid PTEs may be cached), and non-coherent DMA's cache maintenance. */
   declare readonly cachesInvalidPtes: boolean;
   private declare readonly cacheMaintenanceNsPerByte: number;
-  private declare readonly invContentionNsPerCpu: number;
-  private declare readonly invSyncLatencyNs: number;
 
   readonly latency = new Histogram();
   readonly mapHist = new Histogram();
