@@ -165,7 +165,7 @@ export class IovaAllocator {
 
   /** The loaded magazine is full (or the size is not cached): previous magazine, depot, then the tree. */
   private freeSlow(cpu: number, start: number, size: number, cls: number): number {
-    const mag = this.model.rcacheMagazineSize;
+    const mag = this.magazineSize;
     if (cls >= 0 && mag > 0) {
       const i = cpu * this.classes + cls;
       const ld = this.loaded[i];
@@ -174,11 +174,11 @@ export class IovaAllocator {
         this.loaded[i] = pv;
         this.prev[i] = ld;
         pv.push(start);
-        return this.model.rcacheHitNs;
+        return this.rcacheHitNs;
       }
       // Both full: the loaded magazine goes to the depot, or back to the tree when the depot is full.
       const dep = this.depot[cls];
-      let cost = this.model.rcacheHitNs;
+      let cost = this.rcacheHitNs;
       let fresh: Magazine;
       if (dep.length < this.model.rcacheDepotMagazines) {
         dep.push(ld);

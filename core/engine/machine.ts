@@ -352,11 +352,11 @@ export class Machine {
   declare readonly virtKind: number;
   private declare readonly perPageLimit: number;
   /**
-   * The invalidation figures an unmap reads (strict or gathered), as double fields with a flag for
-   * each optional command: in the profile they are small integers in some profiles and fractions
-   * in others, and null where the hardware lacks the command, so each use checked and untagged
-   * them and multiplied with overflow checks. The arithmetic gives the same doubles (whole numbers
-   * well inside 2^53).
+   * The invalidation figures the flushes read (unmap, map side, domain), as double fields with a
+   * flag for each optional command: in the profile they are small integers in some profiles and
+   * fractions in others, and null where the hardware lacks the command, so each use checked and
+   * untagged them and multiplied with overflow checks. The arithmetic gives the same doubles
+   * (whole numbers well inside 2^53).
    */
   private declare readonly invHasByAddress: boolean;
   private declare readonly invHasByRange: boolean;
@@ -475,8 +475,8 @@ export class Machine {
     this.freesCovered = profile.iommu.freesCoveredTables;
     const v = profile.virt;
     this.virtKind = !v.enabled ? VIRT_NONE : v.mode === 'virtio' ? VIRT_VIRTIO : v.mode === 'nested' ? VIRT_NESTED : v.mode === 'vcmdq' ? VIRT_VCMDQ : VIRT_EMULATED;
-    this.perPageLimit = profile.iommu.invalidation.maxPerPageCmds ?? Infinity;
     const inv = profile.iommu.invalidation;
+    this.perPageLimit = inv.maxPerPageCmds ?? Infinity;
     const whole = inv.domainNs ?? inv.streamNs;
     this.invHasByAddress = inv.byAddressNs !== null;
     this.invHasByRange = inv.byRangeNs !== null;
@@ -1031,7 +1031,7 @@ export class Machine {
     const inv = this.inv;
     const cmd = inv.domainNs ?? inv.streamNs ?? inv.byRangeNs ?? inv.byAddressNs ?? 0;
     this.iotlb.invalidateAll();
-    this.invalidate(cmd, inv.syncNs, 1, phase);
+    this.invalidate(cmd, this.invSyncNs, 1, phase);
   }
 
   /**
@@ -1048,13 +1048,13 @@ export class Machine {
       return;
     }
     if (!gathered) {
-      const syncs = inv.syncEachPage ? pages : 1;
-      this.invalidate(pages * wc, syncs * inv.syncNs, pages);
+      const syncs = this.invSyncEachPage ? pages : 1;
+      this.invalidate(pages * wc, syncs * this.invSyncNs, pages);
       return;
     }
     // Gathered: one walk-cache flush covering the range (the whole cache if cheaper), one sync.
     const once = inv.walkCacheAllNs !== null ? Math.min(wc, inv.walkCacheAllNs) : wc;
-    this.invalidate(once, inv.syncNs, 1);
+    this.invalidate(once, this.invSyncNs, 1);
   }
 
   /**
