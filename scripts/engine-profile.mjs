@@ -6,7 +6,8 @@
 // instruction addresses and source positions (--print-opt-code), and the two are joined here.
 //
 // Usage: node scripts/engine-profile.mjs [strategy=strict] [N=200000] [profile=vtd] [lines=40]
-// (needs valgrind; about a minute). Counts are per simulated IO of the measured run (after two
+// (needs valgrind; about a minute). ENGINE_PROFILE_ASM=<bundle line>[,...] also prints those
+// lines' machine instructions with their counts (`all`: every executed instruction of optimised code). Counts are per simulated IO of the measured run (after two
 // 100,000-IO warm-up runs); "outside optimised code" is V8's runtime, builtins and the GC.
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
@@ -86,7 +87,7 @@ process.cpuUsage(); run(Number(n)); process.cpuUsage();
     else if (line.startsWith('Inlined functions') || line.startsWith('Deoptimization') || line.startsWith('Safepoints')) mode = '';
     else if (mode === 'ins') {
       const m = /^0x([0-9a-f]+)\s+([0-9a-f]+)\s+[0-9a-f]+\s/.exec(line);
-      if (m) cur.ins.push([parseInt(m[1], 16), parseInt(m[2], 16)]);
+      if (m) cur.ins.push([parseInt(m[1], 16), parseInt(m[2], 16), line]);
     } else if (mode === 'pos') {
       const m = /^\s+([0-9a-f]+)\s+\D*(\d+)/.exec(line);
       if (m) cur.pos.push([parseInt(m[1], 16), Number(m[2])]);
@@ -120,17 +121,22 @@ process.cpuUsage(); run(Number(n)); process.cpuUsage();
 
   const byLine = new Map();
   const byFn = new Map();
+  // ENGINE_PROFILE_ASM=line[,line...]: also print those bundle lines' machine instructions, with their counts per IO.
+  const asmAll = process.env.ENGINE_PROFILE_ASM === 'all';
+  const asmLines = new Set((process.env.ENGINE_PROFILE_ASM ?? '').split(',').filter(Boolean).map(Number));
+  const asm = [];
   let attributed = 0;
   const seen = new Set();
   // Later code objects first: an address reused after an old object was collected is the new one's.
   for (const o of [...objects].reverse()) {
-    for (const [a, off] of o.ins) {
+    for (const [a, off, text] of o.ins) {
       if (seen.has(a)) continue;
       seen.add(a);
       const c = cost.get(a);
       if (!c) continue;
       const p = upper(o.pos, off, (x) => x[0]);
       const ln = p >= 0 ? upper(lineStarts, o.pos[p][1], (x) => x) + 1 : 0;
+      if (asmAll || asmLines.has(ln)) asm.push(`${(c / N).toFixed(2).padStart(7)}  ${String(ln).padStart(6)} col ${p >= 0 ? o.pos[p][1] - lineStarts[ln - 1] : '?'}  ${text.replace(/^0x[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+/, '')}`);
       byLine.set(ln, (byLine.get(ln) ?? 0) + c);
       const h = upper(headers, ln, (x) => x[0]);
       const fn = h >= 0 ? headers[h][1] : '?';
@@ -146,6 +152,7 @@ process.cpuUsage(); run(Number(n)); process.cpuUsage();
   for (const [ln, c] of [...byLine].sort((x, y) => y[1] - x[1]).slice(0, Number(linesText))) {
     process.stdout.write(`${per(c)}  ${String(ln).padStart(6)}: ${(lines[ln - 1] ?? '').trim().slice(0, 110)}\n`);
   }
+  if (asm.length) process.stdout.write(`\nmachine instructions of line(s) ${[...asmLines].join(', ')} (per IO, bundle line, column in it)\n${asm.join('\n')}\n`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -222,17 +222,37 @@ class FioGroup {
   /** IOs held for a later submit or in flight: the group is over when none is left. */
   private active = 0;
   /** When the group's last CPU work ended. */
-  groupEnd: number;
+  declare groupEnd: number;
   /** The run's totals so far, this group's counted IOs added (bytes pass 2^30: doubles). */
-  totalIos: number;
-  totalBytes: number;
+  declare totalIos: number;
+  declare totalBytes: number;
+  private declare readonly m: Machine;
+  private declare readonly strat: MappingStrategy;
+  private declare readonly hooks: FioJobsHooks;
+  private declare readonly sections: SectionAcc[];
+  private declare readonly groupHist: Histogram;
+  private declare readonly gi: number;
+  private declare readonly nGroups: number;
+  private declare readonly threads: Thread[];
+  private declare readonly ios: Io[];
+  private declare readonly ioThread: Thread[];
+  private declare readonly groupStart: number;
 
   constructor(
-    private readonly m: Machine, private readonly strat: MappingStrategy, private readonly hooks: FioJobsHooks,
-    private readonly sections: SectionAcc[], private readonly groupHist: Histogram, private readonly gi: number, private readonly nGroups: number,
-    private readonly threads: Thread[], private readonly ios: Io[], private readonly ioThread: Thread[], device: DeviceLike,
-    private readonly groupStart: number, totalIos: number, totalBytes: number,
+    m: Machine, strat: MappingStrategy, hooks: FioJobsHooks, sections: SectionAcc[], groupHist: Histogram, gi: number, nGroups: number,
+    threads: Thread[], ios: Io[], ioThread: Thread[], device: DeviceLike, groupStart: number, totalIos: number, totalBytes: number,
   ) {
+    this.m = m;
+    this.strat = strat;
+    this.hooks = hooks;
+    this.sections = sections;
+    this.groupHist = groupHist;
+    this.gi = gi;
+    this.nGroups = nGroups;
+    this.threads = threads;
+    this.ios = ios;
+    this.ioThread = ioThread;
+    this.groupStart = groupStart;
     this.p = m.p;
     this.q = m.queue;
     this.device = device;
@@ -242,7 +262,7 @@ class FioGroup {
     this.groupEnd = groupStart;
     this.totalIos = totalIos;
     this.totalBytes = totalBytes;
-    doubleFields(this, 'groupEnd', 'totalBytes');
+    doubleFields(this, 'groupEnd', 'totalBytes', 'groupStart');
   }
 
   /** Issues every thread's slots, then runs the group's events until its last IO settles. */
@@ -339,8 +359,7 @@ class FioGroup {
     let tc = t > free ? t : free;
     const cpuStart = tc;
     io.submitT = tc;
-    this.m.drawJitter();
-    const submitUs = this.p.cpu.submitOverheadUs * this.m.jitterDrawn;
+    const submitUs = this.p.cpu.submitOverheadUs * this.m.drawJitter();
     tc += submitUs;
     this.m.phaseUs[PH_OTHER] += submitUs;
     if (this.multiCpu) {
@@ -405,8 +424,7 @@ class FioGroup {
   /** The completion interrupt and fio's reaping, before the unmap. */
   private completionWork(th: Thread): number {
     // A guest takes the device's completion interrupt through the host (VFIO eventfd, KVM irqfd).
-    this.m.drawJitter();
-    const completeUs = this.p.cpu.completionOverheadUs * this.m.jitterDrawn + (this.p.virt.enabled ? this.p.virt.guestIrqUs : 0);
+    const completeUs = this.p.cpu.completionOverheadUs * this.m.drawJitter() + (this.p.virt.enabled ? this.p.virt.guestIrqUs : 0);
     this.m.phaseUs[PH_OTHER] += completeUs;
     th.inflight--;
     return completeUs;

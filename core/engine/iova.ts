@@ -223,7 +223,7 @@ export class IovaAllocator {
  * typed array, so its storage never changes kind from one run to the next.
  */
 class Magazine {
-  readonly pfns: Float64Array;
+  declare readonly pfns: Float64Array;
   n = 0;
   constructor(size: number) {
     this.pfns = new Float64Array(size);

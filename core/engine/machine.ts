@@ -425,8 +425,6 @@ export class Machine {
    * and two loads away where a typed array's element is five (four draws per IO).
    */
   private jitterState = 0;
-  /** The cost factor drawJitter drew last. */
-  jitterDrawn = 1;
   private copyBytes = -1;
   private copyUs = 0;
   /** Result of the last iovaAlloc (reused: no allocation per IO). */
@@ -446,7 +444,8 @@ export class Machine {
     this.deferred = Array.from({ length: cpus }, () => [] as number[]);
     this.deferredHead = new Int32Array(cpus);
     this.wakeQueued = new Uint8Array(cpus);
-    this.jitter = profile.cpu.costJitterFraction;
+    // The schema refuses a negative fraction; one built past it costs exactly 1, as none does.
+    this.jitter = Math.max(0, profile.cpu.costJitterFraction);
     this.jitterState = this.rng.u32() | 1;
     this.granule = profile.iommu.granuleBytes;
     this.granuleShift = Math.log2(this.granule);
@@ -510,9 +509,9 @@ export class Machine {
     this.flushQueueAddUs = profile.cpu.flushQueueAddNs / 1000;
     doubleFields(this, 'dmaApiUs', 'unmapCallUs', 'insertUs', 'syncLatencyUs', 'walkUs', 'perGranule', 'perTableSpan', 'perCpuPage', 'slotFindUs', 'slotFreeUs',
       'flushQueueAddUs', 'invByAddressNs', 'invByRangeNs', 'invByRangeMaxPages', 'invByRangePerPageNs', 'invWholeNs', 'invSyncNs', 'invContentionNsPerCpu', 'invSyncLatencyNs',
-      'mapCallNs', 'unmapCallNs', 'pteWriteNs', 'pteClearNs', 'cacheMaintenanceNsPerByte');
+      'mapCallNs', 'unmapCallNs', 'pteWriteNs', 'pteClearNs', 'cacheMaintenanceNsPerByte', 'jitter');
     doubleFields(this, 'now', 'cur', 'vmmPendingUs', 'vmmIdleEwmaUs', 'mappedBufferBytes', 'mappedSpanBytes', 'exposedBeyondBytes',
-      'staleSumUs', 'staleMaxUs', 'callFactor', 'copyUs', 'jitterDrawn', 'jitterState', 'lastTable');
+      'staleSumUs', 'staleMaxUs', 'callFactor', 'copyUs', 'jitterState', 'lastTable');
   }
 
   /** IOMMU pages covered by a buffer at its physical offset: the granule rounding of the DART series. */
@@ -549,28 +548,24 @@ export class Machine {
    */
   beginCall(cpu = this.cpu): void {
     this.cpu = cpu;
-    this.drawJitter();
-    this.callFactor = this.jitterDrawn;
+    this.callFactor = this.drawJitter();
   }
 
   /**
-   * Draws a cost factor uniform in 1 +/- jitter (1 without jitter, drawing nothing) into
-   * jitterDrawn: a field, not a returned double, which is boxed whenever V8 does not inline the
-   * call. Drawn from a xorshift32 stream seeded by the run's PRNG: several draws per IO, so it
-   * must cost almost nothing. (Drawing a batch ahead in a loop cost more machine instructions per
-   * draw, ~41 against ~37.)
+   * A cost factor uniform in 1 +/- jitter, from a xorshift32 stream seeded by the run's PRNG:
+   * several draws per IO, so it must cost almost nothing. Returned: every caller on the per-IO
+   * path inlines it (a caller that did not would box the double; a field written here and read
+   * by the caller cost 3-4 instructions more per draw). Drawing a batch ahead in a loop cost more
+   * per draw, ~41 against ~37. Without jitter the factor is exactly 1 (1 + 0 * (u - 1)) and the
+   * stream feeds nothing else, so there is no branch for it.
    */
-  drawJitter(): void {
-    if (this.jitter <= 0) {
-      this.jitterDrawn = 1;
-      return;
-    }
+  drawJitter(): number {
     let x = this.jitterState | 0;
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
     this.jitterState = x;
-    this.jitterDrawn = 1 + this.jitter * ((x >>> 0) / 2147483648 - 1);
+    return 1 + this.jitter * ((x >>> 0) / 2147483648 - 1);
   }
 
   /**

@@ -50,7 +50,11 @@ class Sampler {
   private nextT = 50;
   private bytesInStep = 0;
   readonly s: TimeSeries = { tUs: [], throughputMiBps: [], bounceBytes: [], pinnedBytes: [], iovaBytes: [] };
-  constructor(private readonly m: Machine, private readonly max: number) {
+  private declare readonly m: Machine;
+  private declare readonly max: number;
+  constructor(m: Machine, max: number) {
+    this.m = m;
+    this.max = max;
     doubleFields(this, 'stepUs', 'nextT', 'bytesInStep');
   }
 
@@ -135,7 +139,11 @@ class Device {
   private declare readonly readLatencyUs: number;
   private declare readonly writeLatencyUs: number;
   private declare readonly jitter: number;
-  constructor(private readonly m: Machine, private readonly strat: MappingStrategy, capacity: number) {
+  private declare readonly m: Machine;
+  private declare readonly strat: MappingStrategy;
+  constructor(m: Machine, strat: MappingStrategy, capacity: number) {
+    this.m = m;
+    this.strat = strat;
     this.waiting = new Int32Array(capacity + 1);
     const d = m.p.device;
     this.parallelism = d.parallelism;
@@ -238,10 +246,24 @@ class FioDriver {
   /** When the next submit() starts (see submit). */
   private submitAtUs = 0;
 
-  constructor(
-    private readonly m: Machine, private readonly strat: MappingStrategy, private readonly w: FioWorkload, private readonly opts: RunOptions,
-    private readonly sampler: Sampler, prog: [number, number], private readonly name: string,
-  ) {
+  // Declared and assigned, not TypeScript parameter properties: those compile to class fields
+  // defined as undefined before the constructor runs, and a field that first held undefined has
+  // V8's field type Any, so each use of the object read from it checked its map again (strict:
+  // 2,561 -> 2,526 instructions per IO for this and the same change in the other engine classes).
+  private declare readonly m: Machine;
+  private declare readonly strat: MappingStrategy;
+  private declare readonly w: FioWorkload;
+  private declare readonly opts: RunOptions;
+  private declare readonly sampler: Sampler;
+  private declare readonly name: string;
+
+  constructor(m: Machine, strat: MappingStrategy, w: FioWorkload, opts: RunOptions, sampler: Sampler, prog: [number, number], name: string) {
+    this.m = m;
+    this.strat = strat;
+    this.w = w;
+    this.opts = opts;
+    this.sampler = sampler;
+    this.name = name;
     const p = m.p;
     this.p = p;
     const jobs = w.numjobs;
@@ -330,8 +352,7 @@ class FioDriver {
     // Scheduled after fio's submission work (see finishIo), the map starts now.
     if (!overheadPaid) {
       io.submitT = tc;
-      m.drawJitter();
-      const submitUs = this.submitOverheadUs * m.jitterDrawn;
+      const submitUs = this.submitOverheadUs * m.drawJitter();
       tc += submitUs;
       m.phaseUs[PH_OTHER] += submitUs;
     }
@@ -350,8 +371,7 @@ class FioDriver {
     // Read once: V8 loads a typed-array element again (header, bounds, data) for each mention.
     const free = m.cpuFreeAt[cpu];
     let tc = t > free ? t : free;
-    m.drawJitter();
-    const completeUs = this.completionOverheadUs * m.jitterDrawn + this.irqUs;
+    const completeUs = this.completionOverheadUs * m.drawJitter() + this.irqUs;
     tc += completeUs;
     m.phaseUs[PH_OTHER] += completeUs;
     if (ok && this.multiCpu && tc > t) {
@@ -390,8 +410,7 @@ class FioDriver {
       this.issued[io.job]++;
       if (this.multiCpu) {
         // fio's submission work first, then the map reaches the IOMMU's locks as its own event.
-        m.drawJitter();
-        const submitUs = this.submitOverheadUs * m.jitterDrawn;
+        const submitUs = this.submitOverheadUs * m.drawJitter();
         m.phaseUs[PH_OTHER] += submitUs;
         io.submitT = tc;
         m.cpuFreeAt[cpu] = tc + submitUs;
@@ -725,10 +744,18 @@ const r6 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : 0);
  * optimised per-IO code, which the next run in the same process threw away ("wrong call target").
  */
 class DriverHooks {
-  constructor(
-    private readonly m: Machine, private readonly sampler: Sampler, private readonly opts: RunOptions,
-    private readonly name: string, private readonly prog: [number, number],
-  ) {}
+  private declare readonly m: Machine;
+  private declare readonly sampler: Sampler;
+  private declare readonly opts: RunOptions;
+  private declare readonly name: string;
+  private declare readonly prog: [number, number];
+  constructor(m: Machine, sampler: Sampler, opts: RunOptions, name: string, prog: [number, number]) {
+    this.m = m;
+    this.sampler = sampler;
+    this.opts = opts;
+    this.name = name;
+    this.prog = prog;
+  }
 
   completed(t: number, bytes: number, latencyUs: number): void {
     this.m.latency.record(latencyUs);

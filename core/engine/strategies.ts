@@ -34,7 +34,11 @@ abstract class Base implements MappingStrategy {
   /** virtio-iommu with viommu_iotlb_sync_map (2023): MAPs of one iommu_map call share a sync. */
   protected syncMap = false;
   abstract readonly id: string;
-  constructor(protected readonly m: Machine) {}
+  /** Declared, not a parameter property (see FioDriver in run.ts). */
+  protected declare readonly m: Machine;
+  constructor(m: Machine) {
+    this.m = m;
+  }
   abstract map(io: Io): void;
   abstract unmap(io: Io): void;
   deviceAccess(_io: Io, _t: number): number {
