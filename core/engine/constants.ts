@@ -28,6 +28,8 @@ export const EV_SUBMIT = 9;
 export const EV_CPU_WAKE = 10;
 /** Event kinds are below this: the event heap keeps kind + arg * EV_KINDS in one double. */
 export const EV_KINDS = 64;
+/** An event queue push scans back from the tail at most this far; further back it searches (EventQueue.pushFar). */
+export const QUEUE_NEAR = 16;
 /** fio job files: a submission held back by rate/rate_iops/thinktime; far from the machine's own event kinds. */
 export const EV_FIO_SUBMIT = 40;
 /**

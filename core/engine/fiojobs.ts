@@ -8,7 +8,6 @@ import type { FioJob, FioJobResult, FioWorkload } from '../types.ts';
 import { Histogram } from './histogram.ts';
 import { EV_CPU_WAKE, EV_DEV_ARRIVE, EV_DEV_DONE, PH_OTHER, newIo, type Io, type Machine } from './machine.ts';
 import type { MappingStrategy } from './strategies.ts';
-import { mapCall, unmapCall } from './calls.ts';
 import { newEvent } from './queue.ts';
 import { doubleFields } from './shape.ts';
 
@@ -374,7 +373,7 @@ class FioGroup {
   private mapNow(th: Thread, io: Io, start: number, cpuStart: number, t: number): void {
     const cpu = io.cpu;
     this.m.cur = start;
-    mapCall(this.m, this.strat, io);
+    this.m.mapCall(this.strat, io);
     const tc = this.m.cur;
     this.m.cpuFreeAt[cpu] = tc;
     this.busy(th, cpuStart, tc);
@@ -435,7 +434,7 @@ class FioGroup {
     let tc = start;
     if (ok) {
       this.m.cur = tc;
-      unmapCall(this.m, this.strat, io);
+      this.m.unmapCall(this.strat, io);
       tc = this.m.cur;
       if (io.toDevice) th.writesDone++;
       if (tc >= th.rampEnd) {

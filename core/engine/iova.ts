@@ -68,7 +68,18 @@ export class IovaAllocator {
 
   /** Rounded size the allocator really reserves (iommu_dma_alloc_iova rounds small sizes up). */
   allocPages(pages: number): number {
-    return pages < this.maxPages ? pow2(pages) : pages;
+    return pages < this.maxPages ? this.pow2(pages) : pages;
+  }
+
+  /**
+   * n rounded up to a power of two. A method, not a module function: a call of a module function
+   * checks which function its binding holds, each time (allocPages runs on every map).
+   */
+  private pow2(n: number): number {
+    if (n <= 1) return 1;
+    // A shift, not 2 ** e: the result stays a small integer (e <= 30 here).
+    if (n <= 0x40000000) return 1 << (32 - Math.clz32(n - 1));
+    return 2 ** Math.ceil(Math.log2(n));
   }
 
   private classOf(size: number): number {
@@ -200,7 +211,7 @@ export class IovaAllocator {
   private treeAlloc(size: number): number {
     const list = this.treeFree.get(size);
     if (list && list.length > 0) return list.pop()!;
-    const align = this.model.sizeAligned ? pow2(size) : 1;
+    const align = this.model.sizeAligned ? this.pow2(size) : 1;
     const start = Math.floor((this.next - size) / align) * align;
     if (start < 1) return -1;
     this.next = start;
@@ -234,11 +245,4 @@ class Magazine {
   pop(): number {
     return this.pfns[--this.n];
   }
-}
-
-export function pow2(n: number): number {
-  if (n <= 1) return 1;
-  // A shift, not 2 ** e: the result stays a small integer (e <= 30 here).
-  if (n <= 0x40000000) return 1 << (32 - Math.clz32(n - 1));
-  return 2 ** Math.ceil(Math.log2(n));
 }

@@ -6,6 +6,7 @@ import { IovaAllocator, type AllocOut } from './iova.ts';
 import { EventQueue } from './queue.ts';
 import { Rng } from './rng.ts';
 import { doubleFields } from './shape.ts';
+import type { MappingStrategy } from './strategies.ts';
 import {
   PH_COPY, PH_INV, EV_CPU_WAKE, T_IOVA_ALLOC, T_IOVA_FREE, T_PTE, T_TABLE, T_CACHE, T_INV_CMD, T_SYNC, T_LOCK, T_TRAP, T_HOST, T_COPY, N_TERMS, VIRT_NONE, VIRT_VIRTIO, VIRT_NESTED, VIRT_VCMDQ, VIRT_EMULATED, CMDQ_BATCH_ENTRIES, BLOCK_TAG_BASE,
 } from './constants.ts';
@@ -534,6 +535,34 @@ export class Machine {
     this.phaseUs[phase] += v;
     this.terms[term] += v;
     this.cur += v;
+  }
+
+  /**
+   * One dma_map_*() call of a driver loop, on the IO's CPU, from the cursor (where the caller puts
+   * the call's start), which it leaves at the call's return (no double argument or result: boxed
+   * whenever V8 does not inline the call): everything it spends is booked to the map cost terms
+   * (`explain`) and its duration to the map histogram. Every driver (fio, fio job files,
+   * dma_map_benchmark, trace replay) goes through here so the books agree across workloads. A
+   * method rather than a module function: calling a module function checks which function its
+   * (mutable) binding holds, on every call.
+   */
+  mapCall(strat: MappingStrategy, io: Io): void {
+    const t = this.cur;
+    this.cpu = io.cpu;
+    this.terms = this.mapTerms;
+    strat.map(io);
+    this.terms = this.otherTerms;
+    this.mapHist.record(this.cur - t);
+  }
+
+  /** One dma_unmap_*() call: the unmap terms and histogram (see mapCall). */
+  unmapCall(strat: MappingStrategy, io: Io): void {
+    const t = this.cur;
+    this.cpu = io.cpu;
+    this.terms = this.unmapTerms;
+    strat.unmap(io);
+    this.terms = this.otherTerms;
+    this.unmapHist.record(this.cur - t);
   }
 
   /** Starts work at `t` on `cpu`: the cursor moves there and the work draws its cost factor. */

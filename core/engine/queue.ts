@@ -17,7 +17,7 @@
  * (fio numjobs=4 iodepth=32: +6.5 % instructions per IO), so such a run's queue is a binary
  * heap (`sorted` false), as before.
  */
-import { EV_KINDS as KINDS } from './constants.ts';
+import { EV_KINDS as KINDS, QUEUE_NEAR as NEAR } from './constants.ts';
 
 /** What EventQueue.pop fills: one per event loop, reused. */
 export interface PoppedEvent {
@@ -32,9 +32,6 @@ export function newEvent(): PoppedEvent {
   ev.time = 0;
   return ev;
 }
-
-/** A push scans back from the tail at most this far; further back it searches (pushFar). */
-const NEAR = 16;
 
 export class EventQueue {
   private declare time: Float64Array;

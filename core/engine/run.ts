@@ -12,7 +12,6 @@ import {
   type Io,
 } from './machine.ts';
 import { BouncePool, createStrategy, type MappingStrategy } from './strategies.ts';
-import { mapCall, unmapCall } from './calls.ts';
 import { driveFioJobs, fioJobsMaxIos, fioJobsMaxThreads } from './fiojobs.ts';
 import { driveTrace } from './tracereplay.ts';
 import { doubleFields } from './shape.ts';
@@ -357,7 +356,7 @@ class FioDriver {
       m.phaseUs[PH_OTHER] += submitUs;
     }
     m.cur = tc;
-    mapCall(m, this.strat, io);
+    m.mapCall(this.strat, io);
     tc = m.cur;
     m.cpuFreeAt[cpu] = tc;
     if (io.failed) this.fail(io, tc);
@@ -392,7 +391,7 @@ class FioDriver {
     this.settled++;
     if (ok) {
       m.cur = tc;
-      unmapCall(m, this.strat, io);
+      m.unmapCall(this.strat, io);
       tc = m.cur;
       m.latency.record(tc - io.submitT);
       totals.ios++;
@@ -533,7 +532,7 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
   const benchMap = (io: Io, t: number): number => {
     io.failed = false;
     m.cur = t;
-    mapCall(m, strat, io);
+    m.mapCall(strat, io);
     const tc = m.cur;
     m.toolMap.record(tc - t);
     if (io.failed) m.failures++;
@@ -542,7 +541,7 @@ function driveDmaBench(m: Machine, strat: MappingStrategy, w: DmaBenchWorkload, 
   };
   const benchUnmap = (io: Io, t: number): number => {
     m.cur = t;
-    unmapCall(m, strat, io);
+    m.unmapCall(strat, io);
     const tc = m.cur;
     m.toolUnmap.record(tc - t);
     if (onCall && onCall(io.index, true, t, tc)) stop = true;

@@ -7,7 +7,6 @@
 import type { TraceWorkload } from '../types.ts';
 import { newIo, type Io, type Machine } from './machine.ts';
 import type { MappingStrategy } from './strategies.ts';
-import { mapCall, unmapCall } from './calls.ts';
 import { newEvent } from './queue.ts';
 
 import { EV_TRACE_MAP, EV_TRACE_UNMAP } from './constants.ts';
@@ -60,7 +59,7 @@ export function driveTrace(m: Machine, strat: MappingStrategy, w: TraceWorkload,
       const start = Math.max(time, m.cpuFreeAt[io.cpu]);
       io.submitT = start;
       m.cur = start;
-      mapCall(m, strat, io);
+      m.mapCall(strat, io);
       const t = m.cur;
       m.cpuFreeAt[io.cpu] = t;
       if (io.failed) {
@@ -87,7 +86,7 @@ export function driveTrace(m: Machine, strat: MappingStrategy, w: TraceWorkload,
       const k = ofSlot[slot];
       const start = Math.max(ev.time, m.cpuFreeAt[io.cpu]);
       m.cur = start;
-      unmapCall(m, strat, io);
+      m.unmapCall(strat, io);
       const t = m.cur;
       m.cpuFreeAt[io.cpu] = t;
       free.push(slot);
