@@ -396,17 +396,23 @@ class FioDriver {
       m.latency.record(tc - io.submitT);
       totals.ios++;
       totals.bytes += io.bytes;
+    }
+    m.cpuFreeAt[cpu] = tc;
+    if (tc > totals.endT) totals.endT = tc;
+    const more = this.issued[io.job] < this.perJob;
+    // Counted when decided, not when the deferred submission runs: IOs of one job completing
+    // meanwhile would each see room for one more (a 2-job run of 400 IOs each did 801).
+    if (more) this.issued[io.job]++;
+    // The sampler's rare grid step and the progress report are calls: after the bookkeeping above,
+    // not before it, because V8 checks again the maps of every object used after such a call.
+    // The sampler reads only the gauges, which the next submit changes: before that.
+    if (ok) {
       this.sampler.completed(tc, io.bytes);
       // Every PROGRESS_EVERY IOs from the first: a branch first taken after the loop is optimised
       // would throw the optimised loop away.
       if ((totals.ios & (PROGRESS_EVERY - 1)) === 1) this.progress();
     }
-    m.cpuFreeAt[cpu] = tc;
-    if (tc > totals.endT) totals.endT = tc;
-    if (this.issued[io.job] < this.perJob) {
-      // Counted when decided, not when the deferred submission runs: IOs of one job completing
-      // meanwhile would each see room for one more (a 2-job run of 400 IOs each did 801).
-      this.issued[io.job]++;
+    if (more) {
       if (this.multiCpu) {
         // fio's submission work first, then the map reaches the IOMMU's locks as its own event.
         const submitUs = this.submitOverheadUs * m.drawJitter();
