@@ -48,7 +48,9 @@ export class EventQueue {
   private declare readonly heap: boolean;
 
   constructor(capacity = 1024, sorted = true) {
-    const cap = 2 ** Math.max(1, Math.ceil(Math.log2(Math.max(2, capacity))));
+    // `| 0`: 2 ** n is a heap number, and a field first stored one is a double field, which every
+    // push and pop converted back to an integer for the ring's mask (checks included).
+    const cap = (2 ** Math.max(1, Math.ceil(Math.log2(Math.max(2, capacity))))) | 0;
     this.heap = !sorted;
     this.time = new Float64Array(cap);
     this.order = new Float64Array(cap);
