@@ -1,4 +1,5 @@
 import { IOTLB_HINTS } from './constants.ts';
+import { doubleFields } from './shape.ts';
 
 /**
  * A set-associative IOTLB with LRU replacement inside each set. Entries are tagged with the
@@ -48,6 +49,7 @@ export class Iotlb {
     this.setOfWay = new Int32Array(n);
     for (let i = 0; i < n; i++) this.setOfWay[i] = Math.floor(i / this.ways);
     this.allWays = this.ways >= 32 ? -1 : (1 << this.ways) - 1;
+    doubleFields(this, 'clock', 'lookups', 'misses');
   }
 
   private setOf(page: number): number {

@@ -53,7 +53,7 @@ export class IovaAllocator {
     this.magazineSize = model.rcacheMagazineSize;
     this.rcacheHitNs = model.rcacheHitNs;
     this.treeAllocUs = model.treeAllocNs / 1000;
-    doubleFields(this, 'rcacheHitUs', 'treeAllocUs', 'rcacheHitNs');
+    doubleFields(this, 'rcacheHitUs', 'treeAllocUs', 'rcacheHitNs', 'livePages', 'peakLivePages');
     this.classes = model.rcacheMaxPages > 0 ? Math.floor(Math.log2(model.rcacheMaxPages)) + 1 : 0;
     const size = model.rcacheMagazineSize;
     const mk = () => Array.from({ length: cpus * this.classes }, () => new Magazine(size));
@@ -92,16 +92,20 @@ export class IovaAllocator {
    * treePath tells the caller the global rbtree lock is taken.
    */
   alloc(cpu: number, pages: number, out: AllocOut): void {
-    const size = this.allocPages(pages);
-    const cls = this.classOf(size);
-    if (cls >= 0) {
-      const ld = this.loaded[cpu * this.classes + cls];
-      if (ld.n > 0) {
-        this.hit(ld.pop(), size, out);
+    if (pages <= this.maxPages) {
+      // The rounding and the class at once (allocPages then classOf give the same): the class is
+      // log2 of the rounded size, and a size within the rcache's largest is always cached.
+      const cls = pages > 1 ? 32 - Math.clz32(pages - 1) : 0;
+      const size = 1 << cls;
+      if (size <= this.maxPages) {
+        const ld = this.loaded[cpu * this.classes + cls];
+        if (ld.n > 0) this.hit(ld.pop(), size, out);
+        else this.allocSlow(cpu, size, cls, out);
         return;
       }
     }
-    this.allocSlow(cpu, size, cls, out);
+    const size = this.allocPages(pages);
+    this.allocSlow(cpu, size, this.classOf(size), out);
   }
 
   /** The loaded magazine is empty (or the size is not cached): previous magazine, depot, then the tree. */
@@ -159,10 +163,15 @@ export class IovaAllocator {
 
   /** Frees a range; returns the CPU cost in ns (a magazine spill costs one tree free per entry). */
   free(cpu: number, start: number, pages: number): number {
-    const size = this.allocPages(pages);
+    // As in alloc: a size within the rcache's largest is rounded and classed at once.
+    let cls = pages > 1 ? 32 - Math.clz32(pages - 1) : 0;
+    let size = 1 << cls;
+    if (pages > this.maxPages || size > this.maxPages) {
+      size = this.allocPages(pages);
+      cls = this.classOf(size);
+    }
     this.livePages -= size;
     if (this.live) this.untrackLive(start, size);
-    const cls = this.classOf(size);
     const mag = this.magazineSize;
     if (cls >= 0 && mag > 0) {
       const ld = this.loaded[cpu * this.classes + cls];

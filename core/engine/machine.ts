@@ -512,7 +512,7 @@ export class Machine {
       'flushQueueAddUs', 'invByAddressNs', 'invByRangeNs', 'invByRangeMaxPages', 'invByRangePerPageNs', 'invWholeNs', 'invSyncNs', 'invContentionNsPerCpu', 'invSyncLatencyNs',
       'mapCallNs', 'unmapCallNs', 'pteWriteNs', 'pteClearNs', 'cacheMaintenanceNsPerByte', 'jitter');
     doubleFields(this, 'now', 'cur', 'vmmPendingUs', 'vmmIdleEwmaUs', 'mappedBufferBytes', 'mappedSpanBytes', 'exposedBeyondBytes',
-      'staleSumUs', 'staleMaxUs', 'callFactor', 'copyUs', 'jitterState', 'lastTable');
+      'staleSumUs', 'staleMaxUs', 'callFactor', 'copyUs', 'jitterState', 'lastTable', 'invalidations', 'mappings');
   }
 
   /** IOMMU pages covered by a buffer at its physical offset: the granule rounding of the DART series. */

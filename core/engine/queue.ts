@@ -18,6 +18,7 @@
  * heap (`sorted` false), as before.
  */
 import { EV_KINDS as KINDS, QUEUE_NEAR as NEAR } from './constants.ts';
+import { doubleFields } from './shape.ts';
 
 /** What EventQueue.pop fills: one per event loop, reused. */
 export interface PoppedEvent {
@@ -56,6 +57,7 @@ export class EventQueue {
     this.order = new Float64Array(cap);
     this.payload = new Float64Array(cap);
     this.mask = cap - 1;
+    doubleFields(this, 'seq');
   }
 
   push(time: number, priority: number, kind: number, arg: number): void {

@@ -152,7 +152,7 @@ class Device {
     this.jitter = d.latencyJitterFraction;
     // Doubles, not the profile object's fields: a latency read there is a tagged value, and the
     // jittered latency, a choice between it and a product, was boxed into a new heap number per IO.
-    doubleFields(this, 'pipeFreeAt', 'startUs', 'xferUs', 'bandwidthBytesPerSec', 'readLatencyUs', 'writeLatencyUs', 'jitter');
+    doubleFields(this, 'pipeFreeAt', 'startUs', 'xferUs', 'bandwidthBytesPerSec', 'readLatencyUs', 'writeLatencyUs', 'jitter', 'inService', 'parallelism');
   }
 
   /**
@@ -293,7 +293,7 @@ class FioDriver {
     this.prog1 = prog[1];
     this.q = m.queue;
     // Profile figures are whole numbers in some profiles and fractions in others: doubles always.
-    doubleFields(this, 'irqUs', 'submitOverheadUs', 'completionOverheadUs', 'prog0', 'prog1', 'submitAtUs');
+    doubleFields(this, 'irqUs', 'submitOverheadUs', 'completionOverheadUs', 'prog0', 'prog1', 'submitAtUs', 'settled');
 
     for (let i = 0; i < n; i++) {
       const io = this.ios[i];

@@ -9,6 +9,13 @@
  * field takes small integers too, so it never changes again. Called from constructors (object
  * literals write NaN in the literal instead). Later objects of the class are built with the
  * double fields already, so only the first one of each class in the process needs the stores.
+ *
+ * Counters that are only counted and compared are double fields too (the event queue's sequence,
+ * the IOTLB's clock and counts, the IOVA allocator's live pages, the device's busy slots, the
+ * driver's settled IOs): a small integer's increment untags it, adds with an overflow check and
+ * tags it again, and converts it when it meets a double; a double field's is a load, an add and a
+ * store (strict: 2,390 -> 2,315 machine instructions per simulated IO). Not indices: a double used
+ * as an index is converted back, with checks, at each use.
  */
 export function doubleFields(o: object, ...keys: string[]): void {
   // Keyed by class and first field: a constructor may call this more than once.

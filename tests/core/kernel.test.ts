@@ -134,26 +134,41 @@ describe('streaming histogram', () => {
 
 describe('IOVA allocator with rcaches', () => {
   const model = builtInProfile('vtd').iova;
-  it('never hands out a range twice while it is live, and aligns to the size', () => {
+  // Any rcache geometry a profile may give (the largest cached size need not be a power of two):
+  // alloc's and free's fast path rounds and classes a size at once, and must agree with allocPages.
+  const rcache = fc.record({
+    rcacheMaxPages: fc.integer({ min: 0, max: 70 }),
+    rcacheMagazineSize: fc.integer({ min: 0, max: 8 }),
+    rcacheDepotMagazines: fc.integer({ min: 0, max: 4 }),
+  });
+  it('never hands out a range twice while it is live, aligns to the size, and reserves the rounded size', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 3 })), { maxLength: 400 }),
-        (ops) => {
-          const a = new IovaAllocator(model, 4, 32, 12, true);
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: -2, max: 5 })), { maxLength: 400 }),
+        fc.oneof(fc.constant({}), rcache),
+        (ops, geometry) => {
+          const m = { ...model, ...geometry };
+          const a = new IovaAllocator(m, 4, 32, 12, true);
           const live: Array<[number, number, number]> = [];
           const out = { start: 0, costUs: 0, tree: false };
-          for (const [alloc, pages, cpu] of ops) {
+          for (const [alloc, drawn, cpu, near] of ops) {
+            // Half the sizes at the largest cached size or next to it, where the rounding changes.
+            const pages = near > 2 ? drawn : Math.max(1, m.rcacheMaxPages + near);
             if (alloc || live.length === 0) {
+              const before = a.livePages;
               a.alloc(cpu, pages, out);
               expect(out.start).toBeGreaterThan(0);
               const size = a.allocPages(pages);
+              expect(a.livePages - before).toBe(size);
               const align = 2 ** Math.ceil(Math.log2(size));
               expect(out.start % align).toBe(0);
               for (const [s, n] of live) expect(out.start + size <= s || s + a.allocPages(n) <= out.start).toBe(true);
               live.push([out.start, pages, cpu]);
             } else {
               const [s, n, c] = live.splice(pages % live.length, 1)[0];
+              const before = a.livePages;
               a.free(c, s, n);
+              expect(before - a.livePages).toBe(a.allocPages(n));
             }
           }
           expect(a.live!.size).toBe(live.length);
