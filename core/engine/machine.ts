@@ -308,6 +308,8 @@ export class Machine {
   declare readonly invQueues: Resource[];
   /** invQueues[0], a field away (most machines have one queue). */
   private declare readonly invQueue0: Resource;
+  /** invQueues.length, a field away (the array's length is behind its map check). */
+  private declare readonly invQueueCount: number;
   /** Per CPU: when its current invalidation entered and leaves its queue (contention count). */
   private declare readonly cmdqFrom: Float64Array;
   private declare readonly cmdqUntil: Float64Array;
@@ -465,6 +467,7 @@ export class Machine {
     const nq = Math.max(1, Math.min(profile.iommu.invalidation.queues, cpus));
     this.invQueues = Array.from({ length: nq }, () => new Resource());
     this.invQueue0 = this.invQueues[0];
+    this.invQueueCount = nq;
     this.cmdqFrom = new Float64Array(cpus);
     this.cmdqUntil = new Float64Array(cpus);
     this.blockPages = profile.iommu.blockSizesBytes
@@ -916,7 +919,7 @@ export class Machine {
       this.trappedInvalidation(commands, phase);
       return;
     }
-    const nq = this.invQueues.length;
+    const nq = this.invQueueCount;
     const qi = nq === 1 ? 0 : this.cpu % nq;
     const q = nq === 1 ? this.invQueue0 : this.invQueues[qi];
     if (!this.invHardwareQueue) {
