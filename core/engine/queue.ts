@@ -1,10 +1,13 @@
 /**
- * The event queue: events ordered by (time, priority, sequence), kept sorted in a ring of typed
- * arrays so a simulated IO costs no allocation. `sequence` makes ties deterministic (FIFO), so
- * the pop order is a total order and the queue's layout never shows in results.
+ * The event queue: events ordered by (time, priority, insertion), kept sorted in a ring of typed
+ * arrays so a simulated IO costs no allocation. Insertion order breaks the remaining ties (FIFO),
+ * so the pop order is a total order and the queue's layout never shows in results.
  *
- * The payload (event kind and int32 argument) is one double, kind + arg * 64, so an event is
- * three slots (time, order, payload).
+ * The payload (event kind, priority 0-3 and int32 argument) is one double, kind + priority * 64 +
+ * arg * 256. The sorted ring keeps an event in two slots (time, payload): inserting from the tail
+ * keeps equal events in insertion order by itself, so a tie needs only the priority, read from the
+ * payload. The heap keeps a third slot, priority * 2^40 + a sequence number, since sifting does not
+ * keep insertion order. (The ring carried that slot too, and wrote and moved it on every push.)
  *
  * Sorted, not a heap: a closed loop's new event (a device completion ~80 µs ahead, jittered) lands
  * at or within a few places of the tail (strict on vtd: 0.8 places back on average, lazy 2, its
@@ -36,8 +39,10 @@ export function newEvent(): PoppedEvent {
 
 export class EventQueue {
   private declare time: Float64Array;
-  private declare order: Float64Array; // priority * 2^40 + sequence
-  private declare payload: Float64Array; // kind + arg * KINDS (arg an int32)
+  /** Heap mode only: priority * 2^40 + sequence. */
+  private declare order: Float64Array;
+  /** kind + priority * KINDS + arg * 4 * KINDS (arg an int32, priority 0-3). */
+  private declare payload: Float64Array;
   /** Capacity - 1 (the capacity is a power of two). */
   private declare mask: number;
   /** Ring index of the earliest event. */
@@ -62,53 +67,55 @@ export class EventQueue {
 
   push(time: number, priority: number, kind: number, arg: number): void {
     // The checks' messages are built out of line: push is inlined at every call site, and its size
-    // counts against V8's inlining budget for the whole per-IO path.
-    if (!(time >= 0 && time < Infinity && kind >= 0 && kind < KINDS)) badEvent(time, kind);
+    // counts against V8's inlining budget for the whole per-IO path. (Kind and priority are
+    // constants at every call site: their checks fold away.)
+    if (!(time >= 0 && time < Infinity && kind >= 0 && kind < KINDS && priority >= 0 && priority < 4)) badEvent(time, kind, priority);
     if (this.size > this.mask) this.grow();
-    const ord = priority * 1099511627776 + this.seq++;
-    const pl = (kind | 0) + (arg | 0) * KINDS;
+    const pl = (kind | 0) + priority * KINDS + (arg | 0) * (4 * KINDS);
     if (this.heap) {
-      this.heapPush(time, ord, pl);
+      this.heapPush(time, priority * 1099511627776 + this.seq++, pl);
       return;
     }
     const n = this.size;
     const h = this.head;
     const mask = this.mask;
-    const T = this.time, O = this.order, P = this.payload;
+    const T = this.time, P = this.payload;
     // Further back than NEAR places: binary search. (An event at the same time stays on the scan:
     // correct either way, and one comparison fewer on every push.)
     if (n > NEAR && T[(h + n - NEAR) & mask] > time) {
-      this.pushFar(time, ord, pl);
+      this.pushFar(time, priority, pl);
       return;
     }
-    // Insertion from the tail: later events move up one place.
+    // Insertion from the tail: later events move up one place. Among events at the same time the
+    // ring keeps insertion order within a priority (FIFO), so the tie is the priority alone: an
+    // equal one stays ahead of the new event, as its smaller sequence number did in the heap.
     let x = n;
     while (x > 0) {
       const s = (h + x - 1) & mask;
       const ts = T[s];
-      if (ts < time || (ts === time && O[s] < ord)) break;
+      if (ts < time || (ts === time && (P[s] & (4 * KINDS - 1)) < (priority + 1) * KINDS)) break;
       const d = (h + x) & mask;
-      T[d] = ts; O[d] = O[s]; P[d] = P[s];
+      T[d] = ts; P[d] = P[s];
       x--;
     }
     const d = (h + x) & mask;
-    T[d] = time; O[d] = ord; P[d] = pl;
+    T[d] = time; P[d] = pl;
     this.size = n + 1;
   }
 
   /** An event more than NEAR places before the tail: binary search, then the shorter side moves. */
-  private pushFar(time: number, ord: number, pl: number): void {
+  private pushFar(time: number, priority: number, pl: number): void {
     const n = this.size;
     const h = this.head;
     const mask = this.mask;
-    const T = this.time, O = this.order, P = this.payload;
+    const T = this.time, P = this.payload;
     // First place whose event comes after the new one (one exists: the check in push, a later time).
     let lo = 0;
     let hi = n - NEAR;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       const s = (h + mid) & mask;
-      if (T[s] > time || (T[s] === time && O[s] > ord)) hi = mid;
+      if (T[s] > time || (T[s] === time && (P[s] & (4 * KINDS - 1)) >= (priority + 1) * KINDS)) hi = mid;
       else lo = mid + 1;
     }
     if (lo < n - lo) {
@@ -117,19 +124,19 @@ export class EventQueue {
       for (let x = 0; x < lo; x++) {
         const s = (h + x) & mask;
         const d = (nh + x) & mask;
-        T[d] = T[s]; O[d] = O[s]; P[d] = P[s];
+        T[d] = T[s]; P[d] = P[s];
       }
       const d = (nh + lo) & mask;
-      T[d] = time; O[d] = ord; P[d] = pl;
+      T[d] = time; P[d] = pl;
       this.head = nh;
     } else {
       for (let x = n; x > lo; x--) {
         const s = (h + x - 1) & mask;
         const d = (h + x) & mask;
-        T[d] = T[s]; O[d] = O[s]; P[d] = P[s];
+        T[d] = T[s]; P[d] = P[s];
       }
       const d = (h + lo) & mask;
-      T[d] = time; O[d] = ord; P[d] = pl;
+      T[d] = time; P[d] = pl;
     }
     this.size = n + 1;
   }
@@ -166,9 +173,8 @@ export class EventQueue {
     const h = this.head;
     out.time = this.time[h];
     const p0 = this.payload[h];
-    const kind = p0 & (KINDS - 1);
-    out.kind = kind;
-    out.arg = ((p0 - kind) / KINDS) | 0;
+    out.kind = p0 & (KINDS - 1);
+    out.arg = ((p0 - (p0 & (4 * KINDS - 1))) / (4 * KINDS)) | 0;
     this.head = (h + 1) & this.mask;
     this.size--;
   }
@@ -177,9 +183,8 @@ export class EventQueue {
     const T = this.time, O = this.order, P = this.payload;
     out.time = T[0];
     const p0 = P[0];
-    const kind = p0 & (KINDS - 1);
-    out.kind = kind;
-    out.arg = ((p0 - kind) / KINDS) | 0;
+    out.kind = p0 & (KINDS - 1);
+    out.arg = ((p0 - (p0 & (4 * KINDS - 1))) / (4 * KINDS)) | 0;
     const last = --this.size;
     if (last === 0) return;
     // Bottom-up (Floyd): the hole at the root moves down along the earlier child to a leaf, one
@@ -218,7 +223,8 @@ export class EventQueue {
   }
 }
 
-function badEvent(time: number, kind: number): never {
+function badEvent(time: number, kind: number, priority: number): never {
   if (!(time >= 0 && time < Infinity)) throw new Error(`event time must be finite and >= 0, got ${time}`);
+  if (!(priority >= 0 && priority < 4)) throw new Error(`event priority must be in [0, 4), got ${priority}`);
   throw new Error(`event kind must be in [0, ${KINDS}), got ${kind}`);
 }
