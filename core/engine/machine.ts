@@ -597,7 +597,9 @@ export class Machine {
     x ^= x >>> 17;
     x ^= x << 5;
     this.jitterState = x;
-    return 1 + this.jitter * ((x >>> 0) / 2147483648 - 1);
+    // (x >>> 0) / 2^31 - 1, exactly: flipping the top bit of x as an int32 is (x >>> 0) - 2^31,
+    // without the unsigned conversion and the subtraction.
+    return 1 + this.jitter * ((x ^ -2147483648) / 2147483648);
   }
 
   /**
