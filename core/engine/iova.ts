@@ -82,19 +82,14 @@ export class IovaAllocator {
     return 2 ** Math.ceil(Math.log2(n));
   }
 
-  private classOf(size: number): number {
-    if (size > this.maxPages || this.classes === 0 || (size & (size - 1)) !== 0) return -1;
-    return 31 - Math.clz32(size);
-  }
-
   /**
    * Sets out to [startPage, costUs, treePath], start = -1 when the IOVA space is exhausted.
    * treePath tells the caller the global rbtree lock is taken.
    */
   alloc(cpu: number, pages: number, out: AllocOut): void {
     if (pages <= this.maxPages) {
-      // The rounding and the class at once (allocPages then classOf give the same): the class is
-      // log2 of the rounded size, and a size within the rcache's largest is always cached.
+      // The rounding and the class at once: the class is log2 of the rounded size (allocPages
+      // gives 1 << class), and a size within the rcache's largest is always cached.
       const cls = pages > 1 ? 32 - Math.clz32(pages - 1) : 0;
       const size = 1 << cls;
       if (size <= this.maxPages) {
@@ -104,8 +99,8 @@ export class IovaAllocator {
         return;
       }
     }
-    const size = this.allocPages(pages);
-    this.allocSlow(cpu, size, this.classOf(size), out);
+    // Beyond the largest cached size (allocPages rounds it to no cached class): the tree.
+    this.allocSlow(cpu, this.allocPages(pages), -1, out);
   }
 
   /** The loaded magazine is empty (or the size is not cached): previous magazine, depot, then the tree. */
@@ -163,12 +158,13 @@ export class IovaAllocator {
 
   /** Frees a range; returns the CPU cost in ns (a magazine spill costs one tree free per entry). */
   free(cpu: number, start: number, pages: number): number {
-    // As in alloc: a size within the rcache's largest is rounded and classed at once.
+    // As in alloc: a size within the rcache's largest is rounded and classed at once; beyond it,
+    // no class.
     let cls = pages > 1 ? 32 - Math.clz32(pages - 1) : 0;
     let size = 1 << cls;
     if (pages > this.maxPages || size > this.maxPages) {
       size = this.allocPages(pages);
-      cls = this.classOf(size);
+      cls = -1;
     }
     this.livePages -= size;
     if (this.live) this.untrackLive(start, size);
