@@ -951,7 +951,7 @@ export class Machine {
 
   /** Other CPUs whose invalidation is in queue `qi` at `t` (they lengthen its consumption). */
   private cpusOnQueue(qi: number, t: number): number {
-    const nq = this.invQueues.length;
+    const nq = this.invQueueCount;
     let others = 0;
     for (let c = 0; c < this.cpus; c++) {
       if (c !== this.cpu && c % nq === qi && this.cmdqFrom[c] <= t && this.cmdqUntil[c] > t) others++;
