@@ -2,6 +2,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { builtInProfile, ENGINE_VERSION, parseStrategy, parseWorkload, simulateStrategy, STRATEGIES, workloadText } from '../../core/index.ts';
 import { diffRuns, type DiffInput } from '../../core/report.ts';
+import { median } from '../../core/stats.ts';
 import { bareLoop } from './bare-loop.ts';
 import type { CliIo } from './command.ts';
 import { table } from './format.ts';
@@ -154,12 +155,6 @@ export function benchStrategy(strategy: string, sizes: number[], repeats: number
       coldIosPerCpuSecond: i === 0 ? Math.round(ios / coldCpu) : null, rssPeakMiB: 0,
     };
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
 /** `diff` of two stored runs of `strategies` x `replications` each: the statistics only (no database). */
