@@ -23,7 +23,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const STRATEGIES = ['strict', 'lazy', 'range-flush', 'swiotlb', 'swiotlb-dynamic', 'bounce-pool', 'iopf', 'pinned', 'passthrough'];
 const [which = 'strict', nText = '300000', profileId = 'vtd'] = process.argv.slice(2);
 const N = Number(nText);
 const B = 100000;
@@ -70,7 +69,9 @@ process.cpuUsage(); run(${B}); process.cpuUsage(); run(${B} + Number(n)); proces
     });
   });
 
-  const list = which === 'all' ? [...STRATEGIES, 'bare'] : [which];
+  // `all`: the engine's own list of strategies, from the bundle just built.
+  const { STRATEGIES } = await import(pathToFileURL(core).href);
+  const list = which === 'all' ? [...STRATEGIES.map((d) => d.id), 'bare'] : [which];
   const results = new Map();
   // Two valgrind processes at a time: each is one thread.
   const queue = [...list];
