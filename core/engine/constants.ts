@@ -26,8 +26,10 @@ export const EV_UNMAP_CALL = 8;
 export const EV_SUBMIT = 9;
 /** A busy CPU became free with deferred work waiting (arg: the CPU); see Machine.deferWhileBusy. */
 export const EV_CPU_WAKE = 10;
-/** Event kinds are below this: the event heap keeps kind + arg * EV_KINDS in one double. */
+/** Event kinds are below this: the event queue packs kind, priority and argument into one int32. */
 export const EV_KINDS = 64;
+/** An event's argument (an IO, slot or CPU index) is under this in magnitude, 2^23: it shares an int32 with kind and priority. */
+export const EV_MAX_ARG = 8388608;
 /** An event queue push scans back from the tail at most this far; further back it searches (EventQueue.pushFar). */
 export const QUEUE_NEAR = 16;
 /** fio job files: a submission held back by rate/rate_iops/thinktime; far from the machine's own event kinds. */

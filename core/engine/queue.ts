@@ -3,8 +3,9 @@
  * arrays so a simulated IO costs no allocation. Insertion order breaks the remaining ties (FIFO),
  * so the pop order is a total order and the queue's layout never shows in results.
  *
- * The payload (event kind, priority 0-3 and int32 argument) is one double, kind + priority * 64 +
- * arg * 256. The sorted ring keeps an event in two slots (time, payload): inserting from the tail
+ * The payload (event kind, priority 0-3 and an integer argument in [-2^23, 2^23)) is one int32, kind | priority << 6
+ * | arg << 8: integer operations only to pack and unpack it (as a double, kind + priority * 64 +
+ * arg * 256, each pop converted it to integers twice). The sorted ring keeps an event in two slots (time, payload): inserting from the tail
  * keeps equal events in insertion order by itself, so a tie needs only the priority, read from the
  * payload. The heap keeps a third slot, priority * 2^40 + a sequence number, since sifting does not
  * keep insertion order. (The ring carried that slot too, and wrote and moved it on every push.)
@@ -20,7 +21,7 @@
  * (fio numjobs=4 iodepth=32: +6.5 % instructions per IO), so such a run's queue is a binary
  * heap (`sorted` false), as before.
  */
-import { EV_KINDS as KINDS, QUEUE_NEAR as NEAR } from './constants.ts';
+import { EV_KINDS as KINDS, EV_MAX_ARG as MAX_ARG, QUEUE_NEAR as NEAR } from './constants.ts';
 import { doubleFields } from './shape.ts';
 
 /** What EventQueue.pop fills: one per event loop, reused. */
@@ -41,8 +42,8 @@ export class EventQueue {
   private declare time: Float64Array;
   /** Heap mode only: priority * 2^40 + sequence. */
   private declare order: Float64Array;
-  /** kind + priority * KINDS + arg * 4 * KINDS (arg an int32, priority 0-3). */
-  private declare payload: Float64Array;
+  /** kind | priority << 6 | arg << 8 (arg in [-2^23, 2^23), priority 0-3). */
+  private declare payload: Int32Array;
   /** Capacity - 1 (the capacity is a power of two). */
   private declare mask: number;
   /** Ring index of the earliest event. */
@@ -60,7 +61,7 @@ export class EventQueue {
     this.heap = !sorted;
     this.time = new Float64Array(cap);
     this.order = new Float64Array(cap);
-    this.payload = new Float64Array(cap);
+    this.payload = new Int32Array(cap);
     this.mask = cap - 1;
     doubleFields(this, 'seq');
   }
@@ -69,9 +70,11 @@ export class EventQueue {
     // The checks' messages are built out of line: push is inlined at every call site, and its size
     // counts against V8's inlining budget for the whole per-IO path. (Kind and priority are
     // constants at every call site: their checks fold away.)
-    if (!(time >= 0 && time < Infinity && kind >= 0 && kind < KINDS && priority >= 0 && priority < 4)) badEvent(time, kind, priority);
+    if (!(time >= 0 && time < Infinity && kind >= 0 && kind < KINDS && priority >= 0 && priority < 4 && arg >= -MAX_ARG && arg < MAX_ARG)) {
+      badEvent(time, kind, priority, arg);
+    }
     if (this.size > this.mask) this.grow();
-    const pl = (kind | 0) + priority * KINDS + (arg | 0) * (4 * KINDS);
+    const pl = kind | (priority << 6) | (arg << 8);
     if (this.heap) {
       this.heapPush(time, priority * 1099511627776 + this.seq++, pl);
       return;
@@ -174,7 +177,7 @@ export class EventQueue {
     out.time = this.time[h];
     const p0 = this.payload[h];
     out.kind = p0 & (KINDS - 1);
-    out.arg = ((p0 - (p0 & (4 * KINDS - 1))) / (4 * KINDS)) | 0;
+    out.arg = p0 >> 8;
     this.head = (h + 1) & this.mask;
     this.size--;
   }
@@ -184,7 +187,7 @@ export class EventQueue {
     out.time = T[0];
     const p0 = P[0];
     out.kind = p0 & (KINDS - 1);
-    out.arg = ((p0 - (p0 & (4 * KINDS - 1))) / (4 * KINDS)) | 0;
+    out.arg = p0 >> 8;
     const last = --this.size;
     if (last === 0) return;
     // Bottom-up (Floyd): the hole at the root moves down along the earlier child to a leaf, one
@@ -211,7 +214,7 @@ export class EventQueue {
   private grow(): void {
     const n = this.size;
     const cap = 2 * (this.mask + 1);
-    const t = new Float64Array(cap), o = new Float64Array(cap), p = new Float64Array(cap);
+    const t = new Float64Array(cap), o = new Float64Array(cap), p = new Int32Array(cap);
     // A heap starts at index 0 (head 0): the copy keeps it one.
     for (let x = 0; x < n; x++) {
       const s = (this.head + x) & this.mask;
@@ -223,8 +226,9 @@ export class EventQueue {
   }
 }
 
-function badEvent(time: number, kind: number, priority: number): never {
+function badEvent(time: number, kind: number, priority: number, arg: number): never {
   if (!(time >= 0 && time < Infinity)) throw new Error(`event time must be finite and >= 0, got ${time}`);
   if (!(priority >= 0 && priority < 4)) throw new Error(`event priority must be in [0, 4), got ${priority}`);
+  if (!(arg >= -MAX_ARG && arg < MAX_ARG)) throw new Error(`event argument must be in [-${MAX_ARG}, ${MAX_ARG}), got ${arg}`);
   throw new Error(`event kind must be in [0, ${KINDS}), got ${kind}`);
 }

@@ -36,6 +36,8 @@ export function driveTrace(m: Machine, strat: MappingStrategy, w: TraceWorkload,
   /** Records mapped and unmapped, or failed: the replay ends when all n have settled. */
   let settled = 0;
   // Map events are pushed lazily, one ahead, so the heap holds live mappings only.
+  // The one map event queued is always record `next`'s: its argument would be a record index,
+  // which can pass the event queue's argument range (EV_MAX_ARG) in a long capture.
   if (n > 0) q.push(w.mapUs[0], 2, EV_TRACE_MAP, 0);
   const ev = newEvent();
   // When the replay runs behind the capture (a slower strategy), mappings beyond the slots wait
@@ -76,8 +78,8 @@ export function driveTrace(m: Machine, strat: MappingStrategy, w: TraceWorkload,
     q.pop(ev);
     m.now = ev.time;
     if (ev.kind === EV_TRACE_MAP) {
-      const k = ev.arg;
-      if (++next < n) q.push(w.mapUs[next], 2, EV_TRACE_MAP, next);
+      const k = next;
+      if (++next < n) q.push(w.mapUs[next], 2, EV_TRACE_MAP, 0);
       if (free.length === 0) waiting.push(k);
       else mapOne(k, ev.time);
     } else if (ev.kind === EV_TRACE_UNMAP) {

@@ -83,15 +83,18 @@ describe('event heap', () => {
     expect(() => q.push(-1, 0, 1, 0)).toThrow();
     expect(() => q.push(1, 0, 64, 0)).toThrow();
   });
-  it('carries any int32 argument with any kind', () => {
+  it('carries any argument in [-2^23, 2^23) with any kind, and refuses one outside', () => {
     const q = new EventQueue(2);
-    const args = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 123456789, -987654321];
+    const args = [0, 1, -1, 2 ** 23 - 1, -(2 ** 23), 1234567, -7654321];
     args.forEach((a, i) => q.push(i, 0, 63 - i, a));
     const out = { time: 0, kind: 0, arg: 0 };
     args.forEach((a, i) => {
       q.pop(out);
       expect([out.time, out.kind, out.arg]).toEqual([i, 63 - i, a]);
     });
+    expect(() => q.push(1, 0, 1, 2 ** 23)).toThrow(/argument/);
+    expect(() => q.push(1, 0, 1, -(2 ** 23) - 1)).toThrow(/argument/);
+    expect(q.size).toBe(0);
   });
 });
 
