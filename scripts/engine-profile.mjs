@@ -19,10 +19,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const [strategy = 'strict', nText = '200000', profileId = 'vtd', linesText = '40'] = process.argv.slice(2);
 const N = Number(nText);
-const FLAGS = ['--no-lazy-feedback-allocation', '--no-concurrent-recompilation', '--single-threaded', '--max-inlined-bytecode-size-cumulative=4600'];
+/** The command line's V8 flags (electron/host/v8-tuning.ts), built from the TypeScript that sets them. */
+async function engineV8Flags(outDir) {
+  const out = join(outDir, 'v8-tuning.mjs');
+  await build({ entryPoints: [join(ROOT, 'electron/host/v8-tuning.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node22', outfile: out, logLevel: 'warning' });
+  return (await import(pathToFileURL(out).href)).ENGINE_V8_FLAGS;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'engine-profile-'));
 
 try {
+  const FLAGS = [...(await engineV8Flags(dir)), '--single-threaded'];
   const core = join(dir, 'core.mjs');
   await build({ entryPoints: [join(ROOT, 'core/index.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node22', outfile: core, logLevel: 'warning', minifySyntax: true });
   const runner = join(dir, 'run.mjs');

@@ -16,18 +16,18 @@ import { setFlagsFromString } from 'node:v8';
 export const ENGINE_INLINING_BUDGET = 4600;
 
 /**
- * Applies the budget to this process and its worker threads (V8 flags are per process). Called
- * first thing by the hosts that simulate (command line, Electron main): the flag affects only
- * functions optimised after it is set.
+ * The flags tuneV8ForEngine sets, in its order; why each one, beside it there. The engine's
+ * measuring scripts (scripts/engine-instructions.mjs, engine-profile.mjs) put the same list on
+ * node's command line, read from here, so their counts are of the engine as the hosts compile it.
  */
-export function tuneV8ForEngine(): void {
-  setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${ENGINE_INLINING_BUDGET}`);
+export const ENGINE_V8_FLAGS: readonly string[] = [
+  `--max-inlined-bytecode-size-cumulative=${ENGINE_INLINING_BUDGET}`,
   // V8 gives a function its type feedback only after a few calls by default; branches taken in
   // those first calls alone (the first page-table allocations, a lock calendar's first growth,
   // the first progress report) then look never taken to the optimiser, and the optimised event
   // loop was thrown away and compiled again when one was taken later. Feedback from the first
   // call on: the first run in a fresh process 1.0x -> 1.2x faster (README, `bench`).
-  setFlagsFromString('--no-lazy-feedback-allocation');
+  '--no-lazy-feedback-allocation',
   // Optimise on the thread that runs the code, not on a background thread. Concurrently, the
   // simulation kept running in slower tiers while the per-IO functions, each inlining the ones
   // below it, were optimised one after the other behind it, much of it for code superseded by
@@ -35,5 +35,14 @@ export function tuneV8ForEngine(): void {
   // now 0.9-1.0 M (`bench --quick`, strict). V8 reads this flag when it creates an isolate, so it
   // takes effect in the worker threads started after it (simulation pools, `bench`), not in the
   // thread that sets it. Steady-state speed is the same.
-  setFlagsFromString('--no-concurrent-recompilation');
+  '--no-concurrent-recompilation',
+];
+
+/**
+ * Applies the budget to this process and its worker threads (V8 flags are per process). Called
+ * first thing by the hosts that simulate (command line, Electron main): the flag affects only
+ * functions optimised after it is set.
+ */
+export function tuneV8ForEngine(): void {
+  for (const flag of ENGINE_V8_FLAGS) setFlagsFromString(flag);
 }
