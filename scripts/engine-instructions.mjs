@@ -13,7 +13,8 @@
 // within ~0.5 %: it compiles its closures again in every run, and not always alike).
 // (Counting whole processes, I(N) - I(0), moved by ±4 % between identical runs at N = 100,000.)
 //
-// Usage: node scripts/engine-instructions.mjs [strategy|all|bare] [N=300000] [profile=vtd]
+// Usage: node scripts/engine-instructions.mjs [strategy|all|bare] [N=300000] [profile=vtd] [fio workload=fio:rw=randread,bs=4k,iodepth=64]
+//   (the workload without number_ios, which the script sets; the bare loop runs its own workload)
 //   bare: the bench's hand-written event loop (electron/cli/bare-loop.ts) on the same workload.
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
@@ -23,7 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const [which = 'strict', nText = '300000', profileId = 'vtd'] = process.argv.slice(2);
+const [which = 'strict', nText = '300000', profileId = 'vtd', fio = 'fio:rw=randread,bs=4k,iodepth=64'] = process.argv.slice(2);
 const N = Number(nText);
 const B = 100000;
 if (!(Number.isInteger(N) && N > 0)) throw new Error(`N must be a positive whole number of IOs, got ${nText}`);
@@ -46,12 +47,14 @@ try {
   writeFileSync(runner, `
 const { builtInProfile, parseStrategy, parseWorkload, simulateStrategy } = await import(${JSON.stringify(pathToFileURL(core).href)});
 const { bareLoop } = await import(${JSON.stringify(pathToFileURL(bare).href)});
-const [strategy, n, profileId] = process.argv.slice(2);
+const [strategy, n, profileId, fio] = process.argv.slice(2);
 const profile = builtInProfile(profileId);
+const jobs = parseWorkload(fio).numjobs ?? 1;
 const run = strategy === 'bare'
   ? (ios) => { if (bareLoop(profile, ios).ios !== ios) throw new Error('bare loop: wrong IO count'); }
   : (ios) => {
-    const r = simulateStrategy(profile, parseStrategy(strategy), parseWorkload('fio:rw=randread,bs=4k,iodepth=64,number_ios=' + ios), 1);
+    // fio's number_ios counts per job: the jobs share the run's IOs.
+    const r = simulateStrategy(profile, parseStrategy(strategy), parseWorkload(fio + ',number_ios=' + ios / jobs), 1);
     if (r.metrics.ios !== ios) throw new Error(strategy + ': expected ' + ios + ' IOs, simulated ' + r.metrics.ios);
   };
 run(${B}); run(${B});
@@ -62,7 +65,7 @@ process.cpuUsage(); run(${B}); process.cpuUsage(); run(${B} + Number(n)); proces
   const count = (strategy) => new Promise((resolvePromise, reject) => {
     const out = join(dir, `${strategy}.cg`);
     execFile('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, '--dump-before=uv_getrusage', '--smc-check=all-non-file',
-      process.execPath, ...FLAGS, runner, strategy, String(N), profileId], { maxBuffer: 64 * 1024 * 1024 }, (err, _stdout, stderr) => {
+      process.execPath, ...FLAGS, runner, strategy, String(N), profileId, fio], { maxBuffer: 64 * 1024 * 1024 }, (err, _stdout, stderr) => {
       if (err) return reject(new Error(`valgrind ${strategy}: ${err.message}\n${stderr.slice(-2000)}`));
       // Dump k ends just before the k-th getrusage: dump 2 is the B-IO run, dump 3 the (B + N)-IO run.
       const dumps = readdirSync(dir).filter((f) => f.startsWith(`${strategy}.cg.`)).sort();
@@ -88,7 +91,7 @@ process.cpuUsage(); run(${B}); process.cpuUsage(); run(${B} + Number(n)); proces
   const bareRes = results.get('bare');
   const barePerIo = bareRes ? (bareRes.iBN - bareRes.iB) / N : null;
   const fmt = (x) => Math.round(x).toLocaleString('en-US');
-  process.stdout.write(`fio 4k randread iodepth 64 on ${profileId}; warm-up 2 x ${fmt(B)} IOs, then runs of ${fmt(B)} and ${fmt(B + N)} IOs\n`);
+  process.stdout.write(`${fio} on ${profileId}; warm-up 2 x ${fmt(B)} IOs, then runs of ${fmt(B)} and ${fmt(B + N)} IOs\n`);
   process.stdout.write(`${'strategy'.padEnd(16)} ${'instructions per IO'.padStart(20)} ${'per run'.padStart(14)}${barePerIo ? ' ' + 'x bare loop'.padStart(12) : ''}\n`);
   for (const s of list) {
     const { iB, iBN } = results.get(s);

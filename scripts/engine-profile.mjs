@@ -5,7 +5,7 @@
 // optimised code executes (--dump-instr) during one run, V8 prints that code with its
 // instruction addresses and source positions (--print-opt-code), and the two are joined here.
 //
-// Usage: node scripts/engine-profile.mjs [strategy=strict] [N=200000] [profile=vtd] [lines=40]
+// Usage: node scripts/engine-profile.mjs [strategy=strict] [N=200000] [profile=vtd] [lines=40] [fio workload=fio:rw=randread,bs=4k,iodepth=64, without number_ios]
 // (needs valgrind; about a minute). ENGINE_PROFILE_ASM=<bundle line>[,...] also prints those
 // lines' machine instructions with their counts (`all`: every executed instruction of optimised code). Counts are per simulated IO of the measured run (after two
 // 100,000-IO warm-up runs); "outside optimised code" is V8's runtime, builtins and the GC.
@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const [strategy = 'strict', nText = '200000', profileId = 'vtd', linesText = '40'] = process.argv.slice(2);
+const [strategy = 'strict', nText = '200000', profileId = 'vtd', linesText = '40', fio = 'fio:rw=randread,bs=4k,iodepth=64'] = process.argv.slice(2);
 const N = Number(nText);
 /** The command line's V8 flags (electron/host/v8-tuning.ts), built from the TypeScript that sets them. */
 async function engineV8Flags(outDir) {
@@ -35,14 +35,16 @@ try {
   const runner = join(dir, 'run.mjs');
   writeFileSync(runner, `
 const { builtInProfile, parseStrategy, parseWorkload, simulateStrategy } = await import(${JSON.stringify(pathToFileURL(core).href)});
-const [strategy, n, profileId] = process.argv.slice(2);
-const run = (ios) => simulateStrategy(builtInProfile(profileId), parseStrategy(strategy), parseWorkload('fio:rw=randread,bs=4k,iodepth=64,number_ios=' + ios), 1);
+const [strategy, n, profileId, fio] = process.argv.slice(2);
+// fio's number_ios counts per job: the jobs share the run's IOs.
+const jobs = parseWorkload(fio).numjobs ?? 1;
+const run = (ios) => simulateStrategy(builtInProfile(profileId), parseStrategy(strategy), parseWorkload(fio + ',number_ios=' + ios / jobs), 1);
 run(100000); run(100000);
 process.cpuUsage(); run(Number(n)); process.cpuUsage();
 `);
   const cgOut = join(dir, 'cg');
   const code = await new Promise((res, rej) => execFile('valgrind', ['--tool=callgrind', '--dump-instr=yes', `--callgrind-out-file=${cgOut}`, '--dump-before=uv_getrusage',
-    '--smc-check=all-non-file', process.execPath, ...FLAGS, '--print-opt-code', '--code-comments', runner, strategy, String(N), profileId],
+    '--smc-check=all-non-file', process.execPath, ...FLAGS, '--print-opt-code', '--code-comments', runner, strategy, String(N), profileId, fio],
   { maxBuffer: 1 << 30 }, (err, stdout, stderr) => (err ? rej(new Error(`valgrind: ${err.message}\n${stderr.slice(-2000)}`)) : res(stdout))));
   const dumps = readdirSync(dir).filter((f) => f.startsWith('cg.')).sort();
   if (dumps.length !== 2) throw new Error(`expected 2 callgrind dumps (one per getrusage), got ${dumps.length}`);
@@ -152,7 +154,7 @@ process.cpuUsage(); run(Number(n)); process.cpuUsage();
     }
   }
   const per = (x) => (x / N).toFixed(1).padStart(8);
-  process.stdout.write(`${strategy} on ${profileId}, fio 4k randread iodepth 64: ${per(total).trim()} instructions per IO, ${per(attributed).trim()} in optimised code\n\n`);
+  process.stdout.write(`${strategy} on ${profileId}, ${fio}: ${per(total).trim()} instructions per IO, ${per(attributed).trim()} in optimised code\n\n`);
   process.stdout.write('per IO    function (inlined code counted where it was written)\n');
   for (const [fn, c] of [...byFn].sort((x, y) => y[1] - x[1]).slice(0, 30)) process.stdout.write(`${per(c)}  ${fn}\n`);
   process.stdout.write(`${per(total - attributed)}  (outside optimised code)\n\nper IO    line of the bundle\n`);
