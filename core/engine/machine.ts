@@ -326,6 +326,12 @@ export class Machine {
   private declare readonly topTable: number;
   private readonly tablePresent = new Uint8Array(1 << 16);
   /**
+   * Counted tables (freesEmptyTables): live entries per table in the same window from the top as
+   * tablePresent, and in `tables` outside it. A Map's get and set on every map and unmap were
+   * ~220 of tegra-smmu's ~3,700 instructions per IO (lazy, fio 4k randread QD64).
+   */
+  private declare readonly tableLive: Int32Array;
+  /**
    * A leaf table known present (presence mode, -1: none): a map inside the table the previous map
    * found or allocated needs no lookup. Reset whenever an unmap frees a table.
    */
@@ -463,6 +469,7 @@ export class Machine {
     this.cpuPageMask = this.cpuPage - 1;
     this.tableAllocUs = profile.iommu.tableAllocUs;
     this.countTables = profile.iommu.freesEmptyTables;
+    this.tableLive = new Int32Array(this.countTables ? 1 << 16 : 0);
     this.topTable = Math.floor((2 ** (profile.iommu.iovaBits - this.granuleShift) - 1) / 2 ** this.tableShift);
     const nq = Math.max(1, Math.min(profile.iommu.invalidation.queues, cpus));
     this.invQueues = Array.from({ length: nq }, () => new Resource());
@@ -807,12 +814,20 @@ export class Machine {
   private countedTablesMap(firstPage: number, pages: number, first: number, last: number): number {
     const span = this.tableSpan;
     let us = 0;
+    const live = this.tableLive;
     for (let tb = first; tb <= last; tb++) {
       const lo = Math.max(firstPage, tb * span);
       const hi = Math.min(firstPage + pages, (tb + 1) * span);
-      const prev = this.tables.get(tb) ?? 0;
+      const rel = this.topTable - tb;
+      let prev: number;
+      if (rel >= 0 && rel < 65536) {
+        prev = live[rel];
+        live[rel] = prev + (hi - lo);
+      } else {
+        prev = this.tables.get(tb) ?? 0;
+        this.tables.set(tb, prev + (hi - lo));
+      }
       if (prev === 0) us += this.tableAllocUs;
-      this.tables.set(tb, prev + (hi - lo));
     }
     return us;
   }
@@ -865,9 +880,16 @@ export class Machine {
     const span = this.tableSpan;
     const first = Math.floor(firstPage / span);
     const last = Math.floor((firstPage + pages - 1) / span);
+    const live = this.tableLive;
     for (let tb = first; tb <= last; tb++) {
       const lo = Math.max(firstPage, tb * span);
       const hi = Math.min(firstPage + pages, (tb + 1) * span);
+      const rel = this.topTable - tb;
+      if (rel >= 0 && rel < 65536) {
+        const left = live[rel] - (hi - lo);
+        live[rel] = left > 0 ? left : 0;
+        continue;
+      }
       const left = (this.tables.get(tb) ?? 0) - (hi - lo);
       if (left <= 0) this.tables.delete(tb);
       else this.tables.set(tb, left);
