@@ -8,7 +8,10 @@
 // Usage: node scripts/engine-profile.mjs [strategy=strict] [N=200000] [profile=vtd] [lines=40] [fio workload=fio:rw=randread,bs=4k,iodepth=64, without number_ios]
 // (needs valgrind; about a minute). ENGINE_PROFILE_ASM=<bundle line>[,...] also prints those
 // lines' machine instructions with their counts (`all`: every executed instruction of optimised code). Counts are per simulated IO of the measured run (after two
-// 100,000-IO warm-up runs); "outside optimised code" is V8's runtime, builtins and the GC.
+// 100,000-IO warm-up runs); "outside optimised code" is V8's runtime, builtins and the GC, and
+// also V8 printing the code of any function first optimised during the measured run (the listing
+// this script reads): virtio-iommu lazy shows 626 per IO outside, of which ~380 is that printing
+// (scripts/engine-instructions.mjs, which prints nothing, counts 2,606 per IO there in all).
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
