@@ -75,6 +75,12 @@ export const VIRT_NESTED = 2;
 export const VIRT_VCMDQ = 3;
 export const VIRT_EMULATED = 4;
 
+/**
+ * Leaf tables tracked in typed arrays (present, live entries), counted from the top of the IOVA
+ * space down, where the allocator hands out IOVAs; tables further down are kept in a Map.
+ */
+export const TABLE_WINDOW = 65536;
+
 /** IOTLB tags of block entries live above every page number: 2^45. */
 export const BLOCK_TAG_BASE = 35184372088832;
 

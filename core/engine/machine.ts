@@ -8,7 +8,7 @@ import { Rng } from './rng.ts';
 import { doubleFields } from './shape.ts';
 import type { MappingStrategy } from './strategies.ts';
 import {
-  PH_COPY, PH_INV, EV_CPU_WAKE, T_IOVA_ALLOC, T_IOVA_FREE, T_PTE, T_TABLE, T_CACHE, T_INV_CMD, T_SYNC, T_LOCK, T_TRAP, T_HOST, T_COPY, N_TERMS, VIRT_NONE, VIRT_VIRTIO, VIRT_NESTED, VIRT_VCMDQ, VIRT_EMULATED, CMDQ_BATCH_ENTRIES, BLOCK_TAG_BASE,
+  PH_COPY, PH_INV, EV_CPU_WAKE, T_IOVA_ALLOC, T_IOVA_FREE, T_PTE, T_TABLE, T_CACHE, T_INV_CMD, T_SYNC, T_LOCK, T_TRAP, T_HOST, T_COPY, N_TERMS, VIRT_NONE, VIRT_VIRTIO, VIRT_NESTED, VIRT_VCMDQ, VIRT_EMULATED, CMDQ_BATCH_ENTRIES, BLOCK_TAG_BASE, TABLE_WINDOW,
 } from './constants.ts';
 
 // The constants live in constants.ts (inlined as literals by the build); re-exported for the engine's modules.
@@ -324,7 +324,7 @@ export class Machine {
   private readonly tables = new Map<number, number>();
   private declare readonly tableShift: number;
   private declare readonly topTable: number;
-  private readonly tablePresent = new Uint8Array(1 << 16);
+  private readonly tablePresent = new Uint8Array(TABLE_WINDOW);
   /**
    * Counted tables (freesEmptyTables): live entries per table in the same window from the top as
    * tablePresent, and in `tables` outside it. A Map's get and set on every map and unmap were
@@ -469,7 +469,7 @@ export class Machine {
     this.cpuPageMask = this.cpuPage - 1;
     this.tableAllocUs = profile.iommu.tableAllocUs;
     this.countTables = profile.iommu.freesEmptyTables;
-    this.tableLive = new Int32Array(this.countTables ? 1 << 16 : 0);
+    this.tableLive = new Int32Array(this.countTables ? TABLE_WINDOW : 0);
     this.topTable = Math.floor((2 ** (profile.iommu.iovaBits - this.granuleShift) - 1) / 2 ** this.tableShift);
     const nq = Math.max(1, Math.min(profile.iommu.invalidation.queues, cpus));
     this.invQueues = Array.from({ length: nq }, () => new Resource());
@@ -795,7 +795,7 @@ export class Machine {
       // of the space covers the tables in use.
       for (let tb = first; tb <= last; tb++) {
         const rel = this.topTable - tb;
-        if (rel >= 0 && rel < 65536) {
+        if (rel >= 0 && rel < TABLE_WINDOW) {
           if (this.tablePresent[rel] === 0) {
             this.tablePresent[rel] = 1;
             us += tableAllocUs;
@@ -820,7 +820,7 @@ export class Machine {
       const hi = Math.min(firstPage + pages, (tb + 1) * span);
       const rel = this.topTable - tb;
       let prev: number;
-      if (rel >= 0 && rel < 65536) {
+      if (rel >= 0 && rel < TABLE_WINDOW) {
         prev = live[rel];
         live[rel] = prev + (hi - lo);
       } else {
@@ -867,7 +867,7 @@ export class Machine {
       if (end > first) this.lastTable = -1;
       for (let tb = first; tb < end; tb++) {
         const rel = this.topTable - tb;
-        if (rel >= 0 && rel < 65536) this.tablePresent[rel] = 0;
+        if (rel >= 0 && rel < TABLE_WINDOW) this.tablePresent[rel] = 0;
         else this.tables.delete(tb);
       }
       return Math.max(0, end - first);
@@ -885,7 +885,7 @@ export class Machine {
       const lo = Math.max(firstPage, tb * span);
       const hi = Math.min(firstPage + pages, (tb + 1) * span);
       const rel = this.topTable - tb;
-      if (rel >= 0 && rel < 65536) {
+      if (rel >= 0 && rel < TABLE_WINDOW) {
         const left = live[rel] - (hi - lo);
         live[rel] = left > 0 ? left : 0;
         continue;

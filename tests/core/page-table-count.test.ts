@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { builtInProfile } from '../../core/index.ts';
+import { TABLE_WINDOW } from '../../core/engine/constants.ts';
 import { Machine } from '../../core/engine/machine.ts';
 
 /**
  * A profile whose driver frees a last-level table when its last entry goes (freesEmptyTables,
- * tegra-smmu) counts live entries per table: in a window of 65,536 tables from the top of the IOVA
+ * tegra-smmu) counts live entries per table: in a window of TABLE_WINDOW tables from the top of the IOVA
  * space (where the allocator hands out IOVAs, top-down) in a typed array, below it in a Map. Both
  * must book a table's allocation exactly when a map finds it empty, whichever side of the edge.
  */
@@ -16,7 +17,8 @@ describe('counted page tables', () => {
     const span = profile.iommu.leafTableSpanBytes / profile.iommu.granuleBytes;
     const topTable = Math.floor((2 ** (profile.iommu.iovaBits - Math.log2(profile.iommu.granuleBytes)) - 1) / span);
     // Tables just inside and just outside the window's lower edge, and at the top.
-    const edgeTables = [topTable, topTable - 1, topTable - 65_534, topTable - 65_535, topTable - 65_536, topTable - 65_537];
+    const edge = topTable - TABLE_WINDOW;
+    const edgeTables = [topTable, topTable - 1, edge + 2, edge + 1, edge, edge - 1];
     const range = fc.record({
       table: fc.constantFrom(...edgeTables),
       offset: fc.integer({ min: 0, max: span - 1 }),
