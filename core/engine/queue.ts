@@ -3,11 +3,11 @@
  * arrays so a simulated IO costs no allocation. Insertion order breaks the remaining ties (FIFO),
  * so the pop order is a total order and the queue's layout never shows in results.
  *
- * The payload (event kind, priority 0-3 and an integer argument in [-2^23, 2^23)) is one int32, kind | priority << 6
- * | arg << 8: integer operations only to pack and unpack it (as a double, kind + priority * 64 +
- * arg * 256, each pop converted it to integers twice). The sorted ring keeps an event in two slots (time, payload): inserting from the tail
- * keeps equal events in insertion order by itself, so a tie needs only the priority, read from the
- * payload. The heap keeps a third slot, priority * 2^40 + a sequence number, since sifting does not
+ * The payload (event kind, priority 0-3 and an integer argument in [-2^23, 2^23)) is one int32,
+ * kind | priority << 6 | arg << 8: integer operations only to pack and unpack it (as a double,
+ * kind + priority * 64 + arg * 256, each pop converted it to integers twice). The sorted ring
+ * keeps an event in two slots (time, payload): inserting from the tail keeps equal events in
+ * insertion order by itself, so a tie needs only the priority, read from the payload. The heap keeps a third slot, priority * 2^40 + a sequence number, since sifting does not
  * keep insertion order. (The ring carried that slot too, and wrote and moved it on every push.)
  *
  * Sorted, not a heap: a closed loop's new event (a device completion ~80 µs ahead, jittered) lands

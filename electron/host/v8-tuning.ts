@@ -39,9 +39,9 @@ export const ENGINE_V8_FLAGS: readonly string[] = [
 ];
 
 /**
- * Applies the budget to this process and its worker threads (V8 flags are per process). Called
- * first thing by the hosts that simulate (command line, Electron main): the flag affects only
- * functions optimised after it is set.
+ * Applies ENGINE_V8_FLAGS to this process and its worker threads (V8 flags are per process).
+ * Called first thing by the hosts that simulate (command line, Electron main): the flags affect
+ * only functions optimised after they are set.
  */
 export function tuneV8ForEngine(): void {
   for (const flag of ENGINE_V8_FLAGS) setFlagsFromString(flag);
