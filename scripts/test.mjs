@@ -50,6 +50,20 @@ for (const step of steps) {
     failed += j.numFailedTests + (ok || j.numFailedTests > 0 ? 0 : 1);
     skipped += j.numPendingTests + j.numTodoTests;
     summary.push(`${step.name}: ${j.numPassedTests} passed, ${j.numFailedTests} failed (${secs}s)`);
+    // The default reporter's failure block scrolls far above the summary in a long CI log; repeat
+    // each failure's name and first message lines here so the log's tail says what broke.
+    for (const file of j.testResults ?? []) {
+      for (const t of file.assertionResults ?? []) {
+        if (t.status !== 'failed') continue;
+        summary.push(`  FAILED ${file.name.replace(`${process.cwd()}/`, '')} > ${t.fullName}`);
+        const message = (t.failureMessages ?? []).join('\n').split('\n')
+          .filter((line) => !/node_modules\/|\(<anonymous>\)/.test(line)).slice(0, 12);
+        for (const line of message) summary.push(`    ${line}`);
+      }
+      if (file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed')) {
+        summary.push(`  FAILED ${file.name.replace(`${process.cwd()}/`, '')}: ${String(file.message ?? '').split('\n')[0]}`);
+      }
+    }
   } else if (step.counts === 'plain') {
     const m = /(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$/m.exec(r.stdout ?? '');
     if (m) {
@@ -57,6 +71,7 @@ for (const step of steps) {
       failed += Number(m[2]) + (ok || Number(m[2]) > 0 ? 0 : 1);
       skipped += Number(m[3] ?? 0);
       summary.push(`${step.name}: ${m[1]} passed, ${m[2]} failed${m[3] ? `, ${m[3]} skipped` : ''} (${secs}s)`);
+      for (const line of (r.stdout ?? '').split('\n')) if (line.startsWith('FAIL ')) summary.push(`  ${line}`);
     } else {
       if (ok) passed++;
       else failed++;
