@@ -21,7 +21,7 @@ import { tracePeakLive } from '../trace.ts';
 import type { FioJobResult } from '../types.ts';
 
 /** Bump when a change alters any simulated figure for the same input. */
-export const ENGINE_VERSION = '2.3.0';
+export const ENGINE_VERSION = '2.3.1';
 
 export interface RunOptions {
   onProgress?: (p: Progress) => void;

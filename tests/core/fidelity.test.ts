@@ -173,6 +173,27 @@ describe('metrics that cannot contradict themselves', () => {
   });
 });
 
+describe('I/O page faults are handled on a core', () => {
+  it('with a job on every core, the handlers take their time from the jobs: CPU use stays within the cores (fast-check found 4.006 of 4)', () => {
+    const profile = builtInProfile('tegra-smmu');
+    const w = 'fio:rw=read,bs=16k,iodepth=22,numjobs=4,number_ios=400';
+    const m = run(profile, 'iopf', w, 0).metrics;
+    expect(profile.cpu.cores).toBe(4);
+    expect(m.faults).toBeGreaterThan(0);
+    expect(m.cpuUtilisation).toBeLessThanOrEqual(profile.cpu.cores);
+  });
+  it('with a core to spare, a fault stalls the device for its report, handler and response only', () => {
+    const profile = builtInProfile('vtd');
+    const f = profile.iopf;
+    // One job, QD1, one 4 KiB page per IO: each first touch is one fault with premap 512 pages.
+    const faulted = run(profile, 'iopf', 'fio:rw=read,bs=4k,iodepth=1,number_ios=1', 0).metrics;
+    const pinned = run(profile, 'pinned', 'fio:rw=read,bs=4k,iodepth=1,number_ios=1', 0).metrics;
+    expect(faulted.faults).toBe(1);
+    const stallUs = f.faultReportUs + f.faultHandlerUs + 512 * f.pinMapPerPageUs + f.pageResponseUs;
+    expect(faulted.latencyUs.max - pinned.latencyUs.max).toBeCloseTo(stallUs, 0);
+  });
+});
+
 describe('block mappings and IOTLB reach', () => {
   it('a naturally aligned 2 MiB buffer maps as one block entry: far cheaper than 512 PTEs', () => {
     const p = builtInProfile('morello');
