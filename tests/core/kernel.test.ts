@@ -49,10 +49,11 @@ describe('event heap', () => {
       }),
     );
   });
-  it.each([true, false])('keeps the order with pops between pushes, near the tail and far from it, across growth and wrap-around (sorted ring: %s)', (sorted) => {
+  it.each([true, false])('keeps the order with pops between pushes, near the tail and far from it, across growth and wrap-around, and peeks the next (sorted ring: %s)', (sorted) => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.tuple(fc.constant(1), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 2 })), fc.tuple(fc.constant(0), fc.constant(0), fc.constant(0))), { maxLength: 600 }),
+        // Times spread out, or bunched within a step or two of now: ties wherever the order is decided.
+        fc.array(fc.oneof(fc.tuple(fc.constant(1), fc.oneof(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 2 })), fc.integer({ min: 0, max: 2 })), fc.tuple(fc.constant(0), fc.constant(0), fc.constant(0))), { maxLength: 600 }),
         (ops) => {
           const q = new EventQueue(2, sorted);
           const ref: { t: number; p: number; i: number }[] = [];
@@ -72,9 +73,42 @@ describe('event heap', () => {
               expect([out.time, out.kind, out.arg]).toEqual([e.t, e.i % 64, e.i]);
             }
             expect(q.size).toBe(ref.length);
+            // The next event, whether it waits in the heap or in the heap's front slot.
+            if (ref.length > 0) expect(q.peekTime()).toBe(ref[0].t);
           });
         },
       ),
+    );
+  });
+  it.each([true, false])('an event pushed right after a pop, among queued events of its own time, keeps the order (sorted ring: %s)', (sorted) => {
+    // An event handler's pattern: pop one, push one or two; times bunched at now and the next
+    // step, so the new event ties with the ones it is placed among (the heap's front slot).
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 1, max: 12 }),
+        (steps, initial) => {
+          const q = new EventQueue(2, sorted);
+          const ref: { t: number; p: number; i: number }[] = [];
+          let i = 0;
+          const push = (t: number, p: number) => {
+            q.push(t, p, 1, i);
+            ref.push({ t, p, i: i++ });
+            ref.sort((x, y) => x.t - y.t || x.p - y.p || x.i - y.i);
+          };
+          for (let k = 0; k < initial; k++) push(k % 2, k % 3);
+          const out = { time: 0, kind: 0, arg: 0 };
+          for (const [pushes, dt, p1, p2] of steps) {
+            if (ref.length === 0) push(out.time, p1 % 3);
+            const e = ref.shift()!;
+            q.pop(out);
+            expect([out.time, out.arg]).toEqual([e.t, e.i]);
+            if (pushes > 0) push(out.time + dt, p1 % 3);
+            if (pushes > 1) push(out.time + (1 - dt), p2 % 3);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
   it('refuses a non-finite or negative time', () => {
