@@ -23,6 +23,10 @@ import { engineV8Flags } from './engine-v8-flags.mjs';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const [strategy = 'strict', nText = '200000', profileId = 'vtd', linesText = '40', fio = 'fio:rw=randread,bs=4k,iodepth=64'] = process.argv.slice(2);
 const N = Number(nText);
+// fio's jobs share the IOs (number_ios counts per job): every run's IOs a multiple of numjobs.
+const jobs = Number(/(?:^fio:|,)numjobs=(\d+)/.exec(fio)?.[1] ?? 1);
+const B = jobs * Math.floor(100000 / jobs);
+if (!(Number.isInteger(N) && N > 0 && N % jobs === 0)) throw new Error(`N must be a positive multiple of numjobs (${jobs}): fio's jobs share the IOs, got ${nText}`);
 const dir = mkdtempSync(join(tmpdir(), 'engine-profile-'));
 
 try {
@@ -36,7 +40,7 @@ const [strategy, n, profileId, fio] = process.argv.slice(2);
 // fio's number_ios counts per job: the jobs share the run's IOs.
 const jobs = parseWorkload(fio).numjobs ?? 1;
 const run = (ios) => simulateStrategy(builtInProfile(profileId), parseStrategy(strategy), parseWorkload(fio + ',number_ios=' + ios / jobs), 1);
-run(100000); run(100000);
+run(${B}); run(${B});
 process.cpuUsage(); run(Number(n)); process.cpuUsage();
 `);
   const cgOut = join(dir, 'cg');
