@@ -36,6 +36,12 @@ export const ENGINE_V8_FLAGS: readonly string[] = [
   // takes effect in the worker threads started after it (simulation pools, `bench`), not in the
   // thread that sets it. Steady-state speed is the same.
   '--no-concurrent-recompilation',
+  // On-stack replacement too: a run's event loop is one long call, optimised while it runs. With
+  // OSR on a background thread the code arrived at a moment that depended on the machine, and
+  // about one strategy's figure in five `bench` runs came from worse code: swiotlb 2.63 M IOs per
+  // CPU second (0.61x the bare loop) where its others were 4.1-4.3 M (0.69-0.72x). With this flag,
+  // five runs in a row: every strategy within 4.0-7.6 M, swiotlb 3.97-4.47 M, strict 4.63-4.81 M.
+  '--no-concurrent-osr',
 ];
 
 /**
