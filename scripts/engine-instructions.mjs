@@ -22,16 +22,11 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { engineV8Flags } from './engine-v8-flags.mjs';
+import { engineV8Flags, measuredIos } from './engine-measure.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const [which = 'strict', nText = '300000', profileId = 'vtd', fio = 'fio:rw=randread,bs=4k,iodepth=64'] = process.argv.slice(2);
-const N = Number(nText);
-// fio's jobs share the IOs (number_ios counts per job): every run's IOs a multiple of numjobs.
-const jobs = Number(/(?:^fio:|,)numjobs=(\d+)/.exec(fio)?.[1] ?? 1);
-const B = jobs * Math.floor(100000 / jobs);
-if (!(Number.isInteger(N) && N > 0)) throw new Error(`N must be a positive whole number of IOs, got ${nText}`);
-if (N % jobs !== 0) throw new Error(`N must be a multiple of numjobs (${jobs}): fio's jobs share the IOs, got ${nText}`);
+const { n: N, warmUp: B } = measuredIos(fio, nText);
 const dir = mkdtempSync(join(tmpdir(), 'engine-instructions-'));
 
 try {

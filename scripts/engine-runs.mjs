@@ -2,7 +2,7 @@
 // Consecutive runs of one strategy in one fresh process, each timed on the process's CPU (the
 // optimiser's threads included): how far the first run is from the later ones. V8 flags go on
 // the node command line, as the command line sets them (ENGINE_V8_FLAGS in electron/host/v8-tuning.ts;
-// scripts/engine-v8-flags.mjs builds that list), e.g. with today's flags
+// scripts/engine-measure.mjs builds that list), e.g. with today's flags
 //   node --max-inlined-bytecode-size-cumulative=4600 --no-lazy-feedback-allocation --no-concurrent-recompilation --no-concurrent-osr \
 //     scripts/engine-runs.mjs strict 1000000 4        (add --trace-deopt to see deoptimisations)
 // Usage: node [v8 flags] scripts/engine-runs.mjs [strategy] [ios] [runs] [profile]

@@ -53,15 +53,16 @@ for (const step of steps) {
     // The default reporter's failure block scrolls far above the summary in a long CI log; repeat
     // each failure's name and first message lines here so the log's tail says what broke.
     for (const file of j.testResults ?? []) {
+      const path = file.name.replace(`${process.cwd()}/`, '');
       for (const t of file.assertionResults ?? []) {
         if (t.status !== 'failed') continue;
-        summary.push(`  FAILED ${file.name.replace(`${process.cwd()}/`, '')} > ${t.fullName}`);
+        summary.push(`  FAILED ${path} > ${t.fullName}`);
         const message = (t.failureMessages ?? []).join('\n').split('\n')
           .filter((line) => !/node_modules\/|\(<anonymous>\)/.test(line)).slice(0, 12);
         for (const line of message) summary.push(`    ${line}`);
       }
       if (file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed')) {
-        summary.push(`  FAILED ${file.name.replace(`${process.cwd()}/`, '')}: ${String(file.message ?? '').split('\n')[0]}`);
+        summary.push(`  FAILED ${path}: ${String(file.message ?? '').split('\n')[0]}`);
       }
     }
   } else if (step.counts === 'plain') {

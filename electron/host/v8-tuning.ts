@@ -40,7 +40,7 @@ export const ENGINE_V8_FLAGS: readonly string[] = [
   // OSR on a background thread the code arrived at a moment that depended on the machine, and
   // about one strategy's figure in five `bench` runs came from worse code: swiotlb 2.63 M IOs per
   // CPU second (0.61x the bare loop) where its others were 4.1-4.3 M (0.69-0.72x). With this flag,
-  // five runs in a row: every strategy within 4.0-7.6 M, swiotlb 3.97-4.47 M, strict 4.63-4.81 M.
+  // ten runs in a row: no figure under 3.74 M (swiotlb-dynamic), strict 4.03-4.81 M (README).
   '--no-concurrent-osr',
 ];
 
