@@ -53,17 +53,41 @@ function cpuSeconds(): number {
 }
 
 /** Best wall and best CPU time of `repeats` calls (hyperfine's minimum: other load only slows a run down). */
-function timeBest(repeats: number, fn: () => void): { wall: number; cpu: number } {
+function timeBest(repeats: number, fn: () => void, minCpuSeconds = 0): { wall: number; cpu: number } {
   let wall = Infinity;
   let cpu = Infinity;
   for (let r = 0; r < repeats; r++) {
-    const c0 = cpuSeconds();
-    const t0 = performance.now();
-    fn();
-    wall = Math.min(wall, (performance.now() - t0) / 1000);
-    cpu = Math.min(cpu, cpuSeconds() - c0);
+    const s = timePerCall(fn, cpuSeconds, minCpuSeconds);
+    wall = Math.min(wall, s.wall);
+    cpu = Math.min(cpu, s.cpu);
   }
   return { wall, cpu };
+}
+
+/**
+ * Shortest CPU interval one sample of the engine or the bare loop spans. A thread's CPU clock can
+ * tick in scheduler jiffies (4 ms steps on these machines, where the process clock reads to the
+ * microsecond), so a run of a few milliseconds reads 0 or one whole tick: a ratio of two such
+ * readings was 0 or infinite. Over 100 ms a tick is at most 4 % of the reading.
+ */
+export const MIN_SAMPLE_CPU_SECONDS = 0.1;
+
+/**
+ * Wall and CPU seconds per call of `fn`, called until `clock` has advanced by `minCpuSeconds`
+ * (at least once), so a coarse clock's step is a small part of what is read.
+ */
+export function timePerCall(fn: () => void, clock: () => number, minCpuSeconds: number): { wall: number; cpu: number; calls: number } {
+  const c0 = clock();
+  const t0 = performance.now();
+  let calls = 0;
+  let cpu = 0;
+  do {
+    fn();
+    calls++;
+    cpu = clock() - c0;
+  } while (cpu < minCpuSeconds);
+  const wall = (performance.now() - t0) / 1000;
+  return { wall: wall / calls, cpu: cpu / calls, calls };
 }
 
 const BENCH_FIO = 'fio:rw=randread,bs=4k,iodepth=64';
@@ -77,7 +101,7 @@ export function benchBareLoop(ios: number, repeats: number): BareLoopFigure {
     const r = bareLoop(profile, ios);
     if (r.ios !== ios) throw new Error(`bench: bare loop completed ${r.ios} IOs, expected ${ios}`);
     sink += r.checksum;
-  });
+  }, MIN_SAMPLE_CPU_SECONDS);
   if (!(sink > 0)) throw new Error('bench: bare loop did no work');
   return { ios, wallSeconds: round3(t.wall), cpuSeconds: round3(t.cpu), iosPerCpuSecond: Math.round(ios / t.cpu) };
 }
@@ -138,13 +162,13 @@ export function benchStrategy(strategy: string, sizes: number[], repeats: number
     let cpu = Infinity;
     const ratios: number[] = [];
     for (let r = 0; r < repeats; r++) {
-      const t = timeBest(1, () => {
+      const t = timePerCall(() => {
         const res = simulateStrategy(profile, parseStrategy(strategy), workload, 1);
         if (res.metrics.ios !== ios) throw new Error(`bench: expected ${ios} IOs, simulated ${res.metrics.ios}`);
-      });
-      const b = timeBest(1, () => {
+      }, cpuSeconds, MIN_SAMPLE_CPU_SECONDS);
+      const b = timePerCall(() => {
         if (bareLoop(profile, ios).ios !== ios) throw new Error(`bench: bare loop completed fewer than ${ios} IOs`);
-      });
+      }, cpuSeconds, MIN_SAMPLE_CPU_SECONDS);
       wall = Math.min(wall, t.wall);
       cpu = Math.min(cpu, t.cpu);
       ratios.push(b.cpu / t.cpu);
