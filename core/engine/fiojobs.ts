@@ -22,6 +22,8 @@ const SYNC_ENGINES = new Set(['sync', 'psync', 'vsync', 'pvsync', 'pvsync2', 'mm
 export interface DeviceLike {
   /** A request reaches the device at the machine's cursor (Machine.cur). */
   arrive(io: Io): void;
+  /** Its EV_DEV_DONE came due, at the event's time (Machine.now): false if its event comes again (a read waiting for the link). */
+  finished(index: number): boolean;
   /** A request completed, at the event's time (Machine.now). */
   done(ios: Io[]): void;
 }
@@ -122,7 +124,7 @@ function ioLimit(j: FioJob): number {
  * over groups, after each group's ramp_time) and the per-job / per-group results.
  */
 export function driveFioJobs(
-  m: Machine, strat: MappingStrategy, w: FioWorkload, makeDevice: (capacity: number) => DeviceLike, hooks: FioJobsHooks,
+  m: Machine, strat: MappingStrategy, w: FioWorkload, makeDevice: (capacity: number, queues: number) => DeviceLike, hooks: FioJobsHooks,
 ): { endT: number; measuredUs: number; ios: number; bytes: number; jobs: FioJobResult[] } {
   const jobs = w.jobs ?? [];
   const groups = [...new Set(jobs.map((j) => j.group))].sort((a, b) => a - b);
@@ -169,7 +171,7 @@ export function driveFioJobs(
         }
       }
     });
-    const group = new FioGroup(m, strat, hooks, sections, groupHists[gi], gi, groups.length, threads, ios, ioThread, makeDevice(ios.length), groupStart, totalIos, totalBytes);
+    const group = new FioGroup(m, strat, hooks, sections, groupHists[gi], gi, groups.length, threads, ios, ioThread, makeDevice(ios.length, Math.min(threads.length, m.cpus)), groupStart, totalIos, totalBytes);
     group.run();
     const groupEnd = group.groupEnd;
     totalIos = group.totalIos;
@@ -276,7 +278,9 @@ class FioGroup {
       q.pop(ev);
       const t = ev.time;
       m.now = t;
-      if (ev.kind !== EV_CPU_WAKE) this.dispatch(ev.kind, ev.arg);
+      if (ev.kind !== EV_CPU_WAKE) {
+        if (ev.kind !== EV_DEV_DONE || this.device.finished(ev.arg)) this.dispatch(ev.kind, ev.arg);
+      }
       else for (m.cpuWoke(ev.arg); m.nextDeferred(ev.arg, t);) this.dispatch(m.deferredOut.kind, m.deferredOut.arg);
     }
   }

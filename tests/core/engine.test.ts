@@ -115,7 +115,7 @@ describe('invariants over random configurations', () => {
               // Nor is any faster once past its start-up: a few hundred IOs can be a transient in
               // which a delay (an I/O page fault) splits the completion bursts that all IOs issued
               // at t=0 form, and the loop pipelines better for a while (dart-16k iopf, 400 IOs:
-              // +7 %; 4,000 IOs: +1.5 %; 40,000: +0.1 %).
+              // +3.0 %; 4,000 IOs: +0.5 %; 40,000: -0.2 %).
               if (m.throughputMiBps > pt.throughputMiBps * 1.02) expect(steadyRatio(profile, strategyId, w, seed)).toBeLessThanOrEqual(1.02);
             }
           }
@@ -135,16 +135,20 @@ describe('invariants over random configurations', () => {
   });
 
   it('lets a short run beat passthrough only in its start-up transient (the counterexamples fast-check found)', () => {
-    for (const [profileId, workload, seed] of [
-      ['dart-16k', 'fio:rw=read,bs=4k,iodepth=29,numjobs=2,number_ios=400', 0],
-      ['grace-nested', 'fio:rw=read,bs=16k,iodepth=62,numjobs=2,number_ios=400', 230],
-      ['virtio-iommu', 'fio:rw=read,bs=16k,iodepth=32,numjobs=2,number_ios=400', 7],
+    // Until engine 2.4 all three beat passthrough by more than 2 % (dart-16k +7.0 %, grace-nested
+    // +2.3 %, virtio-iommu +16 %): reads took the device link in the order they started, which
+    // kept a job's completions in bursts. Taking it as their data is ready left dart-16k's +3.0 %.
+    for (const [profileId, workload, seed, transient] of [
+      ['dart-16k', 'fio:rw=read,bs=4k,iodepth=29,numjobs=2,number_ios=400', 0, true],
+      ['grace-nested', 'fio:rw=read,bs=16k,iodepth=62,numjobs=2,number_ios=400', 230, false],
+      ['virtio-iommu', 'fio:rw=read,bs=16k,iodepth=32,numjobs=2,number_ios=400', 7, false],
     ] as const) {
       const profile = builtInProfile(profileId);
       const w = parseWorkload(workload);
       const short = simulateStrategy(profile, parseStrategy('iopf'), w, seed).metrics;
       const pt = simulateStrategy(profile, parseStrategy('passthrough'), w, seed).metrics;
-      expect(short.throughputMiBps / pt.throughputMiBps).toBeGreaterThan(1.02);
+      if (transient) expect(short.throughputMiBps / pt.throughputMiBps).toBeGreaterThan(1.02);
+      else expect(short.throughputMiBps / pt.throughputMiBps).toBeLessThanOrEqual(1.02);
       expect(short.cpuSecondsPerGiB.total).toBeGreaterThan(pt.cpuSecondsPerGiB.total);
       expect(steadyRatio(profile, 'iopf', w, seed)).toBeLessThanOrEqual(1.02);
     }
