@@ -231,12 +231,17 @@ class Device {
   private startWrite(io: Io, begin: number, floorUs: number, walk: number, xfer: number): void {
     // With one submission queue, its turn is the order commands start in: booked now.
     if (this.writeHead.length === 1 || (this.writesWaiting === 0 && this.pipeFreeAt <= begin)) {
-      const pipeStart = begin > this.pipeFreeAt ? begin : this.pipeFreeAt;
-      this.pipeFreeAt = pipeStart + xfer;
-      this.m.queue.push(floorUs > this.pipeFreeAt + walk ? floorUs : this.pipeFreeAt + walk, 0, EV_DEV_DONE, io.index);
+      this.sendWrite(io.index, begin > this.pipeFreeAt ? begin : this.pipeFreeAt, xfer, floorUs, walk);
       return;
     }
     this.queueWrite(io, begin, floorUs, walk, xfer);
+  }
+
+  /** A write's data takes the link from `startUs`; it completes after its latency (`floorUs`) and after the data plus its walks. */
+  private sendWrite(index: number, startUs: number, xfer: number, floorUs: number, walk: number): void {
+    const end = startUs + xfer;
+    this.pipeFreeAt = end;
+    this.m.queue.push(floorUs > end + walk ? floorUs : end + walk, 0, EV_DEV_DONE, index);
   }
 
   /**
@@ -278,10 +283,8 @@ class Device {
     const index = this.writeHead[q];
     this.writeHead[q] = this.writeNext[index];
     const begin = this.writeBeginUs[index];
-    const end = (begin > now ? begin : now) + this.writeXferUs[index];
-    this.pipeFreeAt = end;
-    m.queue.push(Math.max(this.writeFloorUs[index], end + this.writeWalkUs[index]), 0, EV_DEV_DONE, index);
-    if (--this.writesWaiting > 0) m.queue.push(end, 0, EV_DEV_DONE, LINK_FREE);
+    this.sendWrite(index, begin > now ? begin : now, this.writeXferUs[index], this.writeFloorUs[index], this.writeWalkUs[index]);
+    if (--this.writesWaiting > 0) m.queue.push(this.pipeFreeAt, 0, EV_DEV_DONE, LINK_FREE);
   }
 
   /**
@@ -404,8 +407,9 @@ class FioDriver {
     this.perJob = w.ios ?? Math.max(1, Math.floor(w.sizeBytes / avgBs));
     this.issued = new Float64Array(jobs);
     // Job j runs on CPU j % cores (below): one submission queue per CPU in use.
-    this.device = new Device(m, strat, n, Math.min(jobs, p.cpu.cores));
-    this.multiCpu = Math.min(jobs, p.cpu.cores) > 1;
+    const cpus = Math.min(jobs, p.cpu.cores);
+    this.device = new Device(m, strat, n, cpus);
+    this.multiCpu = cpus > 1;
     const granulesPerPage = Math.max(1, m.granule / m.cpuPage);
     this.totals = newTotals();
     this.total = this.perJob * jobs;
